@@ -1,0 +1,352 @@
+"""The chat service: the three routes' work, in terms of the core and the ports.
+
+No AWS import: the store, the poster, the welcome trigger and the metrics are handed in. Each
+``$default`` turn is: touch the connection (one conditional update that also returns it), store
+the user's message before anything can fail, load the recent window with one bounded Query, run
+the responder, store the reply before posting it, post it. A frame delivered twice finds its own
+message and reply already stored and re-posts the stored reply instead of answering twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from twschat.config import Settings
+from twschat.core import frames
+from twschat.core.conversation import (
+    AGENT_PATTERN,
+    CONVERSATION_ID_PATTERN,
+    ConnectionRecord,
+    MessageRecord,
+    new_conversation_id,
+    reply_message_id,
+    reply_message_key,
+    user_message_key,
+    window_turns,
+)
+from twschat.core.inbound import InputRejected, parse_frame
+from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
+from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
+from twschat.persistence.base import ChatStore
+
+logger = logging.getLogger("twschat.chat")
+
+WELCOME_TEXT = {
+    "pt": (
+        "Olá! Sou o assistente TWS ({agent}). Posso listar jobs em ABEND, mostrar o status das "
+        "workstations, explicar por que um job falhou e pedir reruns. Como posso ajudar?"
+    ),
+    "en": (
+        "Hello! I am the TWS assistant ({agent}). I can list jobs in ABEND, show workstation status, "
+        "explain why a job failed and request reruns. How can I help?"
+    ),
+}
+WELCOME_BACK_TEXT = {
+    "pt": "Bem-vindo de volta! Continuando a conversa {conversation_id}. Como posso ajudar?",
+    "en": "Welcome back! Continuing conversation {conversation_id}. How can I help?",
+}
+DEV_MODE_NOTE = {
+    "pt": " (modo de desenvolvimento: sem autenticação)",
+    "en": " (development mode: no authentication)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOutcome:
+    status_code: int
+    reason: str = ""
+    record: ConnectionRecord | None = None
+
+
+@dataclass(slots=True)
+class TurnOutcome:
+    status: str
+    """answered | rejected | redelivered | unknown_connection | responder_failed"""
+    frames_posted: int = 0
+    gone: bool = False
+    error_code: str = ""
+    conversation_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ChatService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChatStore,
+        responder: Responder,
+        *,
+        metrics: MetricsSink | None = None,
+        clock: Callable[[], float] = time.time,
+        bind_log_keys: Callable[..., None] | None = None,
+        auth_mode: str = "none",
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.responder = responder
+        self.metrics: MetricsSink = metrics or NullMetrics()
+        self.clock = clock
+        self._bind = bind_log_keys or (lambda **_: None)
+        self.auth_mode = auth_mode
+
+    # -- $connect ----------------------------------------------------------------------------
+    def connect(
+        self,
+        *,
+        connection_id: str,
+        query: Mapping[str, str] | None,
+        domain_name: str,
+        stage: str,
+        principal: Principal | None = None,
+        welcome: WelcomeTrigger | None = None,
+    ) -> ConnectOutcome:
+        query = query or {}
+        principal = principal or Principal()
+        agent = (query.get("agent") or self.settings.default_agent).strip()
+        if not AGENT_PATTERN.match(agent):
+            self.metrics.add_metric("ConnectRejected", "Count", 1)
+            return ConnectOutcome(400, "invalid agent: use lowercase letters, digits and '-' (max 63)")
+        conversation_id = query.get("conversationId")
+        if conversation_id is not None and not CONVERSATION_ID_PATTERN.match(conversation_id):
+            self.metrics.add_metric("ConnectRejected", "Count", 1)
+            return ConnectOutcome(400, "invalid conversationId: 8-64 letters, digits, '-' or '_'")
+        conversation_id = conversation_id or new_conversation_id()
+        now = int(self.clock())
+        record = ConnectionRecord(
+            connection_id=connection_id,
+            agent=agent,
+            conversation_id=conversation_id,
+            owner=principal.user_id,
+            connected_at=now,
+            last_seen_at=now,
+            expires_at=now + self.settings.connection_ttl_seconds,
+            domain_name=domain_name,
+            stage=stage,
+            username=principal.username,
+            roles=principal.roles,
+        )
+        self._bind(conversation_id=conversation_id, agent=agent)
+        self.store.save_connection(record)
+        self.metrics.add_metric("Connects", "Count", 1)
+        if welcome is not None:
+            welcome.trigger({"connectionId": connection_id, "domainName": domain_name, "stage": stage})
+        logger.info("connection stored")
+        return ConnectOutcome(200, record=record)
+
+    # -- welcome (async, after $connect returned) ------------------------------------------------
+    def send_welcome(
+        self,
+        *,
+        connection_id: str,
+        poster: FramePoster,
+        sleep: Callable[[float], None] = time.sleep,
+        delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.5),
+    ) -> bool:
+        """Post the welcome once API Gateway knows the connection (410 until ``$connect`` returned)."""
+        record = self.store.get_connection(connection_id)
+        if record is None:
+            logger.warning("welcome for an unknown connection")
+            return False
+        self._bind(conversation_id=record.conversation_id, agent=record.agent)
+        language = self.settings.default_language if self.settings.default_language in WELCOME_TEXT else "pt"
+        continuing = bool(self.store.recent_messages(record.conversation_key, 1))
+        template = WELCOME_BACK_TEXT if continuing else WELCOME_TEXT
+        text = template[language].format(agent=record.agent, conversation_id=record.conversation_id)
+        if self.auth_mode == "none":
+            text += DEV_MODE_NOTE[language]
+        frame = frames.welcome_frame(
+            agent=record.agent,
+            conversation_id=record.conversation_id,
+            message=text,
+            continued=continuing,
+            authMode=self.auth_mode,
+        )
+        for attempt, delay in enumerate((0.0, *delays)):
+            if delay:
+                sleep(delay)
+            if not poster.is_connected(connection_id):
+                continue
+            outcome = poster.post(connection_id, frame)
+            if outcome is PostOutcome.SENT:
+                self.metrics.add_metric("WelcomeAttempts", "Count", attempt + 1)
+                return True
+            if outcome is PostOutcome.FAILED:
+                self.metrics.add_metric("PostFailures", "Count", 1)
+                return False
+        logger.warning("connection never became postable; welcome dropped")
+        self.metrics.add_metric("WelcomeDropped", "Count", 1)
+        return False
+
+    # -- $default ----------------------------------------------------------------------------
+    def handle_message(
+        self,
+        *,
+        connection_id: str,
+        message_id: str,
+        request_time_ms: int,
+        body: str | None,
+        is_base64: bool,
+        poster: FramePoster,
+    ) -> TurnOutcome:
+        self.store.stats.reset()
+        parsed = parse_frame(body, is_base64=is_base64, max_chars=self.settings.max_message_chars)
+        if isinstance(parsed, InputRejected):
+            # Nothing is stored for a rejected frame; the connection stays open for the next one.
+            self.metrics.add_metric("InputRejected", "Count", 1)
+            logger.info("frame rejected", extra={"error_code": parsed.code})
+            frame = frames.error_frame(
+                parsed.code,
+                language=self.settings.default_language,
+                detail=parsed.detail,
+                in_reply_to=message_id,
+            )
+            outcome = self._post(poster, connection_id, [frame])
+            return TurnOutcome("rejected", error_code=parsed.code, **outcome)
+
+        now = self.clock()
+        connection = self.store.touch_connection(
+            connection_id, now=int(now), expires_at=int(now) + self.settings.connection_ttl_seconds
+        )
+        if connection is None:
+            frame = frames.error_frame(
+                "unknown_connection", language=self.settings.default_language, in_reply_to=message_id
+            )
+            return TurnOutcome(
+                "unknown_connection",
+                error_code="unknown_connection",
+                **self._post(poster, connection_id, [frame]),
+            )
+        self._bind(conversation_id=connection.conversation_id, agent=connection.agent)
+        conv_key = connection.conversation_key
+        expires_at = self._history_expiry(now)
+
+        user_key = user_message_key(request_time_ms, message_id)
+        user_record = MessageRecord(
+            conversation_key=conv_key,
+            message_key=user_key,
+            role="user",
+            text=parsed.text,
+            message_id=message_id,
+            created_at=request_time_ms,
+            connection_id=connection_id,
+            expires_at=expires_at,
+        )
+        _, created = self.store.add_message(user_record)
+        reply_key = reply_message_key(user_key)
+        if not created:
+            stored_reply = self.store.get_message(conv_key, reply_key)
+            if stored_reply is not None:
+                # A redelivery of a frame we answered: send the same reply (same messageId) again.
+                self.metrics.add_metric("Redeliveries", "Count", 1)
+                posted = self._post(
+                    poster,
+                    connection_id,
+                    self._reply_frames(connection.conversation_id, stored_reply, message_id),
+                )
+                return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
+
+        window = self.store.recent_messages(conv_key, self.settings.history_window)
+        history = window_turns([m for m in window if m.message_key < user_key], user_key)
+        request = ResponderRequest(
+            agent=connection.agent,
+            message=parsed.text,
+            history=history,
+            default_language=self.settings.default_language,
+            principal=Principal(
+                user_id=connection.owner,
+                username=connection.username or connection.owner,
+                roles=connection.roles or ("operator",),
+            ),
+            connection_id=connection_id,
+            conversation_id=connection.conversation_id,
+        )
+        started = time.perf_counter()
+        try:
+            reply: Reply = self.responder.respond(request)
+        except Exception:
+            # The user's message is stored; without a stored reply, a retry of the frame answers it.
+            logger.exception("responder failed")
+            self.metrics.add_metric("ResponderErrors", "Count", 1)
+            frame = frames.error_frame(
+                "internal_error", language=self.settings.default_language, in_reply_to=message_id
+            )
+            return TurnOutcome(
+                "responder_failed",
+                error_code="internal_error",
+                conversation_id=connection.conversation_id,
+                **self._post(poster, connection_id, [frame]),
+            )
+        self.metrics.add_metric("ResponderLatency", "Milliseconds", (time.perf_counter() - started) * 1000)
+
+        reply_record = MessageRecord(
+            conversation_key=conv_key,
+            message_key=reply_key,
+            role="agent",
+            text=reply.text,
+            message_id=reply_message_id(conv_key, user_key),
+            created_at=int(self.clock() * 1000),
+            connection_id=connection_id,
+            context={**dict(reply.context), "intent": reply.intent, "language": reply.language},
+            expires_at=expires_at,
+        )
+        stored_reply, _ = self.store.add_message(reply_record)
+        posted = self._post(
+            poster, connection_id, self._reply_frames(connection.conversation_id, stored_reply, message_id)
+        )
+        self.metrics.add_metric("Turns", "Count", 1)
+        stats = self.store.stats
+        logger.info(
+            "turn stored",
+            extra={
+                "history_items_read": stats.items_read,
+                "history_read_capacity": round(stats.read_capacity, 3),
+                "store_writes": stats.writes,
+                "store_write_capacity": round(stats.write_capacity, 3),
+                "window_messages": len(window),
+                "intent": reply.intent,
+            },
+        )
+        return TurnOutcome(
+            "answered", conversation_id=connection.conversation_id, extra={"intent": reply.intent}, **posted
+        )
+
+    # -- $disconnect -------------------------------------------------------------------------
+    def disconnect(self, *, connection_id: str) -> None:
+        # History stays: a client reconnects with ?conversationId= and continues.
+        self.store.delete_connection(connection_id)
+        self.metrics.add_metric("Disconnects", "Count", 1)
+        logger.info("connection removed")
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _history_expiry(self, now: float) -> int | None:
+        days = self.settings.history_retention_days
+        return int(now) + days * 86400 if days > 0 else None
+
+    @staticmethod
+    def _reply_frames(conversation_id: str, reply: MessageRecord, in_reply_to: str) -> list[frames.Frame]:
+        return frames.message_frames(
+            text=reply.text,
+            conversation_id=conversation_id,
+            message_id=reply.message_id,
+            in_reply_to=in_reply_to,
+        )
+
+    def _post(self, poster: FramePoster, connection_id: str, to_send: list[frames.Frame]) -> dict[str, Any]:
+        posted = 0
+        for frame in to_send:
+            outcome = poster.post(connection_id, frame)
+            if outcome is PostOutcome.GONE:
+                # The client left mid-turn: drop *this* connection's record; the history stays.
+                self.store.delete_connection(connection_id)
+                self.metrics.add_metric("StaleConnections", "Count", 1)
+                logger.info("connection gone; record deleted")
+                return {"frames_posted": posted, "gone": True}
+            if outcome is PostOutcome.FAILED:
+                self.metrics.add_metric("PostFailures", "Count", 1)
+                continue
+            posted += 1
+        return {"frames_posted": posted, "gone": False}

@@ -1,0 +1,78 @@
+"""Configuration from environment variables, with the defaults the README documents.
+
+Read once per cold start (``Settings.from_env``); tests build ``Settings`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+StoreBackend = Literal["dynamodb", "sqlite"]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a typo in a template parameter must fail loudly at cold start
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    connections_table: str = "twschat-connections"
+    history_table: str = "twschat-history"
+    store_backend: StoreBackend = "dynamodb"
+    sqlite_path: str = ".twschat/twschat.db"
+    history_window: int = 20
+    max_message_chars: int = 4000
+    default_agent: str = "tws-general"
+    default_language: str = "pt"
+    connection_ttl_seconds: int = 3 * 3600
+    history_retention_days: int = 0
+    """0 keeps history forever; otherwise each message gets a TTL of that many days."""
+    welcome_function_name: str = ""
+    connections_api_url: str = ""
+    """Overrides ``https://{domainName}/{stage}`` (the local gateway sets it)."""
+    tws_mode: str = "demo"
+    tws_base_url: str = ""
+    tws_secret_arn: str = ""
+    time_zone: str = "America/Sao_Paulo"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        backend = env.get("STORE_BACKEND", "dynamodb").strip().lower() or "dynamodb"
+        if backend not in ("dynamodb", "sqlite"):
+            raise ValueError(f"STORE_BACKEND must be dynamodb or sqlite, got {backend!r}")
+        window = _int(env, "HISTORY_WINDOW", 20)
+        max_chars = _int(env, "MAX_MESSAGE_CHARS", 4000)
+        if not 1 <= window <= 200:
+            raise ValueError("HISTORY_WINDOW must be between 1 and 200")
+        if not 1 <= max_chars <= 30000:
+            raise ValueError("MAX_MESSAGE_CHARS must be between 1 and 30000")
+        d = cls()
+        return cls(
+            connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
+            history_table=env.get("HISTORY_TABLE", d.history_table),
+            store_backend=backend,  # type: ignore[arg-type]
+            sqlite_path=env.get("SQLITE_PATH", d.sqlite_path),
+            history_window=window,
+            max_message_chars=max_chars,
+            default_agent=env.get("DEFAULT_AGENT", d.default_agent) or d.default_agent,
+            default_language=env.get("DEFAULT_LANGUAGE", d.default_language) or d.default_language,
+            connection_ttl_seconds=_int(env, "CONNECTION_TTL_SECONDS", 3 * 3600),
+            history_retention_days=_int(env, "HISTORY_RETENTION_DAYS", 0),
+            welcome_function_name=env.get("WELCOME_FUNCTION_NAME", ""),
+            connections_api_url=env.get("CONNECTIONS_API_URL", ""),
+            tws_mode=env.get("TWS_MODE", "demo") or "demo",
+            tws_base_url=env.get("TWS_BASE_URL", ""),
+            tws_secret_arn=env.get("TWS_SECRET_ARN", ""),
+            time_zone=env.get("TIME_ZONE", d.time_zone) or d.time_zone,
+        )

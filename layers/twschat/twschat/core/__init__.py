@@ -1,0 +1,1 @@
+"""The pure core: conversation model, inbound frame rules, frames, responder. No AWS import here."""

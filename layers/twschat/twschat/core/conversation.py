@@ -1,0 +1,92 @@
+"""The conversation model: connection and message records, their keys, and the history window.
+
+History is one item per message under a conversation key, with a sort key that orders messages by
+the time API Gateway received the user's frame. The sort key is derived from the frame's
+``messageId`` so that the same frame delivered twice maps to the same keys: a conditional
+"put if absent" then yields one user message and one reply, however often it is retried.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from twschat.core.responder import Role, Turn
+
+AGENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+CONVERSATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
+_REPLY_ID_NAMESPACE = uuid.UUID("6f1f2a52-3d0b-4c55-9a4e-4f0f0b7e1a10")
+
+USER_SUFFIX = "0"
+REPLY_SUFFIX = "1"
+
+
+def new_conversation_id() -> str:
+    return "c-" + secrets.token_hex(8)
+
+
+def conversation_key(owner: str, conversation_id: str) -> str:
+    """History is keyed by owner and conversation: nobody reaches another owner's messages by id."""
+    return f"{owner}#{conversation_id}"
+
+
+def user_message_key(request_time_epoch_ms: int, message_id: str) -> str:
+    # Zero-padded epoch milliseconds sort lexicographically; the messageId keeps two frames of the
+    # same millisecond apart; the suffix puts the reply right after the message it answers.
+    return f"{request_time_epoch_ms:013d}#{message_id}#{USER_SUFFIX}"
+
+
+def reply_message_key(user_key: str) -> str:
+    return user_key[: -len(USER_SUFFIX)] + REPLY_SUFFIX
+
+
+def reply_message_id(conv_key: str, user_key: str) -> str:
+    """A stable id for the reply, so a client can drop a reply it already has after a redelivery."""
+    return str(uuid.uuid5(_REPLY_ID_NAMESPACE, f"{conv_key}|{user_key}"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRecord:
+    connection_id: str
+    agent: str
+    conversation_id: str
+    owner: str
+    connected_at: int
+    """Epoch seconds."""
+    last_seen_at: int
+    expires_at: int
+    """Epoch seconds; DynamoDB TTL backstop for connections whose $disconnect never ran."""
+    domain_name: str = ""
+    stage: str = ""
+    username: str = ""
+    roles: tuple[str, ...] = ()
+
+    @property
+    def conversation_key(self) -> str:
+        return conversation_key(self.owner, self.conversation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    conversation_key: str
+    message_key: str
+    role: Role
+    text: str
+    message_id: str
+    created_at: int
+    """Epoch milliseconds."""
+    connection_id: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    expires_at: int | None = None
+
+    def as_turn(self) -> Turn:
+        return Turn(role=self.role, text=self.text, context=self.context)
+
+
+def window_turns(window: Sequence[MessageRecord], current_key: str) -> list[Turn]:
+    """The responder's view of a loaded window: oldest first, without the message being answered."""
+    return [m.as_turn() for m in window if m.message_key != current_key]

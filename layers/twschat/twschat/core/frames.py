@@ -1,0 +1,123 @@
+"""The frames a client receives: welcome, message (split into ordered parts past the size limit), error.
+
+All are JSON text frames. Operator-facing text is Portuguese by default, English on request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+Frame = dict[str, Any]
+
+# API Gateway refuses a post_to_connection payload over 128 KB; keep a margin for the envelope.
+MAX_FRAME_BYTES = 128 * 1024
+
+ERROR_TEXT: dict[str, dict[str, str]] = {
+    "pt": {
+        "binary_not_supported": 'Mensagens binárias não são aceitas. Envie texto ou JSON {"message": "..."}.',
+        "empty_message": "Mensagem vazia. Escreva sua pergunta, por exemplo: qual job está em abend?",
+        "message_too_long": "Mensagem longa demais ({detail} caracteres). Resuma ou divida a pergunta.",
+        "control_characters": "A mensagem tem caracteres de controle. Envie apenas texto.",
+        "invalid_json": 'JSON inválido. Envie texto simples ou {"message": "sua pergunta"}.',
+        "not_an_object": 'O JSON precisa ser um objeto: {"message": "sua pergunta"}.',
+        "missing_message": 'Falta o campo "message" (texto) no JSON: {"message": "sua pergunta"}.',
+        "unknown_type": 'Tipo de requisição desconhecido ({detail}). Use {"message": "..."}.',
+        "unknown_connection": "Conexão não encontrada. Reconecte para continuar a conversa.",
+        "internal_error": "Não consegui processar sua mensagem agora. Ela foi registrada; tente de novo.",
+    },
+    "en": {
+        "binary_not_supported": 'Binary messages are not accepted. Send text or JSON {"message": "..."}.',
+        "empty_message": "Empty message. Type your question, e.g.: which jobs are in abend?",
+        "message_too_long": "Message too long ({detail} characters). Shorten or split it.",
+        "control_characters": "The message has control characters. Send plain text only.",
+        "invalid_json": 'Invalid JSON. Send plain text or {"message": "your question"}.',
+        "not_an_object": 'The JSON must be an object: {"message": "your question"}.',
+        "missing_message": 'The JSON lacks a string "message" field: {"message": "your question"}.',
+        "unknown_type": 'Unknown request type ({detail}). Use {"message": "..."}.',
+        "unknown_connection": "Connection not found. Reconnect to continue the conversation.",
+        "internal_error": "I could not process your message now. It was recorded; please try again.",
+    },
+}
+
+
+def error_frame(code: str, *, language: str = "pt", detail: str = "", in_reply_to: str = "") -> Frame:
+    catalog = ERROR_TEXT.get(language, ERROR_TEXT["pt"])
+    text = catalog.get(code, catalog["internal_error"]).replace("{detail}", detail or "?")
+    frame: Frame = {"type": "error", "sender": "agent", "code": code, "message": text}
+    if in_reply_to:
+        frame["inReplyTo"] = in_reply_to
+    return frame
+
+
+def welcome_frame(*, agent: str, conversation_id: str, message: str, **extra: Any) -> Frame:
+    return {
+        "type": "welcome",
+        "sender": "agent",
+        "agent": agent,
+        "conversationId": conversation_id,
+        "message": message,
+        **extra,
+    }
+
+
+def encode(frame: Frame) -> bytes:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _encoded_len(ch: str) -> int:
+    return len(json.dumps(ch, ensure_ascii=False).encode("utf-8")) - 2
+
+
+def message_frames(
+    *,
+    text: str,
+    conversation_id: str,
+    message_id: str,
+    in_reply_to: str = "",
+    max_bytes: int = MAX_FRAME_BYTES,
+) -> list[Frame]:
+    """One reply frame, or ordered parts (``part`` 1..``parts``) when it would pass ``max_bytes``.
+
+    Nothing is cut: the parts' texts concatenated give the reply back exactly.
+    """
+    base: Frame = {
+        "type": "message",
+        "sender": "agent",
+        "message": text,
+        "conversationId": conversation_id,
+        "messageId": message_id,
+    }
+    if in_reply_to:
+        base["inReplyTo"] = in_reply_to
+    if len(encode(base)) <= max_bytes:
+        return [base]
+    envelope = {**base, "message": "", "part": 999999, "parts": 999999}
+    budget = max_bytes - len(encode(envelope))
+    if budget < 64:
+        raise ValueError("max_bytes too small for a message frame")
+    chunks = list(_chunks(text, budget))
+    return [{**base, "message": chunk, "part": i, "parts": len(chunks)} for i, chunk in enumerate(chunks, 1)]
+
+
+def _chunks(text: str, budget: int) -> Iterator[str]:
+    start = 0
+    size = 0
+    last_newline = -1
+    i = start
+    while i < len(text):
+        n = _encoded_len(text[i])
+        if size + n > budget:
+            # Prefer to break after a newline in the last fifth of the chunk: parts stay readable.
+            cut = last_newline + 1 if last_newline >= start + (i - start) * 4 // 5 else i
+            yield text[start:cut]
+            start, size, last_newline = cut, 0, -1
+            i = cut
+            continue
+        if text[i] == "\n":
+            last_newline = i
+        size += n
+        i += 1
+    if start < len(text):
+        yield text[start:]

@@ -1,0 +1,58 @@
+"""The responder seam: (agent, history window, message) -> reply.
+
+Pure: no AWS, no I/O of its own except through the TWS source it is given. The chat service calls
+``Responder.respond`` once per turn with the window it loaded from the store; whatever structured
+context the responder wants to see again on a later turn (the jobs a reply referred to, a pending
+action) goes into ``Reply.context`` and is stored beside the reply, so it survives reconnects and
+cold starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["user", "agent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One stored message as the responder sees it (oldest first in a window)."""
+
+    role: Role
+    text: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is talking. In development mode everybody is the anonymous operator."""
+
+    user_id: str = "anonymous"
+    username: str = "anonymous"
+    roles: tuple[str, ...] = ("operator",)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponderRequest:
+    agent: str
+    message: str
+    history: Sequence[Turn] = ()
+    """The recent window, oldest first, without ``message`` itself."""
+    default_language: str = "pt"
+    principal: Principal = field(default_factory=Principal)
+    connection_id: str = ""
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    language: str = "pt"
+    intent: str = "unknown"
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Responder(Protocol):
+    def respond(self, request: ResponderRequest) -> Reply: ...

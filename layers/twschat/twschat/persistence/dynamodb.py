@@ -1,0 +1,228 @@
+"""The DynamoDB adapter: two tables, one item per message, conditional writes, bounded Queries.
+
+boto3 is imported lazily and the session/config/client are injectable, as in Powertools'
+idempotency DynamoDB layer, so tests hand in a moto- or Stubber-backed client and cold starts of
+functions that never touch a table do not pay for the client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from twschat.core.conversation import ConnectionRecord, MessageRecord
+from twschat.persistence.base import ChatStore, MessageAlreadyExists
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _to_dynamo(value: Any) -> Any:
+    """Python values -> what TypeSerializer accepts (floats become Decimals)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {str(k): _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    """Decimals back to int/float, so records look the same whichever backend produced them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+class DynamoDBChatStore(ChatStore):
+    def __init__(
+        self,
+        connections_table: str,
+        history_table: str,
+        *,
+        boto3_session: boto3.session.Session | None = None,
+        boto_config: Config | None = None,
+        client: DynamoDBClient | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.connections_table = connections_table
+        self.history_table = history_table
+        self._session = boto3_session
+        self._config = boto_config
+        self._endpoint_url = endpoint_url
+        self._client = client
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self._serializer = TypeSerializer()
+        self._deserializer = TypeDeserializer()
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            session = self._session or boto3.session.Session()
+            config = self._config or Config(
+                retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+            )
+            self._client = session.client("dynamodb", config=config, endpoint_url=self._endpoint_url)
+        return self._client
+
+    # -- item conversion ---------------------------------------------------------------------
+    def _serialize(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: self._serializer.serialize(_to_dynamo(v)) for k, v in item.items()}
+
+    def _deserialize(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: _from_dynamo(self._deserializer.deserialize(v)) for k, v in item.items()}
+
+    def _count_read(self, response: Mapping[str, Any], items: int) -> None:
+        self.stats.items_read += items
+        self.stats.read_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+
+    def _count_write(self, response: Mapping[str, Any]) -> None:
+        self.stats.writes += 1
+        self.stats.write_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+
+    # -- connections -------------------------------------------------------------------------
+    def save_connection(self, record: ConnectionRecord) -> None:
+        response = self.client.put_item(
+            TableName=self.connections_table,
+            Item=self._serialize(self.connection_to_item(record)),
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._count_write(response)
+
+    def get_connection(self, connection_id: str) -> ConnectionRecord | None:
+        response = self.client.get_item(
+            TableName=self.connections_table,
+            Key={"connectionId": {"S": connection_id}},
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        item = response.get("Item")
+        self._count_read(response, 1 if item else 0)
+        if not item:
+            return None
+        record = self.connection_from_item(self._deserialize(item))
+        # TTL deletion lags by hours; an expired record is as good as gone.
+        return record if record.expires_at > time.time() else None
+
+    def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+        try:
+            response = self.client.update_item(
+                TableName=self.connections_table,
+                Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp",
+                ConditionExpression="attribute_exists(connectionId)",
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":exp": {"N": str(expires_at)}},
+                ReturnValues="ALL_NEW",
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        self._count_write(response)
+        return self.connection_from_item(self._deserialize(response["Attributes"]))
+
+    def delete_connection(self, connection_id: str) -> None:
+        response = self.client.delete_item(
+            TableName=self.connections_table,
+            Key={"connectionId": {"S": connection_id}},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._count_write(response)
+
+    # -- history -----------------------------------------------------------------------------
+    def _put_message_if_absent(self, record: MessageRecord) -> None:
+        try:
+            response = self.client.put_item(
+                TableName=self.history_table,
+                Item=self._serialize(self.message_to_item(record)),
+                ConditionExpression="attribute_not_exists(messageKey)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            old = exc.response.get("Item")
+            raise MessageAlreadyExists(
+                self.message_from_item(self._deserialize(old)) if old else None
+            ) from exc
+        self._count_write(response)
+
+    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+        response = self.client.get_item(
+            TableName=self.history_table,
+            Key={"conversationKey": {"S": conversation_key}, "messageKey": {"S": message_key}},
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        item = response.get("Item")
+        self._count_read(response, 1 if item else 0)
+        return self.message_from_item(self._deserialize(item)) if item else None
+
+    def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
+        # Newest first with Limit: the read is bounded by the window, not the conversation's length.
+        response = self.client.query(
+            TableName=self.history_table,
+            KeyConditionExpression="conversationKey = :ck",
+            ExpressionAttributeValues={":ck": {"S": conversation_key}},
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        items = response.get("Items", [])
+        self.stats.queries += 1
+        self._count_read(response, len(items))
+        return [self.message_from_item(self._deserialize(i)) for i in reversed(items)]
+
+
+def ensure_tables(
+    *,
+    connections_table: str,
+    history_table: str,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    client: DynamoDBClient | None = None,
+) -> None:
+    """Create the two tables as template.yaml declares them, if missing (DynamoDB Local, tests)."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
+    existing = set(client.list_tables().get("TableNames", []))
+    specs: list[dict[str, Any]] = [
+        {
+            "TableName": connections_table,
+            "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "connectionId", "AttributeType": "S"}],
+        },
+        {
+            "TableName": history_table,
+            "KeySchema": [
+                {"AttributeName": "conversationKey", "KeyType": "HASH"},
+                {"AttributeName": "messageKey", "KeyType": "RANGE"},
+            ],
+            "AttributeDefinitions": [
+                {"AttributeName": "conversationKey", "AttributeType": "S"},
+                {"AttributeName": "messageKey", "AttributeType": "S"},
+            ],
+        },
+    ]
+    for spec in specs:
+        if spec["TableName"] in existing:
+            continue
+        client.create_table(BillingMode="PAY_PER_REQUEST", **spec)
+        client.get_waiter("table_exists").wait(
+            TableName=spec["TableName"], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )

@@ -1,0 +1,129 @@
+"""The embedded store: SQLite in a file under the working folder, behind the same base as DynamoDB.
+
+It is what ``twschat serve`` uses by default, so a laptop needs no AWS account and a conversation
+survives a restart. The history table's primary key is (conversationKey, messageKey), so reading
+the last N messages is an index range scan bounded by N, as a DynamoDB Query is — unlike moto,
+whose Query walks the whole partition.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from twschat.core.conversation import ConnectionRecord, MessageRecord
+from twschat.persistence.base import ChatStore, MessageAlreadyExists
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS connections (
+    connection_id TEXT PRIMARY KEY,
+    item TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    conversation_key TEXT NOT NULL,
+    message_key TEXT NOT NULL,
+    item TEXT NOT NULL,
+    PRIMARY KEY (conversation_key, message_key)
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteChatStore(ChatStore):
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Handlers run on worker threads of the local gateway: one connection, serialized by a lock.
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- connections -------------------------------------------------------------------------
+    def save_connection(self, record: ConnectionRecord) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO connections (connection_id, item, expires_at) VALUES (?, ?, ?)",
+                (record.connection_id, json.dumps(self.connection_to_item(record)), record.expires_at),
+            )
+        self.stats.writes += 1
+
+    def get_connection(self, connection_id: str) -> ConnectionRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT item FROM connections WHERE connection_id = ? AND expires_at > ?",
+                (connection_id, int(time.time())),
+            ).fetchone()
+        if row is None:
+            return None
+        self.stats.items_read += 1
+        return self.connection_from_item(json.loads(row[0]))
+
+    def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT item FROM connections WHERE connection_id = ?", (connection_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            item = json.loads(row[0])
+            item["lastSeenAt"], item["expiresAt"] = now, expires_at
+            self._db.execute(
+                "UPDATE connections SET item = ?, expires_at = ? WHERE connection_id = ?",
+                (json.dumps(item), expires_at, connection_id),
+            )
+        self.stats.writes += 1
+        return self.connection_from_item(item)
+
+    def delete_connection(self, connection_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
+        self.stats.writes += 1
+
+    # -- history -----------------------------------------------------------------------------
+    def _put_message_if_absent(self, record: MessageRecord) -> None:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO messages (conversation_key, message_key, item) VALUES (?, ?, ?) "
+                "ON CONFLICT (conversation_key, message_key) DO NOTHING",
+                (
+                    record.conversation_key,
+                    record.message_key,
+                    json.dumps(self.message_to_item(record), ensure_ascii=False),
+                ),
+            )
+        if cursor.rowcount == 0:
+            raise MessageAlreadyExists()
+        self.stats.writes += 1
+
+    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT item FROM messages WHERE conversation_key = ? AND message_key = ?",
+                (conversation_key, message_key),
+            ).fetchone()
+        if row is None:
+            return None
+        self.stats.items_read += 1
+        return self.message_from_item(json.loads(row[0]))
+
+    def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT item FROM messages WHERE conversation_key = ? ORDER BY message_key DESC LIMIT ?",
+                (conversation_key, limit),
+            ).fetchall()
+        self.stats.queries += 1
+        self.stats.items_read += len(rows)
+        return [self.message_from_item(json.loads(r[0])) for r in reversed(rows)]

@@ -1,0 +1,65 @@
+"""Process-wide wiring for the Lambda handlers: settings, store, responder and clients, built once.
+
+Everything here is created lazily and cached for the life of the execution environment, so warm
+invocations reuse connections; ``reset()`` drops the cache (tests, the local gateway's reloads).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from twschat.chat import ChatService
+from twschat.config import Settings
+from twschat.core.ports import FramePoster, MetricsSink, WelcomeTrigger
+from twschat.core.responder import Responder
+from twschat.persistence.base import ChatStore
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.cache
+def store() -> ChatStore:
+    s = settings()
+    if s.store_backend == "sqlite":
+        from twschat.persistence.sqlite import SQLiteChatStore
+
+        return SQLiteChatStore(s.sqlite_path)
+    from twschat.persistence.dynamodb import DynamoDBChatStore
+
+    return DynamoDBChatStore(s.connections_table, s.history_table)
+
+
+@functools.cache
+def responder() -> Responder:
+    from twschat.responders import build_responder
+
+    return build_responder(settings())
+
+
+@functools.cache
+def welcome_trigger() -> WelcomeTrigger:
+    from twschat.adapters.welcome import LambdaWelcomeTrigger
+
+    return LambdaWelcomeTrigger(settings().welcome_function_name)
+
+
+def poster(domain_name: str, stage: str) -> FramePoster:
+    from twschat.adapters.connections import ApiGatewayPoster, connections_endpoint
+
+    return ApiGatewayPoster(connections_endpoint(domain_name, stage, settings().connections_api_url))
+
+
+def chat_service(
+    *, metrics: MetricsSink | None = None, bind_log_keys: Callable[..., Any] | None = None
+) -> ChatService:
+    return ChatService(settings(), store(), responder(), metrics=metrics, bind_log_keys=bind_log_keys)
+
+
+def reset() -> None:
+    for cached in (settings, store, responder, welcome_trigger):
+        cached.cache_clear()
