@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Validate (cfn-lint) and build the SAM application. Called by CI from the repository root;
+# works on a fresh machine as root with network access to PyPI only. No Docker, no AWS credentials.
+#
+#   bash .ci/sam.sh
+#
+# Environment:
+#   SAM_CLI_VERSION  aws-sam-cli version installed into .cache/samvenv (default below)
+#   SAM_VENV         venv location (default .cache/samvenv)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$SECONDS
+
+SAM_CLI_VERSION="${SAM_CLI_VERSION:-1.170.0}"
+SAM_VENV="${SAM_VENV:-.cache/samvenv}"
+# SAM CLI telemetry would try to reach AWS endpoints: keep it off.
+export SAM_CLI_TELEMETRY=0
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+log() { printf '[sam.sh] %s\n' "$*"; }
+
+# ---------------------------------------------------------------- SAM CLI venv
+sam_ok() {
+    [ -x "$SAM_VENV/bin/sam" ] &&
+        "$SAM_VENV/bin/sam" --version 2>/dev/null | grep -q "version ${SAM_CLI_VERSION}\$"
+}
+
+if sam_ok; then
+    log "reusing $SAM_VENV ($("$SAM_VENV/bin/sam" --version))"
+else
+    host_python="$(command -v python3 || true)"
+    if [ -z "$host_python" ]; then
+        echo "sam.sh: no python3 on PATH to create $SAM_VENV" >&2
+        exit 1
+    fi
+    log "creating $SAM_VENV with $host_python ($("$host_python" --version 2>&1))"
+    rm -rf "$SAM_VENV"
+    mkdir -p "$(dirname "$SAM_VENV")"
+    if ! "$host_python" -m venv "$SAM_VENV" 2>/dev/null; then
+        # Debian's python3 lacks ensurepip unless python3-venv is installed.
+        if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+            log "python3 -m venv failed; installing python3-venv"
+            apt-get update -qq >/dev/null
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+            rm -rf "$SAM_VENV"
+            "$host_python" -m venv "$SAM_VENV"
+        else
+            echo "sam.sh: '$host_python -m venv' failed (install python3-venv)" >&2
+            exit 1
+        fi
+    fi
+    log "installing aws-sam-cli==${SAM_CLI_VERSION}"
+    "$SAM_VENV/bin/python" -m pip install -qq --upgrade pip
+    "$SAM_VENV/bin/python" -m pip install -qq "aws-sam-cli==${SAM_CLI_VERSION}"
+    log "installed: $("$SAM_VENV/bin/sam" --version)"
+fi
+SAM="$SAM_VENV/bin/sam"
+
+# ---------------------------------------------------------------- validate + lint
+log "sam validate --lint"
+"$SAM" validate --lint --template-file template.yaml
+
+# ---------------------------------------------------------------- build (needs python3.12)
+# Prints the real path of a working python3.12 (pyenv shims exist for every installed version but
+# fail unless that version is selected, so each candidate is run, not just found).
+find_python312() {
+    local candidates=() p root=""
+    if p="$(command -v python3.12 2>/dev/null)"; then
+        candidates+=("$p")
+    fi
+    if command -v pyenv >/dev/null 2>&1; then
+        root="$(pyenv root)"
+    elif [ -d "${PYENV_ROOT:-$HOME/.pyenv}" ]; then
+        root="${PYENV_ROOT:-$HOME/.pyenv}"
+    fi
+    if [ -n "$root" ]; then
+        while IFS= read -r p; do
+            candidates+=("$p")
+        done < <(ls -d "$root"/versions/3.12*/bin/python3.12 2>/dev/null | sort -V -r)
+    fi
+    for p in ${candidates[@]+"${candidates[@]}"}; do
+        if [ -x "$p" ] && "$p" -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+if ! py312="$(find_python312)"; then
+    log "sam build skipped: no python3.12 on PATH"
+    log "done in $((SECONDS - start))s"
+    exit 0
+fi
+export PATH="$(dirname "$py312"):$PATH"
+log "sam build (python3.12 = $py312, $("$py312" --version 2>&1))"
+"$SAM" build --template-file template.yaml --build-dir .aws-sam/build
+
+# ---------------------------------------------------------------- check the artifacts
+built=.aws-sam/build
+fail=0
+if [ ! -f "$built/SharedLayer/python/twschat/__init__.py" ]; then
+    echo "sam.sh: layer artifact lacks python/twschat/__init__.py" >&2
+    fail=1
+fi
+for fn in ConnectFunction DefaultFunction DisconnectFunction WelcomeFunction; do
+    if [ ! -f "$built/$fn/app.py" ]; then
+        echo "sam.sh: $fn artifact lacks app.py" >&2
+        fail=1
+    fi
+done
+[ "$fail" = 0 ] || exit 1
+# The Lambda runtime is Python 3.12: make sure everything shipped at least compiles there.
+"$py312" -m compileall -q "$built"
+find "$built" -name __pycache__ -type d -prune -exec rm -rf {} +
+log "artifacts OK: $(cd "$built" && ls -d */ | tr -d / | tr '\n' ' ')"
+log "done in $((SECONDS - start))s"
