@@ -19,7 +19,7 @@ class ConnectEvent(APIGatewayWebSocketConnectEventModel):
 
 
 class MessageEvent(APIGatewayWebSocketMessageEventModel):
-    body: str | None = Field(None, alias="body")  # type: ignore[assignment]  # we parse the body ourselves
+    body: str | None = Field(None, alias="body")  # we parse the body ourselves
 
 
 DisconnectEvent = APIGatewayWebSocketDisconnectEventModel

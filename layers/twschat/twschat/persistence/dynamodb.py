@@ -153,7 +153,7 @@ class DynamoDBChatStore(ChatStore):
                 ReturnConsumedCapacity="TOTAL",
             )
         except self.client.exceptions.ConditionalCheckFailedException as exc:
-            old = exc.response.get("Item")
+            old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise MessageAlreadyExists(
                 self.message_from_item(self._deserialize(old)) if old else None
             ) from exc
