@@ -75,5 +75,5 @@ def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[ob
     from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
 
     with mock_aws():
-        ensure_tables(connections_table="conn", history_table="hist", region="us-east-1")
-        yield DynamoDBChatStore("conn", "hist")
+        ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
+        yield DynamoDBChatStore("conn", "hist", audit_table="audit")

@@ -69,3 +69,17 @@ def test_get_message(store):
     store.add_message(msg)
     assert store.get_message(msg.conversation_key, msg.message_key) == msg
     assert store.get_message(msg.conversation_key, reply_message_key(msg.message_key)) is None
+
+
+def test_audit_records_are_appended_and_read_back_by_day(store):
+    from twschat.core.actions import AuditRecord
+
+    for i, action in enumerate(["rerun", "hold"]):
+        store.add_audit(AuditRecord(at=f"2026-11-25T12:00:0{i}.000000+00:00", user_id="u-1", username="ana",
+                                    action=action, job_id="TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
+                                    result="accepted", connection_id="conn-1", conversation_id="c-1"))
+    records = store.audit_for_day("2026-11-25")
+    assert [r["action"] for r in records] == ["rerun", "hold"]
+    assert records[0]["username"] == "ana" and records[0]["result"] == "accepted"
+    assert records[0]["conversation_id"] == "c-1"
+    assert store.audit_for_day("2026-11-24") == []

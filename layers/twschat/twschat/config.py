@@ -27,6 +27,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     connections_table: str = "twschat-connections"
     history_table: str = "twschat-history"
+    audit_table: str = "twschat-audit"
     store_backend: StoreBackend = "dynamodb"
     sqlite_path: str = ".twschat/twschat.db"
     history_window: int = 20
@@ -61,6 +62,7 @@ class Settings:
         return cls(
             connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
             history_table=env.get("HISTORY_TABLE", d.history_table),
+            audit_table=env.get("AUDIT_TABLE", d.audit_table),
             store_backend=backend,  # type: ignore[arg-type]
             sqlite_path=env.get("SQLITE_PATH", d.sqlite_path),
             history_window=window,

@@ -31,7 +31,7 @@ def store() -> ChatStore:
         return SQLiteChatStore(s.sqlite_path)
     from twschat.persistence.dynamodb import DynamoDBChatStore
 
-    return DynamoDBChatStore(s.connections_table, s.history_table)
+    return DynamoDBChatStore(s.connections_table, s.history_table, audit_table=s.audit_table)
 
 
 @functools.cache

@@ -7,11 +7,13 @@ accounting — and each adapter implements a handful of primitive operations for
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from twschat.core.actions import AuditRecord
 from twschat.core.conversation import ConnectionRecord, MessageRecord
 
 
@@ -85,6 +87,21 @@ class ChatStore(ABC):
     @abstractmethod
     def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
         """The newest ``limit`` messages, returned oldest first. Cost bounded by ``limit``."""
+
+    # -- audit trail ---------------------------------------------------------------------------
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append one executed action to the audit trail (partitioned by UTC day, sorted by time)."""
+        item = {k: v for k, v in record.to_dict().items() if v != ""}
+        item["auditDay"] = record.at[:10]
+        item["auditKey"] = f"{record.at}#{uuid.uuid4().hex}"
+        self._put_audit(item)
+
+    @abstractmethod
+    def _put_audit(self, item: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def audit_for_day(self, day: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The day's audit records (``YYYY-MM-DD``, UTC), oldest first."""
 
     # -- item layout shared by the adapters ----------------------------------------------------
     @staticmethod

@@ -49,6 +49,7 @@ class DynamoDBChatStore(ChatStore):
         connections_table: str,
         history_table: str,
         *,
+        audit_table: str = "",
         boto3_session: boto3.session.Session | None = None,
         boto_config: Config | None = None,
         client: DynamoDBClient | None = None,
@@ -57,6 +58,7 @@ class DynamoDBChatStore(ChatStore):
         super().__init__()
         self.connections_table = connections_table
         self.history_table = history_table
+        self.audit_table = audit_table
         self._session = boto3_session
         self._config = boto_config
         self._endpoint_url = endpoint_url
@@ -186,11 +188,33 @@ class DynamoDBChatStore(ChatStore):
         self._count_read(response, len(items))
         return [self.message_from_item(self._deserialize(i)) for i in reversed(items)]
 
+    # -- audit trail ---------------------------------------------------------------------------
+    def _put_audit(self, item: dict[str, Any]) -> None:
+        if not self.audit_table:
+            raise RuntimeError("AUDIT_TABLE is not configured: refusing to act without an audit trail")
+        response = self.client.put_item(
+            TableName=self.audit_table,
+            Item=self._serialize(item),
+            ConditionExpression="attribute_not_exists(auditKey)",
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._count_write(response)
+
+    def audit_for_day(self, day: str, limit: int = 100) -> list[dict[str, Any]]:
+        response = self.client.query(
+            TableName=self.audit_table,
+            KeyConditionExpression="auditDay = :day",
+            ExpressionAttributeValues={":day": {"S": day}},
+            Limit=limit,
+        )
+        return [self._deserialize(i) for i in response.get("Items", [])]
+
 
 def ensure_tables(
     *,
     connections_table: str,
     history_table: str,
+    audit_table: str = "",
     endpoint_url: str | None = None,
     region: str | None = None,
     client: DynamoDBClient | None = None,
@@ -219,6 +243,20 @@ def ensure_tables(
             ],
         },
     ]
+    if audit_table:
+        specs.append(
+            {
+                "TableName": audit_table,
+                "KeySchema": [
+                    {"AttributeName": "auditDay", "KeyType": "HASH"},
+                    {"AttributeName": "auditKey", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "auditDay", "AttributeType": "S"},
+                    {"AttributeName": "auditKey", "AttributeType": "S"},
+                ],
+            }
+        )
     for spec in specs:
         if spec["TableName"] in existing:
             continue

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from twschat.core.conversation import ConnectionRecord, MessageRecord
 from twschat.persistence.base import ChatStore, MessageAlreadyExists
@@ -28,6 +29,12 @@ CREATE TABLE IF NOT EXISTS messages (
     message_key TEXT NOT NULL,
     item TEXT NOT NULL,
     PRIMARY KEY (conversation_key, message_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+    audit_day TEXT NOT NULL,
+    audit_key TEXT NOT NULL,
+    item TEXT NOT NULL,
+    PRIMARY KEY (audit_day, audit_key)
 ) WITHOUT ROWID;
 """
 
@@ -127,3 +134,19 @@ class SQLiteChatStore(ChatStore):
         self.stats.queries += 1
         self.stats.items_read += len(rows)
         return [self.message_from_item(json.loads(r[0])) for r in reversed(rows)]
+
+    # -- audit trail ---------------------------------------------------------------------------
+    def _put_audit(self, item: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO audit (audit_day, audit_key, item) VALUES (?, ?, ?)",
+                (item["auditDay"], item["auditKey"], json.dumps(item, ensure_ascii=False)),
+            )
+        self.stats.writes += 1
+
+    def audit_for_day(self, day: str, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT item FROM audit WHERE audit_day = ? ORDER BY audit_key LIMIT ?", (day, limit)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
