@@ -60,6 +60,9 @@ def chat_service(
     return ChatService(settings(), store(), responder(), metrics=metrics, bind_log_keys=bind_log_keys)
 
 
+_CACHED = (settings, store, responder, welcome_trigger)
+
+
 def reset() -> None:
-    for cached in (settings, store, responder, welcome_trigger):
+    for cached in _CACHED:
         cached.cache_clear()

@@ -1,0 +1,476 @@
+"""A realistic demo TWS plan kept as data, and a :class:`TwsClient` over an in-memory copy of it.
+
+The plan (workstations, job streams, jobs, stdlists) is described once in the tables below; times are
+offsets from an injectable clock so "running for 5h" stays true whenever the demo runs. Each
+``DemoTwsClient`` owns its copy: actions (rerun, hold, release, cancel) mutate that copy only.
+
+``demo_plan(now)`` renders the same plan in the JSON shapes of the TWS plan REST API v1 (see
+shared/reference/tws-rest.md) so a fake REST server can serve it; ``DemoTwsClient.snapshot()`` gives
+the same shape after the client's actions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from .tws import (
+    FAILED_STATES,
+    READY_STATES,
+    RUNNING_STATES,
+    SUCCESS_STATES,
+    WAITING_STATES,
+    ActionResult,
+    Job,
+    JobAction,
+    JobStream,
+    TwsError,
+    Workstation,
+)
+
+__all__ = [
+    "COMMON_STATUS",
+    "REST_TIME_FORMAT",
+    "DemoTwsClient",
+    "demo_plan",
+    "job_stream_to_rest",
+    "job_to_rest",
+    "stream_status",
+    "workstation_to_rest",
+]
+
+REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""UTC timestamps as the plan REST API v1 writes them (``jobStreamInPlan.startTime``)."""
+
+# conman internal status -> cross-platform "commonStatus".
+COMMON_STATUS: dict[str, str] = {
+    "ABEND": "ERROR",
+    "ABENP": "ERROR",
+    "FAIL": "ERROR",
+    "ERROR": "ERROR",
+    "EXEC": "RUNNING",
+    "INTRO": "RUNNING",
+    "WAIT": "RUNNING",
+    "HOLD": "HELD",
+    "SCHED": "WAITING",
+    "ADD": "WAITING",
+    "PEND": "WAITING",
+    "FENCE": "BLOCKED",
+    "SUSP": "HELD",
+    "READY": "READY",
+    "SUCC": "SUCCESSFUL",
+    "SUCCP": "SUCCESSFUL",
+    "DONE": "UNDECIDED",
+    "CANCL": "CANCELED",
+    "EXTRN": "UNDECIDED",
+}
+
+# Stdlists are printed in the master's local time (Brazil has had no DST since 2019).
+_LOG_TZ = timezone(timedelta(hours=-3), "-03")
+
+# ---------------------------------------------------------------------------------------------- the plan
+# name, status, linked, jobman running, kind, id
+_WORKSTATIONS: tuple[tuple[str, Literal["ONLINE", "OFFLINE"], bool, bool, str, str], ...] = (
+    ("TWS_MASTER", "ONLINE", True, True, "MASTER", "0AAAAAAAAAAAAAW0"),
+    ("TWS_AGENT1", "ONLINE", True, True, "FTA", "0AAAAAAAAAAAAAW1"),
+    ("TWS_AGENT2", "OFFLINE", False, False, "FTA", "0AAAAAAAAAAAAAW2"),
+    ("TWS_AGENT3", "ONLINE", True, True, "AGENT", "0AAAAAAAAAAAAAW3"),
+)
+
+# name, workstation, internal id, planned start (minutes from now)
+_STREAMS: tuple[tuple[str, str, str, int], ...] = (
+    ("DAILY_BACKUP", "TWS_AGENT1", "0AAAAAAAAAAAAAB1", -300),
+    ("DATA_PIPELINE", "TWS_AGENT2", "0AAAAAAAAAAAAAB2", -250),
+    ("REPORTS", "TWS_AGENT1", "0AAAAAAAAAAAAAB3", -180),
+    ("PAYROLL", "TWS_AGENT2", "0AAAAAAAAAAAAAB4", -95),
+    ("BILLING", "TWS_AGENT1", "0AAAAAAAAAAAAAB5", -12),
+    ("DWH_LOAD", "TWS_AGENT3", "0AAAAAAAAAAAAAB6", -340),
+    ("FINAL", "TWS_MASTER", "0AAAAAAAAAAAAAB7", -400),
+)
+
+# job id, name, stream, status, start (minutes from now, None = not started), duration (minutes, None =
+# still running / never ran), return code
+_JOBS: tuple[tuple[str, str, str, str, int | None, int | None, int | None], ...] = (
+    ("JOB001", "Daily Backup", "DAILY_BACKUP", "SUCC", -300, 42, 0),
+    ("JOB002", "Data Processing", "DATA_PIPELINE", "ABEND", -250, 8, 12),
+    ("JOB003", "Report Generation", "REPORTS", "SUCC", -180, 15, 0),
+    ("JOB004", "Payroll Calculation", "PAYROLL", "FAIL", -95, 0, None),
+    ("JOB005", "Invoice Export", "BILLING", "EXEC", -12, None, None),
+    ("JOB006", "Data Warehouse Load", "DWH_LOAD", "EXEC", -310, None, None),
+    ("JOB007", "Customer Sync", "BILLING", "HOLD", None, None, None),
+    ("JOB008", "Log Rotation", "FINAL", "READY", None, None, None),
+    ("JOB009", "Month End Close", "FINAL", "SCHED", None, None, None),
+    ("JOB010", "Temp Cleanup", "DWH_LOAD", "CANCL", None, None, None),
+    ("JOB011", "SFTP Transfer", "DWH_LOAD", "SUCC", -340, 6, 0),
+    ("JOB012", "Database Backup", "FINAL", "SUCC", -400, 35, 0),
+    ("JOB013", "Email Notifications", "REPORTS", "SUCC", -160, 2, 0),
+    ("JOB014", "Stock Reconciliation", "DATA_PIPELINE", "HOLD", None, None, None),
+    ("JOB015", "Audit Report", "REPORTS", "SCHED", None, None, None),
+)
+
+# What the job wrote between the stdlist header and trailer (time offsets in seconds from its start).
+_LOG_BODIES: dict[str, tuple[tuple[int, str], ...]] = {
+    "JOB001": (
+        (1, "INFO  backup started: /srv/app -> s3://corp-backup/daily"),
+        (2510, "INFO  1,204 files, 38.2 GB copied"),
+        (2519, "INFO  backup finished OK"),
+    ),
+    "JOB002": (
+        (1, "INFO  Starting data processing batch (input=/data/in/sales_extract.csv)"),
+        (36, "INFO  Loaded 1,284,331 rows into staging ETL.SALES_STG"),
+        (454, "ERROR ORA-01653: unable to extend table ETL.SALES_FACT by 8192 in tablespace ETL_DATA"),
+        (454, "ERROR Batch aborted after 1,200,000 rows; rolling back"),
+        (479, "INFO  Rollback complete. Exiting with code 12"),
+    ),
+    "JOB003": (
+        (1, "INFO  generating 14 reports for business date"),
+        (898, "INFO  reports published to /srv/reports/daily"),
+    ),
+    "JOB005": (
+        (1, "INFO  exporting invoices to ERP (batch size 500)"),
+        (420, "INFO  38,500 of ~90,000 invoices exported"),
+    ),
+    "JOB006": (
+        (2, "INFO  DWH load started: 12 partitions"),
+        (2700, "INFO  partition 3/12 loaded (usual total runtime ~45 min)"),
+        (9900, "WARN  waiting for lock on DWH.FACT_SALES held by session 8812"),
+        (18000, "WARN  still waiting for lock on DWH.FACT_SALES (session 8812)"),
+    ),
+    "JOB011": (
+        (1, "INFO  sftp get partner-in:/outbound/*.csv"),
+        (355, "INFO  42 files received, checksums OK"),
+    ),
+    "JOB012": (
+        (1, "INFO  RMAN full backup of TWSDB started"),
+        (2095, "INFO  RMAN backup completed"),
+    ),
+    "JOB013": ((1, "INFO  112 report notifications sent"),),
+}
+
+_USERS = {
+    "TWS_MASTER": "twsuser",
+    "TWS_AGENT1": "appbatch",
+    "TWS_AGENT2": "etlbatch",
+    "TWS_AGENT3": "dwhbatch",
+}
+
+
+# ------------------------------------------------------------------------------------------ REST shapes
+def _rest_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime(REST_TIME_FORMAT)
+
+
+def job_to_rest(job: Job, stream: JobStream | None = None) -> dict[str, Any]:
+    """One job in the plan REST API v1 shape (see :func:`demo_plan`)."""
+    return {
+        "id": job.id,
+        "name": job.job_id,
+        "description": job.name,
+        "status": {"internalStatus": job.status, "commonStatus": COMMON_STATUS.get(job.status, "UNDECIDED")},
+        "jobStreamInPlan": {
+            "id": stream.id if stream else "",
+            "name": job.job_stream,
+            "workstationKey": {"name": job.workstation},
+            "startTime": _rest_time(stream.start_time if stream else None),
+        },
+        "startTime": _rest_time(job.start_time),
+        "endTime": _rest_time(job.end_time),
+        "returnCode": job.return_code,
+    }
+
+
+def job_stream_to_rest(stream: JobStream) -> dict[str, Any]:
+    """One job stream in the plan REST API v1 shape (see :func:`demo_plan`)."""
+    return {
+        "id": stream.id,
+        "name": stream.name,
+        "workstationKey": {"name": stream.workstation},
+        "status": {
+            "internalStatus": stream.status,
+            "commonStatus": COMMON_STATUS.get(stream.status, "UNDECIDED"),
+        },
+        "startTime": _rest_time(stream.start_time),
+    }
+
+
+def workstation_to_rest(ws: Workstation) -> dict[str, Any]:
+    """One workstation in the plan REST API v1 shape (see :func:`demo_plan`)."""
+    return {
+        "id": ws.id,
+        "workstationInPlanKey": {"name": ws.name},
+        "ssmRunning": ws.jobman_running,
+        "type": ws.kind,
+        # Our own fields (the link state fields of the real API are unconfirmed):
+        "linkStatus": "LINKED" if ws.linked else "UNLINKED",
+        "jobmanRunning": ws.jobman_running,
+        "status": ws.status,
+    }
+
+
+def stream_status(jobs: Sequence[Job]) -> str:
+    """A job stream's state derived from its jobs the way conman shows it."""
+    states = [j.status for j in jobs]
+    if not states:
+        return "READY"
+    if any(s in RUNNING_STATES for s in states):
+        return "EXEC"
+    if any(s in FAILED_STATES for s in states):
+        return "ABEND"
+    if all(s in SUCCESS_STATES or s == "CANCL" for s in states):
+        return "SUCC"
+    if any(j.start_time is not None for j in jobs):
+        return "EXEC"
+    if any(s in READY_STATES for s in states):
+        return "READY"
+    return "HOLD"
+
+
+# --------------------------------------------------------------------------------------------- building
+def _build(now: datetime) -> tuple[list[Workstation], list[JobStream], list[Job], dict[str, str]]:
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    workstations = [
+        Workstation(name=n, status=st, linked=ln, jobman_running=jm, kind=k, id=i)
+        for n, st, ln, jm, k, i in _WORKSTATIONS
+    ]
+    stream_ws = {name: (ws, sid) for name, ws, sid, _ in _STREAMS}
+    jobs: list[Job] = []
+    logs: dict[str, str] = {}
+    for job_id, name, stream, status, start, duration, rc in _JOBS:
+        ws, sid = stream_ws[stream]
+        start_time = now + timedelta(minutes=start) if start is not None else None
+        end_time = start_time + timedelta(minutes=duration) if start_time and duration is not None else None
+        job = Job(
+            id=f"{ws};{sid};{job_id}",
+            name=name,
+            job_id=job_id,
+            status=status,
+            workstation=ws,
+            job_stream=stream,
+            start_time=start_time,
+            end_time=end_time,
+            return_code=rc,
+        )
+        jobs.append(job)
+        log = _render_log(job, sid)
+        if log:
+            logs[job.id] = log
+    streams = [
+        JobStream(
+            name=name,
+            workstation=ws,
+            status=stream_status([j for j in jobs if j.job_stream == name]),
+            id=sid,
+            start_time=now + timedelta(minutes=start),
+        )
+        for name, ws, sid, start in _STREAMS
+    ]
+    return workstations, streams, jobs, logs
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(_LOG_TZ).strftime("%a %m/%d/%Y %H:%M:%S %Z")
+
+
+def _render_log(job: Job, stream_id: str) -> str:
+    if job.start_time is None:
+        return ""
+    start = job.start_time
+    if job.status == "FAIL":
+        t = start.astimezone(_LOG_TZ).strftime("%H:%M:%S")
+        return (
+            f"{t} AWSBHT061E Batchman could not launch job {job.workstation}#{job.job_stream}.{job.job_id}: "
+            f"workstation {job.workstation} is not linked (netman on {job.workstation} not responding).\n"
+            f"{t} AWSBHT071E The job {job.job_id} was not submitted. No stdlist was produced.\n"
+        )
+    header = (
+        "===============================================================\n"
+        f"= JOB       : {job.workstation}#{job.job_stream}"
+        f"[({start.astimezone(_LOG_TZ).strftime('%H%M %m/%d/%y')}),({stream_id})].{job.job_id}\n"
+        f"= USER      : {_USERS.get(job.workstation, 'twsuser')}\n"
+        f"= JCLFILE   : /opt/batch/bin/{job.name.lower().replace(' ', '_')}.sh\n"
+        f"= Job Number: {41300 + int(job.job_id[3:])}\n"
+        f"= {_stamp(start)}\n"
+        "===============================================================\n"
+    )
+    lines = [
+        f"{(start + timedelta(seconds=sec)).astimezone(_LOG_TZ).strftime('%Y-%m-%d %H:%M:%S')} {msg}"
+        for sec, msg in _LOG_BODIES.get(job.job_id, ((1, "INFO  started"),))
+    ]
+    body = "\n".join(lines) + "\n"
+    if job.end_time is None:
+        return header + body
+    elapsed = int((job.end_time - start).total_seconds())
+    trailer = (
+        "===============================================================\n"
+        f"= Exit Status           : {job.return_code if job.return_code is not None else 0}\n"
+        f"= Elapsed Time (hh:mm:ss) : {elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}\n"
+        f"= {_stamp(job.end_time)}\n"
+        "===============================================================\n"
+    )
+    return header + body + trailer
+
+
+def demo_plan(now: datetime | None = None) -> dict[str, Any]:
+    """The demo plan as plain JSON-ready data, in the shapes of the TWS plan REST API v1.
+
+    Return shape (all timestamps UTC strings in :data:`REST_TIME_FORMAT`, or None)::
+
+        {
+          "planId": "current",
+          "generatedAt": "2024-04-12T08:00:00.000000Z",
+          "workstations": [            # body of POST /twsd/plan/current/workstation/query
+            {"id": "0AAAAAAAAAAAAAW2", "workstationInPlanKey": {"name": "TWS_AGENT2"},
+             "ssmRunning": false, "type": "FTA",
+             # our own fields (link state fields of the real API are unconfirmed):
+             "linkStatus": "UNLINKED", "jobmanRunning": false, "status": "OFFLINE"}, ...],
+          "jobStreams": [              # body of POST /twsd/plan/current/jobstream/query
+            {"id": "0AAAAAAAAAAAAAB2", "name": "DATA_PIPELINE", "workstationKey": {"name": "TWS_AGENT2"},
+             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"},
+             "startTime": "..."}, ...],
+          "jobs": [                    # body of POST /twsd/plan/current/job/query
+            {"id": "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
+             "name": "JOB002",                     # the TWS job name -> Job.job_id
+             "description": "Data Processing",     # what operators call it -> Job.name
+             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"},
+             "jobStreamInPlan": {"id": "0AAAAAAAAAAAAAB2", "name": "DATA_PIPELINE",
+                                 "workstationKey": {"name": "TWS_AGENT2"}, "startTime": "..."},
+             # our own fields:
+             "startTime": "...", "endTime": "...", "returnCode": 12}, ...],
+          "jobLogs": {"TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002": "<stdlist text>", ...}
+                                       # body of GET /twsd/plan/current/job/{id}/joblog (text/plain);
+                                       # jobs that never started have no entry (answer 404)
+        }
+
+    Mapping back to the core models: ``Job(id=id, name=description or name, job_id=name,
+    status=status.internalStatus, workstation=jobStreamInPlan.workstationKey.name,
+    job_stream=jobStreamInPlan.name, start_time=startTime, end_time=endTime, return_code=returnCode)``;
+    ``Workstation(name=workstationInPlanKey.name, status=status, linked=linkStatus == "LINKED",
+    jobman_running=ssmRunning, kind=type, id=id)``.
+    """
+    return DemoTwsClient(clock=(lambda: now) if now is not None else None).snapshot()
+
+
+# ------------------------------------------------------------------------------------------------ client
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DemoTwsClient:
+    """:class:`~twschat.core.tws.TwsClient` over an in-memory copy of the demo plan."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self._clock = clock or _utc_now
+        self._workstations, self._streams, self._jobs, self._logs = _build(self._clock())
+
+    # -- reads
+    def list_workstations(self) -> Sequence[Workstation]:
+        return tuple(self._workstations)
+
+    def list_job_streams(self) -> Sequence[JobStream]:
+        return tuple(self._streams)
+
+    def list_jobs(self) -> Sequence[Job]:
+        return tuple(self._jobs)
+
+    def job_log(self, job: Job) -> str:
+        current = self._find(job)
+        log = self._logs.get(current.id, "")
+        if not log:
+            raise TwsError("not_found", f"no joblog for {current.id}: the job has not run ({current.status})")
+        return log
+
+    # -- actions
+    def act(self, action: JobAction, job: Job) -> ActionResult:
+        current = self._find(job)
+        status = current.status
+        now = self._now()
+        if action == "rerun":
+            if status in RUNNING_STATES:
+                return ActionResult(
+                    action, current, False, f"{current.job_id} is {status}: it is still running"
+                )
+            if status in WAITING_STATES or status in READY_STATES:
+                return ActionResult(
+                    action, current, False, f"{current.job_id} is {status}: it has not run yet"
+                )
+            ws = self._workstation(current.workstation)
+            if ws is not None and ws.status == "OFFLINE":
+                updated = dataclasses.replace(
+                    current, status="INTRO", start_time=None, end_time=None, return_code=None
+                )
+                detail = f"workstation {ws.name} is unlinked: the job waits in INTRO until it links"
+            else:
+                updated = dataclasses.replace(
+                    current, status="EXEC", start_time=now, end_time=None, return_code=None
+                )
+                detail = "rerun submitted"
+                self._logs[current.id] = _render_log(updated, self._stream_id(updated))
+        elif action == "hold":
+            if (status not in WAITING_STATES and status not in READY_STATES) or status == "HOLD":
+                return ActionResult(
+                    action,
+                    current,
+                    False,
+                    f"{current.job_id} is {status}: only a job that has not started can be held",
+                )
+            updated = dataclasses.replace(current, status="HOLD")
+            detail = "job held"
+        elif action == "release":
+            if status != "HOLD":
+                return ActionResult(action, current, False, f"{current.job_id} is {status}, not HOLD")
+            updated = dataclasses.replace(current, status="READY")
+            detail = "job released"
+        elif action == "cancel":
+            if status in SUCCESS_STATES or status == "CANCL" or status in RUNNING_STATES:
+                return ActionResult(
+                    action, current, False, f"{current.job_id} is {status}: it cannot be cancelled"
+                )
+            updated = dataclasses.replace(current, status="CANCL")
+            detail = "job cancelled"
+        else:  # pragma: no cover - JobAction is a closed set
+            raise TwsError("bad_response", f"unknown action {action}")
+        self._replace(updated)
+        return ActionResult(action, updated, True, detail)
+
+    # -- plain data
+    def snapshot(self) -> dict[str, Any]:
+        """This client's plan (after its actions) in the shape documented in :func:`demo_plan`."""
+        streams = {s.name: s for s in self._streams}
+        return {
+            "planId": "current",
+            "generatedAt": _rest_time(self._now()),
+            "workstations": [workstation_to_rest(w) for w in self._workstations],
+            "jobStreams": [job_stream_to_rest(s) for s in self._streams],
+            "jobs": [job_to_rest(j, streams.get(j.job_stream)) for j in self._jobs],
+            "jobLogs": dict(self._logs),
+        }
+
+    # -- helpers
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def _find(self, job: Job) -> Job:
+        for current in self._jobs:
+            if current.id == job.id:
+                return current
+        raise TwsError("not_found", f"job {job.id} is not in the plan")
+
+    def _workstation(self, name: str) -> Workstation | None:
+        return next((w for w in self._workstations if w.name == name), None)
+
+    def _stream_id(self, job: Job) -> str:
+        return next((s.id for s in self._streams if s.name == job.job_stream), "")
+
+    def _replace(self, updated: Job) -> None:
+        self._jobs = [updated if j.id == updated.id else j for j in self._jobs]
+        self._streams = [
+            dataclasses.replace(s, status=stream_status([j for j in self._jobs if j.job_stream == s.name]))
+            if s.name == updated.job_stream
+            else s
+            for s in self._streams
+        ]

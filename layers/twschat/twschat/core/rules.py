@@ -1,0 +1,1151 @@
+"""The rule-based responder: operator questions about the TWS plan answered from live plan data.
+
+Stateless: whatever a later turn needs (the jobs a reply referred to, the job in focus, the language,
+an action waiting for confirmation and its expiry) goes into ``Reply.context`` and comes back in the
+history window. Actions (rerun, hold, release, cancel) always need an explicit "sim"/"yes" in the very
+next turn, pass :func:`~twschat.core.actions.may_act` twice (when asked and when confirmed) and are
+written to the audit sink. ``respond`` never raises: TWS failures become answers that say what failed
+and what to try.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .actions import REASON_NO_ROLE, REASON_READ_ONLY, AuditRecord, AuditSink, may_act
+from .intents import STATE_SETS, Catalog, Intent, recognize
+from .responder import Principal, Reply, ResponderRequest, Turn
+from .tws import (
+    FAILED_STATES,
+    READY_STATES,
+    RUNNING_STATES,
+    SUCCESS_STATES,
+    WAITING_STATES,
+    Job,
+    JobAction,
+    JobStream,
+    TwsClient,
+    TwsError,
+    Workstation,
+)
+
+__all__ = ["RuleResponder"]
+
+_log = logging.getLogger(__name__)
+
+_ACTIONS: tuple[JobAction, ...] = ("rerun", "hold", "release", "cancel")
+
+# --------------------------------------------------------------------------------------------- wording
+_STATE_LABEL = {
+    "pt": {
+        "abend": "em ABEND",
+        "failed": "com falha (ABEND/FAIL/ERROR)",
+        "running": "em execução",
+        "waiting": "aguardando (HOLD/SCHED/...)",
+        "hold": "em HOLD",
+        "sched": "agendados (SCHED)",
+        "ready": "prontos (READY)",
+        "success": "concluídos com sucesso",
+        "cancelled": "cancelados (CANCL)",
+        "late": "rodando há mais de {m} min",
+        "all": "no plano",
+    },
+    "en": {
+        "abend": "in ABEND",
+        "failed": "failed (ABEND/FAIL/ERROR)",
+        "running": "running",
+        "waiting": "waiting (HOLD/SCHED/...)",
+        "hold": "on HOLD",
+        "sched": "scheduled (SCHED)",
+        "ready": "ready (READY)",
+        "success": "completed successfully",
+        "cancelled": "cancelled (CANCL)",
+        "late": "running for more than {m} min",
+        "all": "in the plan",
+    },
+}
+
+_ACTION_WORDS = {
+    "pt": {
+        "rerun": ("o rerun de", "Rerun", "rerodar"),
+        "hold": ("colocar em HOLD", "Hold", "colocar em HOLD"),
+        "release": ("liberar (release)", "Release", "liberar"),
+        "cancel": ("cancelar", "Cancelamento", "cancelar"),
+    },
+    "en": {
+        "rerun": ("rerun", "Rerun", "rerun"),
+        "hold": ("putting on HOLD", "Hold", "hold"),
+        "release": ("releasing", "Release", "release"),
+        "cancel": ("cancelling", "Cancel", "cancel"),
+    },
+}
+
+_WHAT = {
+    "pt": {
+        "jobs": "listar os jobs",
+        "workstations": "listar as workstations",
+        "streams": "listar os job streams",
+        "log": "buscar o log",
+        "act": "executar a ação",
+    },
+    "en": {
+        "jobs": "listing the jobs",
+        "workstations": "listing the workstations",
+        "streams": "listing the job streams",
+        "log": "fetching the job log",
+        "act": "running the action",
+    },
+}
+
+_ERRORS = {
+    "pt": {
+        "unreachable": "Não consegui conectar ao TWS ao {what}. Verifique se o master está no ar "
+        "e a rede/VPN, e tente de novo em instantes.",
+        "timeout": "O TWS demorou demais para responder ao {what}. Tente de novo em instantes; "
+        "se persistir, o master pode estar sobrecarregado.",
+        "unauthorized": "O TWS recusou as credenciais ao {what} (não autorizado). Verifique o "
+        "usuário/API key configurados para o chat.",
+        "not_found": "O TWS não encontrou o que pedi ao {what} (pode ter saído do plano). "
+        "Confira o nome/id e tente de novo.",
+        "server": "O TWS respondeu com erro interno ao {what}. Tente de novo; se continuar, "
+        "verifique os logs do master.",
+        "bad_response": "O TWS respondeu em formato inesperado ao {what}. Tente de novo; se continuar, "
+        "avise o suporte do chat.",
+    },
+    "en": {
+        "unreachable": "I could not reach TWS while {what}. Check that the master is up and "
+        "the network/VPN, then try again in a moment.",
+        "timeout": "TWS took too long to answer while {what}. Try again in a moment; if it "
+        "keeps happening the master may be overloaded.",
+        "unauthorized": "TWS rejected the credentials while {what} (unauthorized). Check the "
+        "user/API key configured for the chat.",
+        "not_found": "TWS did not find what I asked for while {what} (it may have left the plan). "
+        "Check the name/id and try again.",
+        "server": "TWS answered with an internal error while {what}. Try again; if it persists, "
+        "check the master's logs.",
+        "bad_response": "TWS answered in an unexpected format while {what}. Try again; if it persists, "
+        "tell the chat's support.",
+    },
+}
+
+_HELP = {
+    "pt": (
+        "Posso consultar o plano do TWS e ajudar na operação:\n"
+        '- jobs por estado: "quais jobs estão em abend?", "jobs rodando", "jobs em hold", "jobs atrasados"\n'
+        '- um job: "status do JOB002", "log do JOB002", "por que o JOB002 falhou?"\n'
+        '- job streams: "mostra os job streams"\n'
+        '- workstations: "quais workstations estão offline?", "status da TWS_AGENT2"\n'
+        '- resumo: "como está o ambiente?"\n'
+        '- ações (com confirmação): "reroda o JOB002", "hold no JOB008", "libera o JOB007", '
+        '"cancela o JOB009"'
+    ),
+    "en": (
+        "I can query the TWS plan and help with operations:\n"
+        '- jobs by state: "which jobs are in abend?", "running jobs", "jobs on hold", "late jobs"\n'
+        '- one job: "status of JOB002", "log of JOB002", "why did JOB002 fail?"\n'
+        '- job streams: "show the job streams"\n'
+        '- workstations: "which workstations are offline?", "status of TWS_AGENT2"\n'
+        '- summary: "how is the environment?"\n'
+        '- actions (with confirmation): "rerun JOB002", "hold JOB008", "release JOB007", "cancel JOB009"'
+    ),
+}
+
+_UNKNOWN = {
+    "pt": "Não entendi. Posso listar jobs por estado, mostrar status e log de um job, job streams, "
+    "workstations e o resumo do ambiente, e rerodar/segurar/liberar/cancelar jobs com confirmação. "
+    'Tente, por exemplo: "quais jobs estão em abend?" ou "ajuda".',
+    "en": "I did not understand. I can list jobs by state, show a job's status and log, job streams, "
+    "workstations and an environment summary, and rerun/hold/release/cancel jobs with confirmation. "
+    'Try, for example: "which jobs are in abend?" or "help".',
+}
+
+_STREAM_STATES: dict[str, frozenset[str]] = {
+    "abend": frozenset({"ABEND", "ERROR", "STUCK"}),
+    "failed": frozenset({"ABEND", "ERROR", "STUCK"}),
+    "running": frozenset({"EXEC"}),
+    "late": frozenset({"EXEC"}),
+    "waiting": frozenset({"HOLD", "ADD", "EXTRN"}),
+    "hold": frozenset({"HOLD"}),
+    "sched": frozenset({"HOLD", "ADD"}),
+    "ready": frozenset({"READY"}),
+    "success": frozenset({"SUCC"}),
+    "cancelled": frozenset({"CANCELP", "SUPPR"}),
+}
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # No tz database (slim images): Brazil has had a fixed -03:00 offset since 2019.
+        if name == "America/Sao_Paulo":
+            return timezone(timedelta(hours=-3), "-03")
+        return UTC
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _NeedsAnswer(Exception):
+    """Raised inside a handler to answer right away (ambiguous target, job not found...)."""
+
+    def __init__(self, text: str, context: Mapping[str, Any] | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.context = dict(context or {})
+
+
+class _TwsFailure(Exception):
+    def __init__(self, error: TwsError, what: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.what = what
+
+
+class _Plan:
+    """The plan as seen during one turn: each list fetched at most once, failures tagged with what failed."""
+
+    def __init__(self, tws: TwsClient) -> None:
+        self._tws = tws
+        self._jobs: tuple[Job, ...] | None = None
+        self._workstations: tuple[Workstation, ...] | None = None
+        self._streams: tuple[JobStream, ...] | None = None
+        self._failures: dict[str, _TwsFailure] = {}
+
+    def _call(self, what: str, fn: Callable[[], Sequence[Any]]) -> tuple[Any, ...]:
+        failed = self._failures.get(what)
+        if failed is not None:  # do not wait twice for a master that just timed out
+            raise failed
+        try:
+            return tuple(fn())
+        except TwsError as err:
+            failure = self._failures[what] = _TwsFailure(err, what)
+            raise failure from err
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        if self._jobs is None:
+            self._jobs = self._call("jobs", self._tws.list_jobs)
+        return self._jobs
+
+    @property
+    def workstations(self) -> tuple[Workstation, ...]:
+        if self._workstations is None:
+            self._workstations = self._call("workstations", self._tws.list_workstations)
+        return self._workstations
+
+    @property
+    def streams(self) -> tuple[JobStream, ...]:
+        if self._streams is None:
+            self._streams = self._call("streams", self._tws.list_job_streams)
+        return self._streams
+
+    def job(self, plan_id: str) -> Job | None:
+        return next((j for j in self.jobs if j.id == plan_id), None)
+
+    def workstation(self, name: str) -> Workstation | None:
+        return next((w for w in self.workstations if w.name == name), None)
+
+
+class RuleResponder:
+    """Rule-based :class:`~twschat.core.responder.Responder` over a :class:`TwsClient`."""
+
+    def __init__(
+        self,
+        tws: TwsClient,
+        *,
+        audit: AuditSink | None = None,
+        tz: str = "America/Sao_Paulo",
+        clock: Callable[[], datetime] | None = None,
+        pending_ttl_seconds: int = 300,
+        list_cap: int = 20,
+        long_running_minutes: int = 60,
+    ) -> None:
+        self._tws = tws
+        self._audit = audit
+        self._zone = _zone(tz)
+        self._clock = clock or _utc_now
+        self._ttl = int(pending_ttl_seconds)
+        self._cap = max(1, int(list_cap))
+        self._long = int(long_running_minutes)
+        self._catalog_key: tuple[Any, ...] | None = None
+        self._catalog: Catalog | None = None
+
+    # ------------------------------------------------------------------------------------------ entry
+    def respond(self, request: ResponderRequest) -> Reply:
+        prev = _previous_context(request.history)
+        lang = str(prev.get("lang") or request.default_language or "pt")
+        if lang not in ("pt", "en"):
+            lang = "pt"
+        plan = _Plan(self._tws)
+        intent: Intent | None = None
+        try:
+            intent = recognize(
+                request.message,
+                lambda: self._catalog_for(plan),
+                previous=prev,
+                default_language=lang,
+            )
+            lang = intent.language if intent.language in ("pt", "en") else lang
+            return self._dispatch(intent, request, prev, plan, lang)
+        except _NeedsAnswer as answer:
+            name = intent.name if intent else "unknown"
+            ctx = {"lang": lang, "intent": name, **answer.context}
+            return Reply(answer.text, lang, name, ctx)
+        except _TwsFailure as failure:
+            name = intent.name if intent else "unknown"
+            text = (
+                _ERRORS[lang]
+                .get(failure.error.kind, _ERRORS[lang]["server"])
+                .format(what=_WHAT[lang].get(failure.what, failure.what))
+            )
+            return Reply(text, lang, name, {"lang": lang, "intent": name, "error": failure.error.kind})
+        except Exception:  # never let a bug in a rule break the conversation
+            _log.exception("rule responder failed")
+            name = intent.name if intent else "unknown"
+            text = (
+                "Tive um erro interno ao responder. Tente de novo ou reformule a pergunta."
+                if lang == "pt"
+                else "I hit an internal error while answering. Please try again or rephrase."
+            )
+            return Reply(text, lang, name, {"lang": lang, "intent": name, "error": "internal"})
+
+    def _catalog_for(self, plan: _Plan) -> Catalog | None:
+        try:
+            jobs = plan.jobs
+            workstations = plan.workstations
+        except _TwsFailure:
+            # Recognize without plan names; the handler that needs the plan reports the failure.
+            return None
+        key = (tuple((j.id, j.name, j.job_id) for j in jobs), tuple(w.name for w in workstations))
+        if self._catalog is None or key != self._catalog_key:
+            self._catalog = Catalog.build(jobs, workstations)
+            self._catalog_key = key
+        return self._catalog
+
+    def _dispatch(
+        self, intent: Intent, request: ResponderRequest, prev: Mapping[str, Any], plan: _Plan, lang: str
+    ) -> Reply:
+        name = intent.name
+        if name == "greeting":
+            text = (
+                'Olá! Sou o assistente do TWS. Pergunte, por exemplo, "quais jobs estão em abend?" ou '
+                '"como está o ambiente?".'
+                if lang == "pt"
+                else 'Hello! I am the TWS assistant. Ask, for example, "which jobs are in abend?" or '
+                '"how is the environment?".'
+            )
+            return self._reply(text, lang, name)
+        if name == "thanks":
+            text = (
+                "Por nada! Se precisar de mais alguma coisa do TWS, é só chamar."
+                if lang == "pt"
+                else "You're welcome! If you need anything else from TWS, just ask."
+            )
+            return self._reply(text, lang, name)
+        if name == "goodbye":
+            text = "Até logo! Bom turno." if lang == "pt" else "Bye! Have a good shift."
+            return self._reply(text, lang, name)
+        if name == "help":
+            text = _HELP[lang]
+            if intent.generic:
+                text = (
+                    "Sobre o TWS, eu trabalho com o plano atual (jobs, job streams e workstations). "
+                    if lang == "pt"
+                    else "About TWS: I work with the current plan (jobs, job streams and workstations). "
+                ) + text
+            return self._reply(text, lang, name)
+        if name == "unknown":
+            return self._reply(_UNKNOWN[lang], lang, name)
+        if name.startswith("jobs_"):
+            return self._jobs_list(intent, prev, plan, lang)
+        if name == "job_status":
+            return self._job_status(intent, prev, plan, lang)
+        if name == "job_log":
+            return self._job_log(intent, prev, plan, lang)
+        if name == "job_streams":
+            return self._job_streams(intent, plan, lang)
+        if name in ("workstations", "workstations_offline"):
+            return self._workstations(intent, plan, lang)
+        if name == "workstation_status":
+            return self._workstation_status(intent, plan, lang)
+        if name == "plan_summary":
+            return self._summary(plan, lang)
+        if name.startswith("action_"):
+            return self._action_request(intent, request, prev, plan, lang)
+        if name == "confirm_yes":
+            return self._confirm(request, prev, plan, lang)
+        if name == "confirm_no":
+            return self._decline(prev, lang)
+        return self._reply(_UNKNOWN[lang], lang, "unknown")
+
+    # ---------------------------------------------------------------------------------------- helpers
+    def _reply(self, text: str, lang: str, intent: str, **context: Any) -> Reply:
+        ctx: dict[str, Any] = {"lang": lang, "intent": intent}
+        for key, value in context.items():
+            if value not in ("", None, [], {}):
+                ctx[key] = value
+        return Reply(text, lang, intent, ctx)
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    def _time(self, value: datetime | None, lang: str) -> str:
+        if value is None:
+            return "-"
+        local = value.astimezone(self._zone)
+        today = self._now().astimezone(self._zone).date()
+        if local.date() == today:
+            return local.strftime("%H:%M")
+        return local.strftime("%d/%m %H:%M") if lang == "pt" else local.strftime("%Y-%m-%d %H:%M")
+
+    def _duration(self, since: datetime | None, lang: str) -> str:
+        if since is None:
+            return ""
+        minutes = max(0, int((self._now() - since).total_seconds() // 60))
+        if minutes < 60:
+            return f"{minutes} min"
+        return f"{minutes // 60}h{minutes % 60:02d}{'min' if lang == 'pt' else 'm'}"
+
+    def _is_late(self, job: Job) -> bool:
+        if job.status not in RUNNING_STATES or job.start_time is None:
+            return False
+        return (self._now() - job.start_time) > timedelta(minutes=self._long)
+
+    def _job_line(self, job: Job, lang: str, *, with_stream: bool = True) -> str:
+        on = "em" if lang == "pt" else "on"
+        parts = [f"{job.status} {on} {job.workstation}"]
+        if with_stream and job.job_stream:
+            parts.append(f"stream {job.job_stream}")
+        if job.status in RUNNING_STATES and job.start_time is not None:
+            since = "desde" if lang == "pt" else "since"
+            parts.append(
+                f"{since} {self._time(job.start_time, lang)} ({self._duration(job.start_time, lang)})"
+            )
+        elif job.end_time is not None:
+            if job.return_code is not None:
+                parts.append(f"rc {job.return_code}")
+            ended = "fim" if lang == "pt" else "ended"
+            parts.append(f"{ended} {self._time(job.end_time, lang)}")
+        return f"- {job.name} ({job.job_id}) — " + ", ".join(parts)
+
+    def _cap_lines(self, lines: list[str], lang: str, refine: str) -> list[str]:
+        if len(lines) <= self._cap:
+            return lines
+        extra = len(lines) - self._cap
+        more = (
+            f"... mais {extra} — refine com {refine}"
+            if lang == "pt"
+            else f"... {extra} more — refine with {refine}"
+        )
+        return [*lines[: self._cap], more]
+
+    def _failed_advice(self, jobs: Sequence[Job], plan: _Plan, lang: str) -> str:
+        first = jobs[0].job_id
+        offline = sorted(
+            {j.workstation for j in jobs if (w := plan.workstation(j.workstation)) and w.status == "OFFLINE"}
+        )
+        if lang == "pt":
+            text = (
+                f'Sugestão: veja o log ("log do {first}"), confira as dependências (predecessores, recursos, '
+                f'arquivos) e, corrigida a causa, peça o rerun ("reroda o {first}").'
+            )
+            if offline:
+                text += f" Atenção: {', '.join(offline)} está OFFLINE — faça o link antes do rerun."
+            return text
+        text = (
+            f'Advice: check the log ("log of {first}"), check its dependencies (predecessors, resources, '
+            f'files) and, once the cause is fixed, ask for a rerun ("rerun {first}").'
+        )
+        if offline:
+            text += f" Note: {', '.join(offline)} is OFFLINE — link it before the rerun."
+        return text
+
+    # ---------------------------------------------------------------------------------------- targets
+    def _targets(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> list[Job]:
+        """The jobs a message is about: named ones, else the ones the previous reply pointed at."""
+        if intent.jobs:
+            found = [j for j in (plan.job(x.id) for x in intent.jobs) if j is not None]
+            if found:
+                return found
+        if intent.missing and not intent.jobs:
+            ids = ", ".join(m.upper() for m in intent.missing)
+            raise _NeedsAnswer(
+                f'Não encontrei {ids} no plano atual. Veja os jobs com "sj" ou "quais jobs estão em abend?".'
+                if lang == "pt"
+                else f'I did not find {ids} in the current plan. List the jobs with "sj" or '
+                '"which jobs are in abend?".'
+            )
+        if intent.candidates:
+            self._ask_which(list(intent.candidates), plan, lang, ambiguous=True)
+        if intent.stream and not intent.referent:
+            in_stream = [j for j in plan.jobs if j.job_stream == intent.stream]
+            if len(in_stream) == 1:
+                return in_stream
+            if in_stream:
+                self._ask_which(in_stream, plan, lang)
+        prev_ids = [str(x) for x in prev.get("jobs", []) if isinstance(x, str)]
+        focus = str(prev.get("focus") or "")
+        if not focus and isinstance(prev.get("pending"), Mapping):
+            focus = str(prev["pending"].get("job") or "")
+        prev_jobs = [j for j in (plan.job(i) for i in prev_ids) if j is not None]
+        ref = intent.referent
+        if ref == "other":
+            others = [j for j in prev_jobs if j.id != focus]
+            if len(others) == 1:
+                return others
+            if others:
+                self._ask_which(others, plan, lang)
+        elif ref in ("first", "second", "last"):
+            index = {"first": 0, "second": 1, "last": -1}[ref]
+            if prev_jobs and (index < len(prev_jobs)):
+                return [prev_jobs[index]]
+        else:
+            if focus and (job := plan.job(focus)) is not None:
+                return [job]
+            if len(prev_jobs) == 1:
+                return prev_jobs
+            if len(prev_jobs) > 1:
+                self._ask_which(prev_jobs, plan, lang)
+        raise _NeedsAnswer(
+            'Qual job? Diga o nome ou o id, por exemplo: "status do JOB002" ou "log do JOB002".'
+            if lang == "pt"
+            else 'Which job? Give its name or id, for example: "status of JOB002" or "log of JOB002".'
+        )
+
+    def _ask_which(self, jobs: list[Job], plan: _Plan, lang: str, *, ambiguous: bool = False) -> None:
+        jobs = sorted(jobs, key=lambda j: j.job_id)
+        lines = self._cap_lines([self._job_line(j, lang) for j in jobs], lang, '"status do JOB00X"')
+        if lang == "pt":
+            head = "Mais de um job combina:" if ambiguous else "Qual deles?"
+            tail = f'Qual deles? Ex.: "status do {jobs[0].job_id}" ou "o primeiro".'
+        else:
+            head = "More than one job matches:" if ambiguous else "Which one?"
+            tail = f'Which one? E.g. "status of {jobs[0].job_id}" or "the first one".'
+        text = "\n".join([head, *lines, tail])
+        raise _NeedsAnswer(text, {"jobs": [j.id for j in jobs[: self._cap]]})
+
+    # ------------------------------------------------------------------------------------------- jobs
+    def _jobs_list(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        state = intent.state or "all"
+        states = STATE_SETS.get(state)
+        jobs: Sequence[Job] = plan.jobs
+        scoped = False
+        if intent.referent == "them":
+            ids = {str(x) for x in prev.get("jobs", [])}
+            if ids:
+                jobs = [j for j in jobs if j.id in ids]
+                scoped = True
+        if intent.workstation:
+            jobs = [j for j in jobs if j.workstation == intent.workstation]
+        if intent.stream:
+            jobs = [j for j in jobs if j.job_stream == intent.stream]
+        scope = jobs
+
+        def matches(job: Job) -> bool:
+            if state == "late":
+                return self._is_late(job)
+            return states is None or job.status in states
+
+        selected = sorted((j for j in scope if matches(j)), key=lambda j: j.job_id)
+        label = _STATE_LABEL[lang][state].format(m=self._long)
+        where = ""
+        if intent.workstation:
+            where += f" {'na' if lang == 'pt' else 'on'} {intent.workstation}"
+        if intent.stream:
+            where += f" {'no stream' if lang == 'pt' else 'in stream'} {intent.stream}"
+        if scoped:
+            where += " (entre os anteriores)" if lang == "pt" else " (among the previous ones)"
+        also: list[Job] = []
+        if state == "abend":
+            also = sorted(
+                (j for j in scope if j.status in FAILED_STATES and j not in selected), key=lambda j: j.job_id
+            )
+        if not selected:
+            text = f"Nenhum job {label}{where}." if lang == "pt" else f"No jobs {label}{where}."
+            if also:
+                head = "Mas há jobs com falha:" if lang == "pt" else "But these jobs failed:"
+                text += "\n" + "\n".join([head, *(self._job_line(j, lang) for j in also)])
+                text += "\n" + self._failed_advice(also, plan, lang)
+            return self._reply(
+                text,
+                lang,
+                intent.name,
+                state=state,
+                workstation=intent.workstation,
+                jobs=[j.id for j in also],
+            )
+        n = len(selected)
+        noun = "job" if n == 1 else "jobs"
+        lines = [f"{n} {noun} {label}{where}:"]
+        refine = (
+            ('"jobs em abend na TWS_AGENT1"' if lang == "pt" else '"jobs in abend on TWS_AGENT1"')
+            if not intent.workstation
+            else ('"status do JOB00X"' if lang == "pt" else '"status of JOB00X"')
+        )
+        lines += self._cap_lines([self._job_line(j, lang) for j in selected], lang, refine)
+        if also:
+            lines.append("Também com falha:" if lang == "pt" else "Also failed:")
+            lines += [self._job_line(j, lang) for j in also]
+        failed = [j for j in selected if j.status in FAILED_STATES] + also
+        if failed:
+            lines.append(self._failed_advice(failed, plan, lang))
+        elif state == "late":
+            first = selected[0].job_id
+            lines.append(
+                f'Sugestão: veja o log ("log do {first}") para ver se está preso (lock, recurso, '
+                "espera de arquivo) e compare com a duração habitual; se estiver travado, avalie "
+                "cancelar/kill no conman."
+                if lang == "pt"
+                else f'Advice: check the log ("log of {first}") to see whether it is stuck (lock, resource, '
+                "file wait) and compare with its usual duration; if it hangs, consider a kill in conman."
+            )
+        elif state in ("hold", "waiting"):
+            held = [j for j in selected if j.status == "HOLD"]
+            if held:
+                lines.append(
+                    f'HOLD aguarda dependências; para liberar manualmente: "libera o {held[0].job_id}".'
+                    if lang == "pt"
+                    else f'HOLD waits on dependencies; to release it by hand: "release {held[0].job_id}".'
+                )
+        shown = selected[: self._cap]
+        listed = [j.id for j in shown] + [j.id for j in also]
+        focus = selected[0].id if n == 1 else ""
+        return self._reply(
+            "\n".join(lines),
+            lang,
+            intent.name,
+            state=state,
+            workstation=intent.workstation,
+            jobs=listed,
+            focus=focus,
+        )
+
+    def _job_status(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        targets = self._targets(intent, prev, plan, lang)
+        lines = [self._job_line(j, lang) for j in targets]
+        job = targets[0]
+        if len(targets) == 1:
+            lines[0] = lines[0][2:]
+            lines += self._job_advice(job, plan, lang)
+        focus = job.id if len(targets) == 1 else ""
+        return self._reply(
+            "\n".join(lines), lang, "job_status", jobs=_carry(prev, [j.id for j in targets]), focus=focus
+        )
+
+    def _job_advice(self, job: Job, plan: _Plan, lang: str) -> list[str]:
+        pt = lang == "pt"
+        if job.status in FAILED_STATES:
+            return [self._failed_advice([job], plan, lang)]
+        if self._is_late(job):
+            return [
+                f"Está rodando há mais de {self._long} min: veja o log "
+                f'("log do {job.job_id}") para ver se está preso.'
+                if pt
+                else f"It has been running for more than {self._long} min: check the log "
+                f'("log of {job.job_id}") to see whether it is stuck.'
+            ]
+        if job.status == "HOLD":
+            return [
+                f'Aguardando dependências. Para liberar manualmente: "libera o {job.job_id}".'
+                if pt
+                else f'Waiting on dependencies. To release it by hand: "release {job.job_id}".'
+            ]
+        if job.status == "SCHED":
+            return ["Aguardando o horário de início (AT)." if pt else "Waiting for its start time (AT)."]
+        if job.status == "INTRO":
+            ws = plan.workstation(job.workstation)
+            if ws is not None and ws.status == "OFFLINE":
+                return [
+                    f"Aguardando {ws.name} (OFFLINE) linkar para iniciar."
+                    if pt
+                    else f"Waiting for {ws.name} (OFFLINE) to link before it starts."
+                ]
+        return []
+
+    def _job_log(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        targets = self._targets(intent, prev, plan, lang)
+        job = targets[0]
+        ctx_jobs = _carry(prev, [job.id])
+        if job.start_time is None and job.status not in FAILED_STATES and job.status not in SUCCESS_STATES:
+            text = (
+                f"{job.name} ({job.job_id}) ainda não rodou (status {job.status}): não há log."
+                if lang == "pt"
+                else f"{job.name} ({job.job_id}) has not run yet (status {job.status}): there is no log."
+            )
+            return self._reply(text, lang, "job_log", jobs=ctx_jobs, focus=job.id)
+        try:
+            log = self._tws.job_log(job)
+        except TwsError as err:
+            if err.kind == "not_found":
+                text = (
+                    f"O TWS não tem log para {job.name} ({job.job_id}) (status {job.status})."
+                    if lang == "pt"
+                    else f"TWS has no log for {job.name} ({job.job_id}) (status {job.status})."
+                )
+                return self._reply(text, lang, "job_log", jobs=ctx_jobs, focus=job.id)
+            raise _TwsFailure(err, "log") from err
+        all_lines = [ln.rstrip()[:200] for ln in log.splitlines() if ln.strip().strip("=")]
+        tail = all_lines[-15:]
+        errors = [ln for ln in all_lines if _looks_like_error(ln)]
+        on = "em" if lang == "pt" else "on"
+        if lang == "pt":
+            head = f"Log de {job.name} ({job.job_id}) — {job.status} {on} {job.workstation}"
+            head += f" (últimas {len(tail)} linhas):" if len(all_lines) > len(tail) else ":"
+        else:
+            head = f"Log of {job.name} ({job.job_id}) — {job.status} {on} {job.workstation}"
+            head += f" (last {len(tail)} lines):" if len(all_lines) > len(tail) else ":"
+        lines = [head, *tail]
+        if errors:
+            lines.append(("Erro encontrado: " if lang == "pt" else "Error found: ") + errors[0].strip())
+        if job.status in FAILED_STATES:
+            lines.append(
+                f'Corrigida a causa, peça o rerun: "reroda o {job.job_id}".'
+                if lang == "pt"
+                else f'Once the cause is fixed, ask for a rerun: "rerun {job.job_id}".'
+            )
+        return self._reply("\n".join(lines), lang, "job_log", jobs=ctx_jobs, focus=job.id)
+
+    # -------------------------------------------------------------------------------- streams and ws
+    def _job_streams(self, intent: Intent, plan: _Plan, lang: str) -> Reply:
+        streams: Sequence[JobStream] = plan.streams
+        if intent.workstation:
+            streams = [s for s in streams if s.workstation == intent.workstation]
+        wanted = _STREAM_STATES.get(intent.state) if intent.state and intent.state != "all" else None
+        if wanted is not None:
+            streams = [s for s in streams if s.status in wanted]
+        streams = sorted(streams, key=lambda s: (s.workstation, s.name))
+        where = f" {'na' if lang == 'pt' else 'on'} {intent.workstation}" if intent.workstation else ""
+        state_txt = f" ({'/'.join(sorted(wanted))})" if wanted else ""
+        if not streams:
+            text = (
+                f"Nenhum job stream{state_txt}{where} no plano."
+                if lang == "pt"
+                else f"No job streams{state_txt}{where} in the plan."
+            )
+            return self._reply(text, lang, "job_streams", state=intent.state, workstation=intent.workstation)
+        n = len(streams)
+        on = "em" if lang == "pt" else "on"
+        start = "início" if lang == "pt" else "start"
+        lines = [f"{n} job stream{'s' if n != 1 else ''}{state_txt}{where}:"]
+        rows = [
+            f"- {s.name} ({s.workstation}) — {s.status}"
+            + (f", {start} {self._time(s.start_time, lang)}" if s.start_time else "")
+            for s in streams
+        ]
+        lines += self._cap_lines(
+            rows, lang, '"job streams na TWS_AGENT1"' if lang == "pt" else '"job streams on TWS_AGENT1"'
+        )
+        bad = [s for s in streams if s.status in ("ABEND", "ERROR", "STUCK")]
+        if bad:
+            lines.append(
+                f"{bad[0].name} {on} {bad[0].workstation} está {bad[0].status}: veja os jobs com "
+                'falha ("quais jobs estão em abend?").'
+                if lang == "pt"
+                else f"{bad[0].name} {on} {bad[0].workstation} is {bad[0].status}: see the failed jobs "
+                '("which jobs are in abend?").'
+            )
+        return self._reply(
+            "\n".join(lines), lang, "job_streams", state=intent.state, workstation=intent.workstation
+        )
+
+    def _ws_details(self, ws: Workstation, lang: str) -> str:
+        pt = lang == "pt"
+        bits = ["linked" if ws.linked else "unlinked"]
+        if pt:
+            bits.append("jobman ativo" if ws.jobman_running else "jobman parado")
+        else:
+            bits.append("jobman running" if ws.jobman_running else "jobman down")
+        if ws.kind:
+            bits.append(ws.kind)
+        return f"{ws.name} — {ws.status} ({', '.join(bits)})"
+
+    def _offline_advice(self, ws: Workstation, plan: _Plan, lang: str) -> str:
+        affected = [j for j in plan.jobs if j.workstation == ws.name and j.status not in SUCCESS_STATES]
+        counts = _count_states(affected)
+        if lang == "pt":
+            text = (
+                f"{ws.name} está OFFLINE: verifique o agente/netman na máquina e faça o link "
+                f'(conman "link {ws.name}").'
+            )
+            if affected:
+                text += f" Jobs afetados nela: {counts}."
+            return text
+        text = (
+            f'{ws.name} is OFFLINE: check the agent/netman on the host and link it (conman "link {ws.name}").'
+        )
+        if affected:
+            text += f" Affected jobs on it: {counts}."
+        return text
+
+    def _workstations(self, intent: Intent, plan: _Plan, lang: str) -> Reply:
+        all_ws = sorted(plan.workstations, key=lambda w: w.name)
+        flt = intent.ws_filter
+        shown = [w for w in all_ws if not flt or w.status == flt.upper()]
+        if flt == "offline" and not shown:
+            text = (
+                f"Nenhuma workstation OFFLINE: todas as {len(all_ws)} estão ONLINE."
+                if lang == "pt"
+                else f"No workstation is OFFLINE: all {len(all_ws)} are ONLINE."
+            )
+            return self._reply(text, lang, intent.name)
+        if not shown:
+            text = "Nenhuma workstation encontrada." if lang == "pt" else "No workstations found."
+            return self._reply(text, lang, intent.name)
+        n = len(shown)
+        if lang == "pt":
+            head = f"{n} workstation{'s' if n != 1 else ''}" + (f" {flt.upper()}" if flt else "") + ":"
+        else:
+            head = f"{n} workstation{'s' if n != 1 else ''}" + (f" {flt.upper()}" if flt else "") + ":"
+        lines = [head]
+        lines += self._cap_lines([f"- {self._ws_details(w, lang)}" for w in shown], lang, '"status da TWS_X"')
+        if not flt:
+            online = sum(1 for w in all_ws if w.status == "ONLINE")
+            lines.append(
+                f"{online} de {len(all_ws)} ONLINE." if lang == "pt" else f"{online} of {len(all_ws)} ONLINE."
+            )
+        for w in shown:
+            if w.status == "OFFLINE":
+                lines.append(self._offline_advice(w, plan, lang))
+        focus_ws = shown[0].name if n == 1 else ""
+        return self._reply("\n".join(lines), lang, intent.name, workstation=focus_ws)
+
+    def _workstation_status(self, intent: Intent, plan: _Plan, lang: str) -> Reply:
+        ws = plan.workstation(intent.workstation) if intent.workstation else None
+        if ws is None:
+            names = ", ".join(sorted(w.name for w in plan.workstations))
+            text = (
+                f"Não encontrei essa workstation no plano. Workstations: {names}."
+                if lang == "pt"
+                else f"I did not find that workstation in the plan. Workstations: {names}."
+            )
+            return self._reply(text, lang, "workstation_status")
+        jobs = [j for j in plan.jobs if j.workstation == ws.name]
+        lines = [self._ws_details(ws, lang)]
+        if jobs:
+            lines.append(
+                f"Jobs nela: {_count_states(jobs)}."
+                if lang == "pt"
+                else f"Jobs on it: {_count_states(jobs)}."
+            )
+        if ws.status == "OFFLINE":
+            lines.append(self._offline_advice(ws, plan, lang))
+        failed = sorted((j for j in jobs if j.status in FAILED_STATES), key=lambda j: j.job_id)
+        if failed:
+            lines.append("Com falha:" if lang == "pt" else "Failed:")
+            lines += [self._job_line(j, lang) for j in failed]
+        return self._reply(
+            "\n".join(lines), lang, "workstation_status", workstation=ws.name, jobs=[j.id for j in failed]
+        )
+
+    def _summary(self, plan: _Plan, lang: str) -> Reply:
+        jobs = plan.jobs
+        workstations = sorted(plan.workstations, key=lambda w: w.name)
+        pt = lang == "pt"
+        failed = sorted((j for j in jobs if j.status in FAILED_STATES), key=lambda j: j.job_id)
+        running = [j for j in jobs if j.status in RUNNING_STATES]
+        waiting = [j for j in jobs if j.status in WAITING_STATES]
+        ready = [j for j in jobs if j.status in READY_STATES]
+        done = [j for j in jobs if j.status in SUCCESS_STATES]
+        cancelled = [j for j in jobs if j.status == "CANCL"]
+        late = sorted((j for j in jobs if self._is_late(j)), key=lambda j: j.job_id)
+        offline = [w for w in workstations if w.status == "OFFLINE"]
+        parts = [
+            (f"{len(failed)} com falha" if pt else f"{len(failed)} failed")
+            + (f" ({_count_states(failed)})" if failed else ""),
+            (f"{len(running)} em execução" if pt else f"{len(running)} running"),
+            (f"{len(waiting)} aguardando" if pt else f"{len(waiting)} waiting")
+            + (f" ({_count_states(waiting)})" if waiting else ""),
+            (f"{len(ready)} READY"),
+            (f"{len(done)} SUCC"),
+            (f"{len(cancelled)} CANCL"),
+        ]
+        online = len(workstations) - len(offline)
+        lines = [
+            (f"Resumo do plano: {len(jobs)} jobs — " if pt else f"Plan summary: {len(jobs)} jobs — ")
+            + ", ".join(parts)
+            + ".",
+            (
+                f"Workstations: {online} de {len(workstations)} ONLINE"
+                if pt
+                else f"Workstations: {online} of {len(workstations)} ONLINE"
+            )
+            + (f"; OFFLINE: {', '.join(w.name for w in offline)}." if offline else "."),
+        ]
+        attention = [self._job_line(j, lang) for j in failed] + [self._job_line(j, lang) for j in late]
+        if attention:
+            lines.append("Atenção:" if pt else "Needs attention:")
+            lines += self._cap_lines(attention, lang, '"jobs em abend"' if pt else '"jobs in abend"')
+            lines.append(
+                'Peça "log do JOBxxx" para ver a causa.' if pt else 'Ask "log of JOBxxx" to see the cause.'
+            )
+        else:
+            lines.append("Nada pedindo atenção agora." if pt else "Nothing needs attention right now.")
+        ids = [j.id for j in failed] + [j.id for j in late]
+        return self._reply("\n".join(lines), lang, "plan_summary", jobs=ids[: self._cap])
+
+    # ---------------------------------------------------------------------------------------- actions
+    def _refusal(self, reason: str, action: str, principal: Principal, lang: str) -> str:
+        verb = _ACTION_WORDS[lang][action][2]
+        if lang == "pt":
+            why = {
+                REASON_READ_ONLY: "seu perfil é somente leitura (viewer)",
+                REASON_NO_ROLE: "seu usuário não tem o papel de operador",
+            }.get(reason, "ação não permitida")
+            return f"Não posso {verb}: {why}. Peça a um operador (papel operator) para fazer isso."
+        why = {
+            REASON_READ_ONLY: "your profile is read-only (viewer)",
+            REASON_NO_ROLE: "your user does not have the operator role",
+        }.get(reason, "action not allowed")
+        return f"I cannot {verb} that job: {why}. Ask an operator (operator role) to do it."
+
+    def _blocked(self, action: str, job: Job, lang: str) -> str:
+        """Why ``action`` makes no sense for ``job`` in its current state ("" when it does)."""
+        s = job.status
+        pt = lang == "pt"
+        name = f"{job.name} ({job.job_id})"
+        if action == "rerun":
+            if s in RUNNING_STATES:
+                return (
+                    f"{name} está em execução ({s}): não dá para rerodar agora."
+                    if pt
+                    else f"{name} is running ({s}): it cannot be rerun now."
+                )
+            if s in WAITING_STATES or s in READY_STATES:
+                return (
+                    f'{name} ainda não rodou ({s}). Se está em HOLD, libere: "libera o {job.job_id}".'
+                    if pt
+                    else f"{name} has not run yet ({s}). If it is on HOLD, release it: "
+                    f'"release {job.job_id}".'
+                )
+        elif action == "hold":
+            if s == "HOLD":
+                return f"{name} já está em HOLD." if pt else f"{name} is already on HOLD."
+            if s not in WAITING_STATES and s not in READY_STATES:
+                return (
+                    f"{name} está {s}: só dá para colocar em HOLD um job que ainda não começou."
+                    if pt
+                    else f"{name} is {s}: only a job that has not started can be put on HOLD."
+                )
+        elif action == "release":
+            if s != "HOLD":
+                return (
+                    f"{name} não está em HOLD (está {s}): não há o que liberar."
+                    if pt
+                    else f"{name} is not on HOLD (it is {s}): nothing to release."
+                )
+        elif action == "cancel":
+            if s == "CANCL":
+                return f"{name} já está cancelado." if pt else f"{name} is already cancelled."
+            if s in SUCCESS_STATES:
+                return (
+                    f"{name} já terminou ({s}): não há o que cancelar."
+                    if pt
+                    else f"{name} already finished ({s}): nothing to cancel."
+                )
+            if s in RUNNING_STATES:
+                return (
+                    f"{name} está em execução ({s}): cancelar um job rodando exige kill no conman."
+                    if pt
+                    else f"{name} is running ({s}): stopping a running job needs a kill in conman."
+                )
+        return ""
+
+    def _action_request(
+        self, intent: Intent, request: ResponderRequest, prev: Mapping[str, Any], plan: _Plan, lang: str
+    ) -> Reply:
+        action = intent.action
+        if action not in _ACTIONS:
+            return self._reply(_UNKNOWN[lang], lang, "unknown")
+        allowed, reason = may_act(request.principal, action)
+        if not allowed:
+            return self._reply(self._refusal(reason, action, request.principal, lang), lang, intent.name)
+        targets = self._targets(intent, prev, plan, lang)
+        if len(targets) > 1:
+            self._ask_which(targets, plan, lang)
+        job = targets[0]
+        blocked = self._blocked(action, job, lang)
+        if blocked:
+            return self._reply(blocked, lang, intent.name, jobs=_carry(prev, [job.id]), focus=job.id)
+        what = _ACTION_WORDS[lang][action][0]
+        minutes = max(1, self._ttl // 60)
+        if lang == "pt":
+            text = f"Confirma {what} {job.name} ({job.job_id}) em {job.workstation}? Responda sim ou não."
+            note = f" (expira em {minutes} min)"
+        else:
+            text = f"Confirm {what} {job.name} ({job.job_id}) on {job.workstation}? Reply yes or no."
+            note = f" (expires in {minutes} min)"
+        text = text[:-1] + note + "." if text.endswith(".") else text
+        if action == "rerun":
+            ws = plan.workstation(job.workstation)
+            if ws is not None and ws.status == "OFFLINE":
+                text += (
+                    f"\nAtenção: {ws.name} está OFFLINE; o job fica em INTRO até a workstation linkar."
+                    if lang == "pt"
+                    else f"\nNote: {ws.name} is OFFLINE; the job stays in INTRO until the workstation links."
+                )
+        pending = {
+            "action": action,
+            "job": job.id,
+            "job_id": job.job_id,
+            "name": job.name,
+            "workstation": job.workstation,
+            "expires_at": int(self._now().timestamp()) + self._ttl,
+        }
+        return self._reply(
+            text, lang, intent.name, jobs=_carry(prev, [job.id]), focus=job.id, pending=pending
+        )
+
+    def _confirm(self, request: ResponderRequest, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        pending = prev.get("pending")
+        pt = lang == "pt"
+        if not isinstance(pending, Mapping) or pending.get("action") not in _ACTIONS:
+            text = (
+                "Não há nenhuma ação pendente de confirmação, então nada foi feito. "
+                'Peça a ação de novo, por exemplo: "reroda o JOB002".'
+                if pt
+                else "There is no action waiting for confirmation, so nothing was done. "
+                'Ask again, e.g. "rerun JOB002".'
+            )
+            return self._reply(text, lang, "confirm_yes")
+        action: JobAction = pending["action"]
+        label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+        expires = int(pending.get("expires_at", 0))
+        if int(self._now().timestamp()) > expires:
+            what = _ACTION_WORDS[lang][action][0]
+            text = (
+                f"A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser."
+                if pt
+                else f"The confirmation for {what} {label} expired; nothing was done. "
+                "Ask again if you still want it."
+            )
+            return self._reply(text, lang, "confirm_yes", focus=str(pending.get("job", "")))
+        allowed, reason = may_act(request.principal, action)
+        if not allowed:
+            return self._reply(self._refusal(reason, action, request.principal, lang), lang, "confirm_yes")
+        job = plan.job(str(pending.get("job", "")))
+        if job is None:
+            text = (
+                f"{label} não está mais no plano atual; nada foi feito."
+                if pt
+                else f"{label} is no longer in the current plan; nothing was done."
+            )
+            return self._reply(text, lang, "confirm_yes")
+        blocked = self._blocked(action, job, lang)
+        if blocked:
+            return self._reply(
+                blocked + (" Nada foi feito." if pt else " Nothing was done."),
+                lang,
+                "confirm_yes",
+                focus=job.id,
+            )
+        try:
+            result = self._tws.act(action, job)
+        except TwsError as err:
+            self._record(request, action, job, f"error:{err.kind}", err.detail)
+            raise _TwsFailure(err, "act") from err
+        self._record(request, action, job, "accepted" if result.accepted else "rejected", result.detail)
+        title = _ACTION_WORDS[lang][action][1]
+        after = result.job
+        if result.accepted:
+            text = (
+                f"{title} de {job.name} ({job.job_id}) em {job.workstation} enviado ao TWS. Status agora: "
+                f"{after.status}."
+                if pt
+                else f"{title} of {job.name} ({job.job_id}) on {job.workstation} sent to TWS. Status now: "
+                f"{after.status}."
+            )
+            if after.status == "INTRO":
+                text += (
+                    f" {job.workstation} está OFFLINE: o job inicia quando ela linkar."
+                    if pt
+                    else f" {job.workstation} is OFFLINE: the job starts once it links."
+                )
+            text += (
+                f' Acompanhe com "status do {job.job_id}".'
+                if pt
+                else f' Follow it with "status of {job.job_id}".'
+            )
+        else:
+            text = (
+                f"O TWS recusou {_ACTION_WORDS[lang][action][0]} {job.name} ({job.job_id}): {result.detail}."
+                if pt
+                else f"TWS refused {_ACTION_WORDS[lang][action][0]} {job.name} ({job.job_id}): "
+                f"{result.detail}."
+            )
+        return self._reply(text, lang, "confirm_yes", jobs=[job.id], focus=job.id)
+
+    def _decline(self, prev: Mapping[str, Any], lang: str) -> Reply:
+        pending = prev.get("pending")
+        if isinstance(pending, Mapping) and pending.get("action") in _ACTIONS:
+            action = str(pending["action"])
+            label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+            what = _ACTION_WORDS[lang][action][0]
+            text = (
+                f"Ok, cancelei o pedido para {what} {label}. Nada foi feito."
+                if lang == "pt"
+                else f"OK, I dropped the request for {what} {label}. Nothing was done."
+            )
+            job_id = str(pending.get("job", ""))
+            return self._reply(text, lang, "confirm_no", jobs=[job_id], focus=job_id)
+        text = "Ok. Não havia nenhuma ação pendente." if lang == "pt" else "OK. There was no pending action."
+        return self._reply(text, lang, "confirm_no")
+
+    def _record(self, request: ResponderRequest, action: str, job: Job, result: str, detail: str) -> None:
+        if self._audit is None:
+            return
+        record = AuditRecord(
+            at=self._now().astimezone(UTC).isoformat(timespec="seconds"),
+            user_id=request.principal.user_id,
+            username=request.principal.username,
+            action=action,
+            job_id=job.id,
+            result=result,
+            connection_id=request.connection_id,
+            conversation_id=request.conversation_id,
+            job_name=job.name,
+            workstation=job.workstation,
+            detail=detail,
+        )
+        try:
+            self._audit.record(record)
+        except Exception:  # the action already ran: never hide its outcome because the audit write failed
+            _log.exception("audit record failed: %s", record)
+
+
+# ---------------------------------------------------------------------------------------------- module
+def _previous_context(history: Sequence[Turn]) -> Mapping[str, Any]:
+    for turn in reversed(history):
+        if turn.role == "agent":
+            return turn.context or {}
+    return {}
+
+
+def _carry(prev: Mapping[str, Any], ids: list[str]) -> list[str]:
+    """Keep the previous list as referents when the new focus came from it ("and the other one?")."""
+    prev_ids = [str(x) for x in prev.get("jobs", []) if isinstance(x, str)]
+    if ids and all(i in prev_ids for i in ids):
+        return prev_ids
+    return ids
+
+
+def _count_states(jobs: Sequence[Job]) -> str:
+    counts: dict[str, int] = {}
+    for j in jobs:
+        counts[j.status] = counts.get(j.status, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+_ERROR_MARKERS = ("ERROR", "ORA-", "FATAL", "Exception", "AWSB", "SEVERE", "failed", "denied")
+
+
+def _looks_like_error(line: str) -> bool:
+    if " INFO " in line:
+        return False
+    return any(m in line for m in _ERROR_MARKERS)

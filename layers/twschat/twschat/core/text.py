@@ -1,0 +1,211 @@
+"""Text helpers for the rule engine: folding, tokens, small-typo matching, pt/en detection.
+
+Pure stdlib. Everything here is cheap and deterministic; the expensive bits (fuzzy lookups) are
+memoized so a warm Lambda answers a message in microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+__all__ = [
+    "EN_MARKERS",
+    "PT_MARKERS",
+    "best_match",
+    "detect_language",
+    "edit_distance",
+    "fold",
+    "fuzzy_equal",
+    "max_typos",
+    "tokenize",
+    "words",
+]
+
+# Anything that is not a letter, a digit or an underscore separates tokens. Apostrophes are dropped
+# first so "what's" -> "whats" and "don't" -> "dont" stay one token.
+_SEPARATORS = re.compile(r"[^a-z0-9_]+")
+_APOSTROPHES = re.compile(r"['’`´]")
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Lower-case, strip accents and turn punctuation into single spaces.
+
+    >>> fold("Qual job está em ABEND?")
+    'qual job esta em abend'
+    >>> fold("TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002")
+    'tws_agent2 0aaaaaaaaaaaaab2 job002'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _APOSTROPHES.sub("", stripped)
+    return _SEPARATORS.sub(" ", stripped).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded tokens of ``text`` (see :func:`fold`)."""
+    folded = fold(text)
+    return folded.split() if folded else []
+
+
+def max_typos(word: str) -> int:
+    """How many edits a word of this length may carry and still be recognized."""
+    n = len(word)
+    if n < 4:
+        return 0
+    if n < 8:
+        return 1
+    return 2
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, capped at ``limit + 1``.
+
+    Transpositions count as one edit ("abned" -> "abend" is 1). Returns ``limit + 1`` as soon as the
+    distance is known to exceed ``limit`` so callers can treat it as "too far".
+    """
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
+        return limit + 1
+    if la == 0 or lb == 0:
+        return min(max(la, lb), limit + 1)
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        ai = a[i - 1]
+        row_min = cur[0]
+        for j in range(1, lb + 1):
+            cost = 0 if ai == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            if v < row_min:
+                row_min = v
+        if row_min > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[lb], limit + 1)
+
+
+def _digits(word: str) -> str:
+    return "".join(ch for ch in word if ch.isdigit())
+
+
+def fuzzy_equal(token: str, target: str) -> bool:
+    """True when ``token`` is ``target`` with at most :func:`max_typos` edits.
+
+    Digits must agree exactly: ``tws_agent1`` never matches ``tws_agent2``.
+    """
+    if token == target:
+        return True
+    budget = max_typos(target)
+    if budget == 0 or min(len(token), len(target)) < 4:
+        return False
+    if _digits(token) != _digits(target):
+        return False
+    return edit_distance(token, target, budget) <= budget
+
+
+@lru_cache(maxsize=8192)
+def _best_match_cached(token: str, candidates: tuple[str, ...]) -> str | None:
+    if token in candidates:
+        return token
+    if len(token) < 4:
+        return None
+    token_digits = _digits(token)
+    best: str | None = None
+    best_d = 99
+    tie = False
+    for cand in candidates:
+        budget = max_typos(cand)
+        if budget == 0 or abs(len(cand) - len(token)) > budget:
+            continue
+        if _digits(cand) != token_digits:
+            continue
+        # A different first letter *and* a different last letter is almost never a typo.
+        if cand[0] != token[0] and cand[-1] != token[-1]:
+            continue
+        d = edit_distance(token, cand, budget)
+        if d > budget:
+            continue
+        if d < best_d:
+            best, best_d, tie = cand, d, False
+        elif d == best_d and cand != best:
+            # a transposition keeps the length: prefer the same-length candidate ("rodnado" -> "rodando")
+            same_new, same_old = len(cand) == len(token), best is not None and len(best) == len(token)
+            if same_new and not same_old:
+                best, tie = cand, False
+            elif same_new == same_old:
+                tie = True
+    return None if tie else best
+
+
+def best_match(token: str, candidates: Sequence[str] | Iterable[str]) -> str | None:
+    """The unique closest candidate within the typo budget, or None (no match or a tie)."""
+    cands = candidates if isinstance(candidates, tuple) else tuple(candidates)
+    return _best_match_cached(token, cands)
+
+
+def words(text: str) -> frozenset[str]:
+    """A set of words written as one space-separated string."""
+    return frozenset(text.split())
+
+
+# Words that tell Portuguese from English. Keyword tables in ``intents`` add their own.
+PT_MARKERS = words(
+    "qual quais esta estao sao tem tinha o os as do da dos das de em no na nos nas para pra pro que "
+    "por porque pq com mostra mostre mostrar lista liste listar ver veja quero preciso pode "
+    "poderia voce vc sim nao obrigado obrigada valeu vlw oi ola bom boa dia tarde noite tudo bem "
+    "como ambiente rodando executando reroda rerodar roda rodar libera liberar segura segurar "
+    "cancela cancelar falha falhou falharam erro esse essa isso dele dela deles delas outro outra "
+    "agora hoje ainda aguardando esperando atrasado atrasados ajuda sabe fazer quanto tempo meu "
+    "minha e um uma "
+)
+EN_MARKERS = words(
+    "what which whats is are the of show list me please why how does did can could you yes no thanks "
+    "thank hello hi hey running failed failing jobs job stream streams down up offline online rerun "
+    "hold release cancel it this that one other them those these and on in at for all any with log "
+    "logs status again waiting stuck late long summary environment help good morning afternoon "
+    "evening bye give an to get tell any some now right there here my your was were be been would should "
+    "will have has had who where when there into from about "
+) - {
+    "job",
+    "jobs",
+    "stream",
+    "streams",
+    "offline",
+    "online",
+    "hold",
+    "release",
+    "rerun",
+    "log",
+    "logs",
+    "status",
+    "me",
+    "no",
+    "e",
+}
+
+
+def detect_language(text: str | Sequence[str], default: str = "pt") -> str:
+    """``"pt"`` or ``"en"`` by marker words and accents; ``default`` when the text does not tell."""
+    if isinstance(text, str):
+        if any(ch in text for ch in "ãõçáéíóúâêôà"):
+            return "pt"
+        tokens: Sequence[str] = tokenize(text)
+    else:
+        tokens = text
+    pt = sum(1 for t in tokens if t in PT_MARKERS)
+    en = sum(1 for t in tokens if t in EN_MARKERS)
+    if pt > en:
+        return "pt"
+    if en > pt:
+        return "en"
+    return default

@@ -1,0 +1,393 @@
+"""The conversation table: single utterances (pt and en) and multi-turn scenarios.
+
+Every case names the intent the rule engine must recognize and text the reply must (and must not)
+contain. The demo plan runs on a fixed clock (NOW = 2024-04-12 12:00 UTC = 09:00 in Sao Paulo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
+
+JOB002 = "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002"
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    intent: str
+    expect: tuple[str, ...] = ()
+    """Substrings the reply must contain."""
+    absent: tuple[str, ...] = ()
+    """Substrings the reply must not contain."""
+    lang: str = "pt"
+
+
+def c(text: str, intent: str, *expect: str, absent: tuple[str, ...] = (), lang: str = "pt") -> Case:
+    return Case(text, intent, tuple(expect), absent, lang)
+
+
+def e(text: str, intent: str, *expect: str, absent: tuple[str, ...] = ()) -> Case:
+    return Case(text, intent, tuple(expect), absent, "en")
+
+
+PT_CASES: list[Case] = [
+    # failed jobs
+    c(
+        "qual job esta em abend?",
+        "jobs_failed",
+        "Data Processing (JOB002)",
+        "TWS_AGENT2",
+        "log",
+        "dependências",
+    ),
+    c("qual job está em ABEND?", "jobs_failed", "1 job em ABEND", "JOB002"),
+    c("Quais Jobs Estão Em ABEND???", "jobs_failed", "JOB002"),
+    c("qaul job esta em abned", "jobs_failed", "JOB002"),
+    c("algum job abendou?", "jobs_failed", "JOB002", "reroda o JOB002"),
+    c("tem job com erro?", "jobs_failed", "JOB002", "Payroll Calculation (JOB004)", "FAIL"),
+    c("quais jobs falharam?", "jobs_failed", "JOB004", "com falha"),
+    c("jobs em abend na TWS_AGENT2", "jobs_failed", "na TWS_AGENT2", "JOB002"),
+    c("jobs em abend na TWS_AGENT1", "jobs_failed", "Nenhum job em ABEND na TWS_AGENT1"),
+    c("quais jobs estao em abend na tws agent2", "jobs_failed", "JOB002"),
+    # running / waiting / ready / success / cancelled / late
+    c(
+        "me mostre os jobs rodando agora",
+        "jobs_running",
+        "Invoice Export (JOB005)",
+        "Data Warehouse Load (JOB006)",
+    ),
+    c("quais jobs estão em execução?", "jobs_running", "2 jobs em execução"),
+    c("jobs rodnado", "jobs_running", "JOB005"),
+    c("JOBS RODANDO", "jobs_running", "desde"),
+    c("o que está executando?", "jobs_running", "JOB006", absent=("JOB002",)),
+    c(
+        "jobs em hold",
+        "jobs_waiting",
+        "Customer Sync (JOB007)",
+        "Stock Reconciliation (JOB014)",
+        "libera o JOB007",
+    ),
+    c("quais jobs estão esperando?", "jobs_waiting", "JOB009", "JOB015"),
+    c("jobs agendados", "jobs_waiting", "Month End Close (JOB009)", absent=("JOB007",)),
+    c("quais jobs estão prontos?", "jobs_ready", "Log Rotation (JOB008)"),
+    c("jobs concluídos com sucesso", "jobs_success", "Daily Backup (JOB001)", "Report Generation (JOB003)"),
+    c("quais jobs terminaram", "jobs_success", "JOB012"),
+    c("jobs cancelados", "jobs_cancelled", "Temp Cleanup (JOB010)"),
+    c("jobs atrasados", "jobs_late", "Data Warehouse Load (JOB006)", "60 min"),
+    c("tem algum job demorando muito?", "jobs_late", "JOB006", absent=("JOB005",)),
+    # listings
+    c("lista os jobs", "jobs_list", "15 jobs no plano"),
+    c("sj", "jobs_list", "15 jobs"),
+    c("sj TWS_AGENT2", "jobs_list", "na TWS_AGENT2", "JOB014", absent=("JOB001",)),
+    c("jobs na agent1", "jobs_list", "na TWS_AGENT1", "JOB007"),
+    # one job
+    c("status do JOB002", "job_status", "Data Processing (JOB002) — ABEND em TWS_AGENT2", "rc 12", "04:58"),
+    c("status do job002", "job_status", "JOB002", "log do JOB002"),
+    c("como está o JOB006?", "job_status", "EXEC", "5h10min"),
+    c("status do data processing", "job_status", "(JOB002)"),
+    c("status do jbo002", "job_status", "Data Processing"),
+    c("o JOB007 está em hold?", "job_status", "HOLD", "libera o JOB007"),
+    c("status do job 5", "job_status", "Invoice Export (JOB005)"),
+    c("status do JOB999", "job_status", "Não encontrei JOB999"),
+    c("status do backup", "job_status", "Mais de um job", "JOB001", "JOB012"),
+    # logs
+    c("preciso ver o log do job JOB002", "job_log", "ORA-01653", "reroda o JOB002"),
+    c("por que o JOB002 falhou?", "job_log", "Erro encontrado", "ORA-01653"),
+    c("log do payroll", "job_log", "AWSBHT061E", "not linked"),
+    c("mostra o stdlist do JOB006", "job_log", "lock"),
+    c("log do JOB009", "job_log", "ainda não rodou"),
+    # job streams
+    c("mostra os job streams", "job_streams", "7 job streams", "DATA_PIPELINE (TWS_AGENT2) — ABEND"),
+    c("ss", "job_streams", "DAILY_BACKUP"),
+    c(
+        "quais job streams estão em abend?",
+        "job_streams",
+        "DATA_PIPELINE",
+        "PAYROLL",
+        absent=("DAILY_BACKUP",),
+    ),
+    # workstations
+    c(
+        "quais são as workstations disponíveis?",
+        "workstations",
+        "TWS_MASTER — ONLINE",
+        "TWS_AGENT1 — ONLINE",
+        "TWS_AGENT2 — OFFLINE",
+    ),
+    c("sc", "workstations", "3 de 4 ONLINE"),
+    c("wrokstations", "workstations", "TWS_AGENT3"),
+    c(
+        "quais workstations estão offline?",
+        "workstations_offline",
+        "TWS_AGENT2",
+        "link",
+        absent=("TWS_AGENT1",),
+    ),
+    c("tem alguma máquina fora do ar?", "workstations_offline", "TWS_AGENT2 — OFFLINE"),
+    c("quais agentes estão caídos", "workstations_offline", "TWS_AGENT2"),
+    c("status da TWS_AGENT2", "workstation_status", "OFFLINE", "Jobs nela", "JOB002"),
+    c("o agente 2 está fora do ar?", "workstation_status", "TWS_AGENT2 — OFFLINE"),
+    c("a TWS_AGNET1 está online?", "workstation_status", "TWS_AGENT1 — ONLINE"),
+    # summary
+    c("como está o ambiente?", "plan_summary", "Resumo do plano", "15 jobs", "OFFLINE: TWS_AGENT2"),
+    c("como esta a malha", "plan_summary", "Atenção", "JOB002"),
+    c("visão geral", "plan_summary", "Workstations: 3 de 4 ONLINE"),
+    # actions (confirmation asked, nothing executed)
+    c(
+        "reroda o JOB002",
+        "action_rerun",
+        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2? Responda sim ou não",
+    ),
+    c("rr JOB002", "action_rerun", "Confirma o rerun", "expira em 5 min"),
+    c("reorda o JOB002", "action_rerun", "Confirma o rerun de Data Processing"),
+    c("roda de novo o data processing", "action_rerun", "(JOB002)"),
+    c("coloca o JOB008 em hold", "action_hold", "Confirma colocar em HOLD Log Rotation (JOB008)"),
+    c("segura o JOB015", "action_hold", "Audit Report (JOB015)"),
+    c("libera o JOB007", "action_release", "Confirma liberar (release) Customer Sync (JOB007)"),
+    c("cancela o JOB009", "action_cancel", "Confirma cancelar Month End Close (JOB009)"),
+    c("reroda o JOB005", "action_rerun", "está em execução", absent=("Confirma",)),
+    c("libera o JOB001", "action_release", "não está em HOLD", absent=("Confirma",)),
+    # confirmations without anything pending
+    c("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+    c("não", "confirm_no", "Não havia nenhuma ação pendente"),
+    # small talk, help, unknown
+    c("obrigado pela ajuda", "thanks", "Por nada"),
+    c("valeu!", "thanks", "Por nada"),
+    c("oi", "greeting", "Olá"),
+    c("bom dia", "greeting", "Olá"),
+    c("o que você sabe fazer?", "help", "jobs por estado", "reroda o JOB002"),
+    c("ajuda", "help", "workstations"),
+    c("o que é o TWS?", "help", "plano atual", "quais jobs estão em abend?"),
+    c("tchau", "goodbye", "Até logo"),
+    c("qual a previsão do tempo?", "unknown", "Não entendi", absent=("previsão",)),
+    c("asdkjh qwe", "unknown", "Não entendi", absent=("asdkjh",)),
+]
+
+EN_CASES: list[Case] = [
+    e(
+        "which jobs are in abend?",
+        "jobs_failed",
+        "Data Processing (JOB002)",
+        "on TWS_AGENT2",
+        "check the log",
+    ),
+    e("what's failing?", "jobs_failed", "JOB004", "dependencies"),
+    e("show me failed jobs", "jobs_failed", "JOB002"),
+    e("show me the running jobs", "jobs_running", "JOB005", "running"),
+    e("what is running right now", "jobs_running", "JOB006"),
+    e("which jobs are on hold?", "jobs_waiting", "JOB007", "release JOB007"),
+    e("which jobs are waiting?", "jobs_waiting", "JOB009"),
+    e("which jobs are ready?", "jobs_ready", "JOB008"),
+    e("which jobs succeeded?", "jobs_success", "JOB001", "completed successfully"),
+    e("list the cancelled jobs", "jobs_cancelled", "JOB010"),
+    e("which jobs are late?", "jobs_late", "JOB006", "more than 60 min"),
+    e("any long running jobs?", "jobs_late", "JOB006"),
+    e("list all jobs", "jobs_list", "15 jobs in the plan"),
+    e("what is the status of JOB002?", "job_status", "ABEND on TWS_AGENT2"),
+    e("how long has JOB006 been running?", "job_status", "5h10m"),
+    e("what is the status of data processing?", "job_status", "(JOB002)"),
+    e("why did JOB002 fail?", "job_log", "ORA-01653", "Error found"),
+    e("show the log of JOB002", "job_log", "Log of Data Processing"),
+    e("show me the log of data procesing", "job_log", "ORA-01653"),
+    e("show the job streams", "job_streams", "DATA_PIPELINE", "7 job streams"),
+    e("list the workstations", "workstations", "TWS_AGENT2 — OFFLINE", "3 of 4 ONLINE"),
+    e("which workstations are offline?", "workstations_offline", "TWS_AGENT2", absent=("TWS_AGENT1",)),
+    e("list workstations that are down", "workstations_offline", "link"),
+    e("is TWS_AGENT2 online?", "workstation_status", "TWS_AGENT2 — OFFLINE", "Jobs on it"),
+    e("how is the environment?", "plan_summary", "Plan summary", "15 jobs"),
+    e("give me an overview", "plan_summary", "Needs attention"),
+    e(
+        "please rerun JOB002",
+        "action_rerun",
+        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2? Reply yes or no",
+    ),
+    e("put JOB008 on hold", "action_hold", "Confirm putting on HOLD Log Rotation (JOB008)"),
+    e("please release JOB007", "action_release", "Confirm releasing Customer Sync (JOB007)"),
+    e("cancel JOB009 please", "action_cancel", "Confirm cancelling Month End Close (JOB009)"),
+    e("yes", "confirm_yes", "There is no action waiting"),
+    e("nope", "confirm_no", "There was no pending action"),
+    e("thanks!", "thanks", "You're welcome"),
+    e("hello", "greeting", "Hello"),
+    e("good morning", "greeting", "TWS assistant"),
+    e("what can you do?", "help", "jobs by state"),
+    e("tell me about tws", "help", "current plan"),
+    e("what is the weather like?", "unknown", "I did not understand", absent=("weather",)),
+    e("bye", "goodbye", "Bye"),
+]
+
+
+# ------------------------------------------------------------------------------------------ scenarios
+@dataclass(frozen=True)
+class Step:
+    text: str
+    intent: str
+    expect: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    advance_seconds: int = 0
+    """Move the injected clock forward before this turn."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    steps: tuple[Step, ...]
+    roles: tuple[str, ...] = ("operator",)
+    audits: tuple[tuple[str, str, str], ...] = ()
+    """Expected audit records, in order: (action, job plan id suffix, result)."""
+    final_status: dict[str, str] = field(default_factory=dict)
+    """Job id (JOB00X) -> status in the demo plan after the scenario."""
+
+
+def s(text: str, intent: str, *expect: str, absent: tuple[str, ...] = (), advance: int = 0) -> Step:
+    return Step(text, intent, tuple(expect), absent, advance)
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        "abend, log, rerun, confirm",
+        (
+            s("qual job esta em abend?", "jobs_failed", "Data Processing (JOB002)"),
+            s("e o log dele?", "job_log", "ORA-01653", "Data Processing (JOB002)"),
+            s("reroda esse", "action_rerun", "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2?"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)", "INTRO"),
+            s("status do JOB002", "job_status", "INTRO em TWS_AGENT2"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "status, log, rerun, declined",
+        (
+            s("status do JOB002", "job_status", "ABEND"),
+            s("e o log dele?", "job_log", "ORA-01653"),
+            s("reroda esse", "action_rerun", "Confirma o rerun"),
+            s("não", "confirm_no", "cancelei o pedido", "Nada foi feito"),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "confirmation expires",
+        (
+            s("reroda o JOB002", "action_rerun", "expira em 5 min"),
+            s("sim", "confirm_yes", "expirou", "nada foi feito", advance=301),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "confirmation just in time",
+        (
+            s("reroda o JOB002", "action_rerun", "Confirma"),
+            s("sim", "confirm_yes", "Rerun de Data Processing", advance=299),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "yes with nothing pending",
+        (
+            s("status do JOB001", "job_status", "SUCC"),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente", absent=("Rerun",)),
+        ),
+        final_status={"JOB001": "SUCC"},
+    ),
+    Scenario(
+        "viewer is refused",
+        (
+            s("reroda o JOB002", "action_rerun", "somente leitura", "viewer", absent=("Confirma",)),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+        ),
+        roles=("viewer",),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "a pending action does not survive another question",
+        (
+            s("reroda o JOB002", "action_rerun", "Confirma"),
+            s("status do JOB001", "job_status", "Daily Backup"),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "workstation follow-up on a listing",
+        (
+            s("quais jobs estão em hold?", "jobs_waiting", "JOB007", "JOB014"),
+            s(
+                "e na TWS_AGENT1?",
+                "jobs_waiting",
+                "na TWS_AGENT1",
+                "Customer Sync (JOB007)",
+                absent=("JOB014",),
+            ),
+            s("e na TWS_AGENT2?", "jobs_waiting", "Stock Reconciliation (JOB014)", absent=("JOB007",)),
+        ),
+    ),
+    Scenario(
+        "workstations then one of them",
+        (
+            s("quais são as workstations disponíveis?", "workstations", "TWS_AGENT2 — OFFLINE"),
+            s("e a TWS_AGENT2?", "workstation_status", "unlinked", "Jobs nela"),
+        ),
+    ),
+    Scenario(
+        "which of them are in abend",
+        (
+            s("como está o ambiente?", "plan_summary", "Atenção"),
+            s(
+                "quais deles estão em abend?",
+                "jobs_failed",
+                "entre os anteriores",
+                "JOB002",
+                absent=("JOB006",),
+            ),
+        ),
+    ),
+    Scenario(
+        "english: abend then the other one",
+        (
+            s("which jobs are in abend?", "jobs_failed", "Data Processing (JOB002)", "Also failed"),
+            s("and the other one?", "job_status", "Payroll Calculation (JOB004) — FAIL on TWS_AGENT2"),
+            s("why did it fail?", "job_log", "AWSBHT061E"),
+        ),
+    ),
+    Scenario(
+        "english: rerun confirmed",
+        (
+            s("please rerun JOB002", "action_rerun", "Confirm rerun Data Processing (JOB002) on TWS_AGENT2?"),
+            s("yes", "confirm_yes", "Rerun of Data Processing (JOB002) on TWS_AGENT2 sent to TWS"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "english: no cancels",
+        (
+            s("cancel JOB009 please", "action_cancel", "Confirm cancelling Month End Close (JOB009)"),
+            s("no", "confirm_no", "Nothing was done"),
+        ),
+        final_status={"JOB009": "SCHED"},
+    ),
+    Scenario(
+        "hold then release",
+        (
+            s("coloca o JOB008 em hold", "action_hold", "Confirma colocar em HOLD Log Rotation (JOB008)"),
+            s("sim", "confirm_yes", "Status agora: HOLD"),
+            s("libera ele", "action_release", "Confirma liberar (release) Log Rotation (JOB008)"),
+            s("s", "confirm_yes", "Status agora: READY"),
+        ),
+        audits=(("hold", "JOB008", "accepted"), ("release", "JOB008", "accepted")),
+        final_status={"JOB008": "READY"},
+    ),
+    Scenario(
+        "ambiguous name then the first one",
+        (
+            s("log do backup", "job_log", "Mais de um job", "JOB001", "JOB012"),
+            s("o primeiro", "job_log", "Log de Daily Backup (JOB001)"),
+            s("e o outro?", "job_log", "Log de Database Backup (JOB012)"),
+        ),
+    ),
+]

@@ -1,0 +1,147 @@
+"""Table-driven conversation suite over the demo plan (see conversation_cases.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import pytest
+from twschat.core.actions import InMemoryAuditSink
+from twschat.core.demo_tws import DemoTwsClient
+from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
+from twschat.core.rules import RuleResponder
+
+from .conversation_cases import EN_CASES, NOW, PT_CASES, SCENARIOS, Case, Scenario
+
+ALL_CASES = PT_CASES + EN_CASES
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _responder(clock: Callable[[], datetime]) -> tuple[RuleResponder, DemoTwsClient, InMemoryAuditSink]:
+    tws = DemoTwsClient(clock=clock)
+    audit = InMemoryAuditSink()
+    return RuleResponder(tws, audit=audit, clock=clock), tws, audit
+
+
+def _ask(responder: RuleResponder, text: str, history: Sequence[Turn] = (), roles=("operator",)) -> Reply:
+    principal = Principal(user_id="u-1", username="maria", roles=tuple(roles))
+    return responder.respond(
+        ResponderRequest(
+            agent="tws",
+            message=text,
+            history=tuple(history),
+            principal=principal,
+            connection_id="conn-1",
+            conversation_id="conv-1",
+        )
+    )
+
+
+def _problems(case: Case, reply: Reply) -> list[str]:
+    problems = []
+    if reply.intent != case.intent:
+        problems.append(f"intent {reply.intent!r} != {case.intent!r}")
+    if reply.language != case.lang:
+        problems.append(f"language {reply.language!r} != {case.lang!r}")
+    problems += [f"missing {s!r}" for s in case.expect if s not in reply.text]
+    problems += [f"unexpected {s!r}" for s in case.absent if s in reply.text]
+    return problems
+
+
+def evaluate(cases: Sequence[Case]) -> tuple[float, dict[str, tuple[int, int]], list[str]]:
+    """Accuracy over ``cases``, per-intent (passed, total), and a description of each failure."""
+    per_intent: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    failures = []
+    for case in cases:
+        responder, _, _ = _responder(lambda: NOW)
+        reply = _ask(responder, case.text)
+        per_intent[case.intent] += 1
+        problems = _problems(case, reply)
+        if problems:
+            failures.append(f"{case.text!r}: {'; '.join(problems)}\n  reply: {reply.text!r}")
+        else:
+            passed[case.intent] += 1
+    accuracy = sum(passed.values()) / len(cases)
+    return accuracy, {k: (passed[k], per_intent[k]) for k in sorted(per_intent)}, failures
+
+
+def report(cases: Sequence[Case] = ALL_CASES) -> str:
+    accuracy, per_intent, failures = evaluate(cases)
+    lines = [f"accuracy {accuracy:.1%} over {len(cases)} utterances"]
+    lines += [f"  {intent:22} {ok}/{total}" for intent, (ok, total) in per_intent.items()]
+    lines += ["FAIL " + f for f in failures]
+    return "\n".join(lines)
+
+
+def test_suite_size() -> None:
+    assert len(PT_CASES) >= 60
+    assert len(EN_CASES) >= 30
+    assert len(SCENARIOS) >= 10
+    assert all(case.lang == "en" for case in EN_CASES)
+    # every intent the engine knows is exercised by the single utterances
+    from twschat.core.intents import INTENTS
+
+    assert set(INTENTS) <= {case.intent for case in ALL_CASES}
+
+
+def test_accuracy_is_100_percent(capsys: pytest.CaptureFixture[str]) -> None:
+    accuracy, per_intent, failures = evaluate(ALL_CASES)
+    with capsys.disabled():
+        print("\n" + report())
+    assert failures == []
+    assert accuracy == 1.0
+    assert sum(total for _, total in per_intent.values()) == len(ALL_CASES)
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.text)
+def test_single_utterance(case: Case) -> None:
+    responder, _, _ = _responder(lambda: NOW)
+    reply = _ask(responder, case.text)
+    assert _problems(case, reply) == [], reply.text
+    assert reply.text.strip()
+    if case.intent == "unknown":
+        assert case.text.lower() not in reply.text.lower()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda sc: sc.name)
+def test_scenario(scenario: Scenario) -> None:
+    clock = Clock(NOW)
+    responder, tws, audit = _responder(clock)
+    history: list[Turn] = []
+    for step in scenario.steps:
+        clock.now += timedelta(seconds=step.advance_seconds)
+        reply = _ask(responder, step.text, history, roles=scenario.roles)
+        label = f"{scenario.name} / {step.text!r}: {reply.text!r}"
+        assert reply.intent == step.intent, label
+        for s in step.expect:
+            assert s in reply.text, f"missing {s!r} in {label}"
+        for s in step.absent:
+            assert s not in reply.text, f"unexpected {s!r} in {label}"
+        # exactly as the chat service stores the window
+        history.append(Turn("user", step.text))
+        history.append(Turn("agent", reply.text, reply.context))
+    got = [(r.action, r.job_id.rsplit(";", 1)[-1], r.result) for r in audit.records]
+    assert got == list(scenario.audits)
+    for r in audit.records:
+        assert (r.user_id, r.username, r.connection_id, r.conversation_id) == (
+            "u-1",
+            "maria",
+            "conn-1",
+            "conv-1",
+        )
+    statuses = {j.job_id: j.status for j in tws.list_jobs()}
+    for job_id, status in scenario.final_status.items():
+        assert statuses[job_id] == status
+
+
+if __name__ == "__main__":  # python -m tests.unit.test_conversation_suite
+    print(report())
