@@ -6,7 +6,6 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-
 from twschat.core.frames import Frame
 from twschat.core.ports import PostOutcome
 
@@ -31,7 +30,9 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 class RecordingPoster:
     """A FramePoster that keeps every frame, and can play a connection that is gone or not yet open."""
 
-    def __init__(self, *, gone: set[str] | None = None, fail: bool = False, not_ready_checks: int = 0) -> None:
+    def __init__(
+        self, *, gone: set[str] | None = None, fail: bool = False, not_ready_checks: int = 0
+    ) -> None:
         self.frames: list[tuple[str, Frame]] = []
         self.gone = gone or set()
         self.fail = fail
@@ -71,7 +72,6 @@ def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[ob
         sqlite_store.close()
         return
     from moto import mock_aws
-
     from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
 
     with mock_aws():

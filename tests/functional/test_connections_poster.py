@@ -8,15 +8,15 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-
 from twschat.adapters.connections import ApiGatewayPoster, connections_endpoint
 from twschat.core.ports import PostOutcome
 
 
 @pytest.fixture
 def stubbed():
-    client = boto3.client("apigatewaymanagementapi", endpoint_url="https://example.test/prod",
-                          region_name="us-east-1")
+    client = boto3.client(
+        "apigatewaymanagementapi", endpoint_url="https://example.test/prod", region_name="us-east-1"
+    )
     with Stubber(client) as stub:
         yield ApiGatewayPoster("https://example.test/prod", client=client), stub
 
@@ -37,8 +37,10 @@ def test_gone_is_reported_as_gone_not_as_a_generic_failure(stubbed):
     assert poster.is_connected("abc=") is False
 
 
-@pytest.mark.parametrize(("code", "status"), [("LimitExceededException", 429), ("ForbiddenException", 403),
-                                              ("PayloadTooLargeException", 413)])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("LimitExceededException", 429), ("ForbiddenException", 403), ("PayloadTooLargeException", 413)],
+)
 def test_other_errors_are_failures_and_do_not_raise(stubbed, code, status, caplog):
     poster, stub = stubbed
     stub.add_client_error("post_to_connection", service_error_code=code, http_status_code=status)
@@ -47,10 +49,14 @@ def test_other_errors_are_failures_and_do_not_raise(stubbed, code, status, caplo
 
 
 def test_endpoint_comes_from_domain_and_stage_unless_overridden():
-    assert connections_endpoint("abc.execute-api.us-east-1.amazonaws.com", "prod") == \
-        "https://abc.execute-api.us-east-1.amazonaws.com/prod"
-    assert connections_endpoint("localhost:8030", "local", "http://127.0.0.1:8031/local/") == \
-        "http://127.0.0.1:8031/local"
+    assert (
+        connections_endpoint("abc.execute-api.us-east-1.amazonaws.com", "prod")
+        == "https://abc.execute-api.us-east-1.amazonaws.com/prod"
+    )
+    assert (
+        connections_endpoint("localhost:8030", "local", "http://127.0.0.1:8031/local/")
+        == "http://127.0.0.1:8031/local"
+    )
 
 
 def test_against_moto_the_post_and_the_connection_check_succeed():

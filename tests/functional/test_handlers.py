@@ -8,11 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from twschat import runtime
+from twschat.persistence.dynamodb import ensure_tables
 
 from tests.conftest import RecordingPoster
 from tests.handlers import FakeContext, event, load_handler
-from twschat import runtime
-from twschat.persistence.dynamodb import ensure_tables
 
 CONN = "Bx2kXcPOoAMCJdA="
 
@@ -60,12 +60,24 @@ def test_connect_stores_the_connection_and_starts_the_welcome(env):
     item = env["ddb"].get_item(TableName="conn", Key={"connectionId": {"S": CONN}})["Item"]
     assert item["agent"]["S"] == "tws-general" and item["conversationId"]["S"].startswith("c-")
     assert int(item["expiresAt"]["N"]) > int(item["connectedAt"]["N"])
-    assert env["welcome"].payloads == [{"connectionId": CONN, "domainName": event("connect")["requestContext"][
-        "domainName"], "stage": "prod"}]
+    assert env["welcome"].payloads == [
+        {
+            "connectionId": CONN,
+            "domainName": event("connect")["requestContext"]["domainName"],
+            "stage": "prod",
+        }
+    ]
 
 
-@pytest.mark.parametrize("query", [{"agent": "TWS General!"}, {"agent": "x" * 80},
-                                   {"conversationId": "short"}, {"conversationId": "has spaces in it"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"agent": "TWS General!"},
+        {"agent": "x" * 80},
+        {"conversationId": "short"},
+        {"conversationId": "has spaces in it"},
+    ],
+)
 def test_connect_rejects_malformed_query_values_with_400(env, query):
     response = _connect(query)
     assert response["statusCode"] == 400 and response["body"]
@@ -127,11 +139,19 @@ def test_the_same_frame_delivered_twice_is_stored_once_and_answered_with_the_sam
 
 @pytest.mark.parametrize(
     ("body", "is_base64", "code"),
-    [("", False, "empty_message"), ("   ", False, "empty_message"), ("x" * 4001, False, "message_too_long"),
-     ("AAEC", True, "binary_not_supported"), ("[1, 2]", False, "not_an_object"),
-     ('{"text": "oi"}', False, "missing_message"), ("abend\x1b[31m", False, "control_characters")],
+    [
+        ("", False, "empty_message"),
+        ("   ", False, "empty_message"),
+        ("x" * 4001, False, "message_too_long"),
+        ("AAEC", True, "binary_not_supported"),
+        ("[1, 2]", False, "not_an_object"),
+        ('{"text": "oi"}', False, "missing_message"),
+        ("abend\x1b[31m", False, "control_characters"),
+    ],
 )
-def test_bad_frames_get_an_error_frame_nothing_is_stored_and_the_next_message_is_answered(env, body, is_base64, code):
+def test_bad_frames_get_an_error_frame_nothing_is_stored_and_the_next_message_is_answered(
+    env, body, is_base64, code
+):
     _connect()
     _say(body, "bad-1", 1_795_608_005_000, isBase64Encoded=is_base64)
     [error] = env["poster"].sent(CONN)
@@ -160,7 +180,9 @@ def test_a_message_on_an_unknown_connection_gets_an_error_and_stores_nothing(env
 def test_disconnect_removes_the_connection_and_keeps_history(env):
     _connect()
     _say("qual job esta em abend?", "m-1", 1_795_608_005_000)
-    assert load_handler("disconnect").lambda_handler(event("disconnect"), FakeContext()) == {"statusCode": 200}
+    assert load_handler("disconnect").lambda_handler(event("disconnect"), FakeContext()) == {
+        "statusCode": 200
+    }
     assert env["ddb"].scan(TableName="conn")["Count"] == 0
     assert len(_history_items(env["ddb"])) == 2
 

@@ -9,16 +9,29 @@ from twschat.core.conversation import ConnectionRecord, MessageRecord, reply_mes
 
 def _connection(cid: str = "conn-1", **kw) -> ConnectionRecord:
     now = int(time.time())
-    fields = {"connection_id": cid, "agent": "tws-general", "conversation_id": "c-0123456789abcdef",
-              "owner": "anonymous", "connected_at": now, "last_seen_at": now, "expires_at": now + 3600}
+    fields = {
+        "connection_id": cid,
+        "agent": "tws-general",
+        "conversation_id": "c-0123456789abcdef",
+        "owner": "anonymous",
+        "connected_at": now,
+        "last_seen_at": now,
+        "expires_at": now + 3600,
+    }
     fields.update(kw)
     return ConnectionRecord(**fields)
 
 
 def _message(i: int, role: str = "user", **kw) -> MessageRecord:
     key = user_message_key(1_795_608_000_000 + i * 1000, f"m{i}")
-    fields = {"conversation_key": "anonymous#c-1", "message_key": key if role == "user" else reply_message_key(key),
-              "role": role, "text": f"texto {i} ção", "message_id": f"m{i}", "created_at": 1_795_608_000_000 + i}
+    fields = {
+        "conversation_key": "anonymous#c-1",
+        "message_key": key if role == "user" else reply_message_key(key),
+        "role": role,
+        "text": f"texto {i} ção",
+        "message_id": f"m{i}",
+        "created_at": 1_795_608_000_000 + i,
+    }
     fields.update(kw)
     return MessageRecord(**fields)
 
@@ -75,9 +88,18 @@ def test_audit_records_are_appended_and_read_back_by_day(store):
     from twschat.core.actions import AuditRecord
 
     for i, action in enumerate(["rerun", "hold"]):
-        store.add_audit(AuditRecord(at=f"2026-11-25T12:00:0{i}.000000+00:00", user_id="u-1", username="ana",
-                                    action=action, job_id="TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
-                                    result="accepted", connection_id="conn-1", conversation_id="c-1"))
+        store.add_audit(
+            AuditRecord(
+                at=f"2026-11-25T12:00:0{i}.000000+00:00",
+                user_id="u-1",
+                username="ana",
+                action=action,
+                job_id="TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
+                result="accepted",
+                connection_id="conn-1",
+                conversation_id="c-1",
+            )
+        )
     records = store.audit_for_day("2026-11-25")
     assert [r["action"] for r in records] == ["rerun", "hold"]
     assert records[0]["username"] == "ana" and records[0]["result"] == "accepted"

@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from twschat.core import frames
 from twschat.core.conversation import reply_message_key, user_message_key
 from twschat.core.inbound import InputRejected, UserText, parse_frame
@@ -61,8 +60,14 @@ def test_every_error_code_has_readable_text_in_both_languages(code):
 
 def test_small_reply_is_one_frame_with_all_fields():
     [frame] = frames.message_frames(text="ok", conversation_id="c-1", message_id="m-1", in_reply_to="u-1")
-    assert frame == {"type": "message", "sender": "agent", "message": "ok", "conversationId": "c-1",
-                     "messageId": "m-1", "inReplyTo": "u-1"}
+    assert frame == {
+        "type": "message",
+        "sender": "agent",
+        "message": "ok",
+        "conversationId": "c-1",
+        "messageId": "m-1",
+        "inReplyTo": "u-1",
+    }
 
 
 @pytest.mark.parametrize("unit", ["a", "ç", "\n", '"', "🙂", "linha de job ABEND\n"])

@@ -45,8 +45,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) 
 
 
 @contextlib.contextmanager
-def running(install_dir: pathlib.Path | None = None, *, port: int | None = None,
-            timeout: float = 60.0) -> Iterator[str]:
+def running(
+    install_dir: pathlib.Path | None = None, *, port: int | None = None, timeout: float = 60.0
+) -> Iterator[str]:
     """Run an in-memory DynamoDB Local; yields its endpoint URL."""
     jar = find_jar(install_dir)
     if jar is None:
@@ -56,9 +57,18 @@ def running(install_dir: pathlib.Path | None = None, *, port: int | None = None,
         raise DynamoDBLocalUnavailable("java not found: DynamoDB Local needs Java 17")
     port = port or free_port()
     process = subprocess.Popen(
-        [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-         "-inMemory", "-port", str(port)],
-        cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            java,
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            "-inMemory",
+            "-port",
+            str(port),
+        ],
+        cwd=jar.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_port(port, process, timeout)
