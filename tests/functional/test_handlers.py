@@ -30,8 +30,9 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("STORE_BACKEND", "dynamodb")
     monkeypatch.setenv("CONNECTIONS_TABLE", "conn")
     monkeypatch.setenv("HISTORY_TABLE", "hist")
+    monkeypatch.setenv("AUDIT_TABLE", "audit")
     with mock_aws():
-        ensure_tables(connections_table="conn", history_table="hist", region="us-east-1")
+        ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
         runtime.reset()
         poster = RecordingPoster()
         welcome = RecordingWelcome()
@@ -207,3 +208,16 @@ def test_malformed_events_are_refused_not_crashed(env):
     del ev["requestContext"]["messageId"]
     assert load_handler("default").lambda_handler(ev, FakeContext())["statusCode"] == 400
     assert load_handler("welcome").lambda_handler({"connectionId": ""}, FakeContext())["statusCode"] == 400
+
+
+def test_a_confirmed_rerun_runs_once_and_is_audited_with_who_and_where(env):
+    _connect()
+    _say("reroda o JOB002", "m-1", 1_795_608_005_000)
+    assert "Confirma o rerun de Data Processing (JOB002)" in env["poster"].sent(CONN)[-1]["message"]
+    assert env["ddb"].scan(TableName="audit")["Count"] == 0  # nothing runs before the yes
+    _say("sim", "m-2", 1_795_608_010_000)
+    _say("sim", "m-2", 1_795_608_010_000)  # the confirmation frame redelivered: no second rerun
+    [item] = env["ddb"].scan(TableName="audit")["Items"]
+    assert item["action"]["S"] == "rerun" and item["job_id"]["S"].endswith(";JOB002")
+    assert item["connection_id"]["S"] == CONN and item["conversation_id"]["S"].startswith("c-")
+    assert item["user_id"]["S"] == "anonymous" and item["result"]["S"] == "accepted"

@@ -36,9 +36,10 @@ def store() -> ChatStore:
 
 @functools.cache
 def responder() -> Responder:
+    from twschat.adapters.audit import StoreAuditSink
     from twschat.responders import build_responder
 
-    return build_responder(settings())
+    return build_responder(settings(), audit=StoreAuditSink(store()))
 
 
 @functools.cache
