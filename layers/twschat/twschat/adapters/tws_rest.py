@@ -1,0 +1,819 @@
+"""``RestTwsClient``: the :class:`~twschat.core.tws.TwsClient` for a real master domain manager.
+
+Speaks the TWS / IBM Workload Scheduler / HCL Workload Automation plan REST API v1
+(``https://<mdm>:31116/twsd``; see shared/reference/tws-rest.md) with the standard library only
+(``http.client`` + ``ssl``).
+
+What it guarantees:
+
+- **TLS** is verified against the system trust store, or against ``ca_bundle`` (a PEM file path, or
+  PEM text) for the self-signed certificates common on masters. There is no switch to turn
+  verification off. Plain ``http://`` is accepted only for loopback hosts (the fake server).
+- **Auth**: basic (username/password) or ``Authorization: Bearer <API key>``. Credentials come from
+  a static :class:`TwsCredentials` or a provider (:func:`credentials_from_secret`, cached by
+  Powertools for 5 minutes; re-read with ``force_fetch`` after a 401 — for rotated secrets — at most
+  once a minute).
+  Neither credentials nor the ``Authorization`` header are ever logged or put in a ``repr``.
+- **Bounded time**: a connect timeout and a per-read timeout on every attempt, and a total budget per
+  logical call (all attempts, backoff sleeps and body reads) — see :class:`Timeouts`, :class:`RetryPolicy`.
+- **Retries** (exponential backoff with jitter, bounded attempts and budget) only on 5xx, timeouts and
+  connection failures, and only for the reads (the ``/query`` POSTs and the joblog GET). Never on 4xx.
+  The action PUTs are not idempotent: they are retried only when the connection could not be made
+  (refused, connect timeout) — nothing was sent; a read timeout or 5xx on a PUT is reported, not
+  repeated (the action may have been applied).
+- **Errors** become :class:`~twschat.core.tws.TwsError`: refused/DNS/TLS -> ``unreachable``, timeout ->
+  ``timeout``, 401/403 -> ``unauthorized``, 404 -> ``not_found``, 5xx after retries -> ``server``,
+  unparsable body -> ``bad_response``. An action the master refuses (other 4xx) is an
+  ``ActionResult(accepted=False)`` with the server's ``messages``.
+
+Everything about the API that is not confirmed by an official source (status filter, hold/release/cancel
+action names, the joblog path and body, link-state fields, the paging continuation, job fields beyond
+those seen in HCL's samples) lives in :class:`TwsApiDialect`: correct it there (or subclass it).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import ipaddress
+import json
+import logging
+import random
+import re
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any, Literal
+from urllib.parse import quote, urljoin, urlsplit
+
+from twschat.core.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
+
+__all__ = [
+    "CredentialsProvider",
+    "RestTwsClient",
+    "RetryPolicy",
+    "Timeouts",
+    "TwsApiDialect",
+    "TwsCredentials",
+    "build_rest_client",
+    "credentials_from_secret",
+]
+
+logger = logging.getLogger(__name__)
+
+REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+MAX_BODY_BYTES = 16 * 1024 * 1024
+USER_AGENT = "tws-chat"
+
+TwsErrorKind = Literal["unreachable", "timeout", "unauthorized", "not_found", "server", "bad_response"]
+
+
+# ------------------------------------------------------------------------------------------ credentials
+@dataclass(frozen=True, slots=True, repr=False)
+class TwsCredentials:
+    """Basic (``username``/``password``) or bearer (``api_key``) credentials; empty = anonymous."""
+
+    username: str = ""
+    password: str = ""
+    api_key: str = ""
+
+    @property
+    def scheme(self) -> Literal["bearer", "basic", "none"]:
+        if self.api_key:
+            return "bearer"
+        if self.username:
+            return "basic"
+        return "none"
+
+    def authorization(self) -> str | None:
+        """The ``Authorization`` header value (never log it)."""
+        if self.api_key:
+            return f"Bearer {self.api_key}"
+        if self.username:
+            raw = f"{self.username}:{self.password}".encode()
+            return "Basic " + base64.b64encode(raw).decode("ascii")
+        return None
+
+    def __repr__(self) -> str:
+        return f"TwsCredentials(scheme={self.scheme!r})"
+
+
+CredentialsProvider = Callable[[bool], TwsCredentials]
+"""``provider(refresh) -> credentials``; ``refresh=True`` asks to bypass any cache (after a 401)."""
+
+
+def credentials_from_secret(secret_arn: str, *, refresh: bool = False) -> TwsCredentials:
+    """Read ``{"username": ..., "password": ...}`` or ``{"apiKey": ...}`` from Secrets Manager.
+
+    Through Powertools Parameters (cached 300 s per execution environment). Failures become
+    ``TwsError("unauthorized")`` without the secret's content.
+    """
+    from aws_lambda_powertools.utilities import parameters  # lazy: keeps cold imports small
+
+    try:
+        value = parameters.get_secret(secret_arn, transform="json", max_age=300, force_fetch=refresh)
+    except Exception as exc:  # GetParameterError, TransformParameterError, botocore errors
+        raise TwsError(
+            "unauthorized", f"cannot read the TWS credentials secret ({type(exc).__name__})"
+        ) from None
+    if isinstance(value, Mapping):
+        api_key = value.get("apiKey")
+        if isinstance(api_key, str) and api_key:
+            return TwsCredentials(api_key=api_key)
+        username, password = value.get("username"), value.get("password")
+        if isinstance(username, str) and username and isinstance(password, str):
+            return TwsCredentials(username=username, password=password)
+    raise TwsError("unauthorized", 'the TWS secret must hold {"username", "password"} or {"apiKey"}')
+
+
+# -------------------------------------------------------------------------------------- the API's seam
+_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?next"?', re.IGNORECASE)
+
+
+def _dig(item: Mapping[str, Any], *path: str) -> Any:
+    value: Any = item
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """``%Y-%m-%dT%H:%M:%S.%fZ`` (UTC), tolerating no fraction or an explicit offset; else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    for fmt in (REST_TIME_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        logger.debug("unparsable TWS time %r", value)
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TwsApiDialect:
+    """Paths, field names and conventions of the plan REST API v1: THE place to correct the client.
+
+    Confirmed (HCL's public samples): the three ``/query`` paths and their filter bodies, the rerun
+    PUT, ``How-Many``, bare JSON array answers, job ``id``/``name``/``status.internalStatus``/
+    ``jobStreamInPlan.{name,startTime,workstationKey.name}``, workstation ``id``/
+    ``workstationInPlanKey.name``/``ssmRunning``, error bodies with ``messages``.
+
+    UNCONFIRMED (marked below): the status filter, hold/release/cancel action names, the joblog path
+    and body, link-state fields, the paging continuation, and job ``description``/``startTime``/
+    ``endTime``/``returnCode``.
+    """
+
+    plan_id: str = "current"
+    job_query_path: str = "/plan/{plan}/job/query"
+    job_stream_query_path: str = "/plan/{plan}/jobstream/query"
+    workstation_query_path: str = "/plan/{plan}/workstation/query"
+    job_action_path: str = "/plan/{plan}/job/{job_id}/action/{action}"
+    action_names: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "rerun": "rerun",  # confirmed
+            "hold": "hold",  # UNCONFIRMED
+            "release": "release",  # UNCONFIRMED
+            "cancel": "cancel",  # UNCONFIRMED
+        }
+    )
+    job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"  # UNCONFIRMED for distributed (z/OS has it)
+
+    # -- paths
+    def path(self, template: str, *, job_id: str = "", action: str = "") -> str:
+        # Job ids look like ``WKS;JSINTERNALID;JOBNAME``: reserved characters are encoded (``;`` -> %3B).
+        return template.format(
+            plan=quote(self.plan_id, safe=""), job_id=quote(job_id, safe=""), action=action
+        )
+
+    # -- query bodies (confirmed shapes)
+    def job_filter(
+        self, *, job_name: str = "", job_stream: str = "", workstation: str = ""
+    ) -> dict[str, Any]:
+        flt = {"jobName": job_name, "jobStreamName": job_stream, "workstationName": workstation}
+        flt.update(self.status_filter())
+        return {"filters": {"jobInPlanFilter": {k: v for k, v in flt.items() if v}}}
+
+    def status_filter(self) -> dict[str, Any]:
+        """UNCONFIRMED: the server-side status filter key is unknown, so nothing is sent and the
+        client filters on ``status.internalStatus`` itself. Return e.g. ``{"status": [...]}`` here
+        once confirmed (the client keeps filtering client-side too, so it stays correct)."""
+        return {}
+
+    def job_stream_filter(self, *, job_stream: str = "", workstation: str = "") -> dict[str, Any]:
+        flt = {"jobStreamName": job_stream, "workstationName": workstation}
+        return {"filters": {"jobStreamInPlanFilter": {k: v for k, v in flt.items() if v}}}
+
+    def workstation_filter(self, *, workstation: str = "") -> dict[str, Any]:
+        flt = {"workstationName": workstation}
+        return {"filters": {"workstationInPlanFilter": {k: v for k, v in flt.items() if v}}}
+
+    # -- paging
+    def next_page(self, headers: Message) -> str | None:
+        """UNCONFIRMED continuation. Assumption: each query answers at most ``How-Many`` items, and
+        when more remain the server says where the next page is with an RFC 8288 header
+        ``Link: <url>; rel="next"`` (absolute or relative to the request URL), to which the same query
+        body is POSTed again. No such header = last page. (The fake server implements exactly this.)"""
+        for value in headers.get_all("Link") or ():
+            match = _LINK_NEXT.search(value)
+            if match:
+                return match.group(1)
+        return None
+
+    # -- joblog
+    def parse_job_log(self, content_type: str, body: bytes) -> str:
+        """UNCONFIRMED body: plain text is taken as is; a JSON string, a list of lines, or an object
+        with one of ``content``/``joblog``/``text``/``lines`` is accepted too."""
+        text = body.decode("utf-8", errors="replace")
+        if "json" not in content_type.lower():
+            return text
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise TwsError("bad_response", "the joblog is not valid JSON") from exc
+        if isinstance(data, Mapping):
+            data = next((data[k] for k in ("content", "joblog", "text", "lines") if k in data), None)
+        if isinstance(data, str):
+            return data
+        if isinstance(data, list) and all(isinstance(line, str) for line in data):
+            return "\n".join(data) + ("\n" if data else "")
+        raise TwsError("bad_response", "unexpected joblog JSON shape")
+
+    # -- items -> core models
+    def parse_job(self, item: Mapping[str, Any]) -> Job:
+        job_id = _str(item.get("id"))
+        if not job_id:
+            raise TwsError("bad_response", "a job without an id")
+        name = _str(item.get("name")) or _str(_dig(item, "key", "name"))
+        status = _dig(item, "status", "internalStatus")
+        if not isinstance(status, str):
+            status = item.get("status") if isinstance(item.get("status"), str) else ""
+        workstation = _str(_dig(item, "jobStreamInPlan", "workstationKey", "name")) or _str(
+            _dig(item, "key", "workstationKey", "name")
+        )
+        return Job(
+            id=job_id,
+            name=_str(item.get("description")) or name,  # UNCONFIRMED field: description
+            job_id=name,
+            status=status.upper(),
+            workstation=workstation,
+            job_stream=_str(_dig(item, "jobStreamInPlan", "name")),
+            start_time=parse_time(item.get("startTime")),  # UNCONFIRMED field
+            end_time=parse_time(item.get("endTime")),  # UNCONFIRMED field
+            return_code=_int_or_none(item.get("returnCode")),  # UNCONFIRMED field
+        )
+
+    def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
+        # HCL's samples read ``key.{name,workstationKey.name,startTime}``; the demo shape has them at
+        # the top level. Both are accepted.
+        name = _str(item.get("name")) or _str(_dig(item, "key", "name"))
+        if not name:
+            raise TwsError("bad_response", "a job stream without a name")
+        status = _dig(item, "status", "internalStatus")
+        if not isinstance(status, str):
+            status = item.get("status") if isinstance(item.get("status"), str) else ""
+        return JobStream(
+            name=name,
+            workstation=_str(_dig(item, "workstationKey", "name"))
+            or _str(_dig(item, "key", "workstationKey", "name")),
+            status=status.upper(),
+            id=_str(item.get("id")),
+            start_time=parse_time(item.get("startTime") or _dig(item, "key", "startTime")),
+        )
+
+    def workstation_linked(self, item: Mapping[str, Any]) -> bool:
+        """UNCONFIRMED link-state fields: ``linkStatus`` (LINKED/UNLINKED, the fake's own) or a boolean
+        ``linked``; assumed linked when neither is present."""
+        status = item.get("linkStatus")
+        if isinstance(status, str):
+            return status.upper() in {"LINKED", "FULLY_LINKED", "L", "F"}
+        linked = item.get("linked")
+        return linked if isinstance(linked, bool) else True
+
+    def workstation_jobman_running(self, item: Mapping[str, Any]) -> bool:
+        """``ssmRunning`` (seen in the API) or ``jobmanRunning`` (UNCONFIRMED); assumed running."""
+        for key in ("jobmanRunning", "ssmRunning"):
+            value = item.get(key)
+            if isinstance(value, bool):
+                return value
+        return True
+
+    def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
+        name = _str(_dig(item, "workstationInPlanKey", "name")) or _str(item.get("name"))
+        if not name:
+            raise TwsError("bad_response", "a workstation without a name")
+        linked = self.workstation_linked(item)
+        jobman = self.workstation_jobman_running(item)
+        return Workstation(
+            name=name,
+            # An operator's OFFLINE: unlinked or its agent not running.
+            status="ONLINE" if linked and jobman else "OFFLINE",
+            linked=linked,
+            jobman_running=jobman,
+            kind=_str(item.get("type")) or "FTA",
+            id=_str(item.get("id")),
+        )
+
+
+# --------------------------------------------------------------------------------------------- HTTP layer
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds. ``connect`` bounds the TCP connect + TLS handshake; ``read`` bounds each wait for bytes."""
+
+    connect: float = 3.0
+    read: float = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """``attempts`` in total (first included); backoff ``base * 2**(n-1)`` capped at ``max_backoff``,
+    half of it random (jitter); ``budget`` bounds one logical call (all attempts, sleeps, reads)."""
+
+    attempts: int = 3
+    base: float = 0.25
+    max_backoff: float = 2.0
+    budget: float = 12.0
+
+    def backoff(self, retry: int, rng: random.Random) -> float:
+        delay = min(self.max_backoff, self.base * 2 ** (retry - 1))
+        return delay / 2 + rng.uniform(0, delay / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    status: int
+    headers: Message
+    body: bytes
+    url: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "") or ""
+
+    def messages(self) -> str:
+        """The server's ``messages`` (or a short excerpt of the body) for error details."""
+        try:
+            data = json.loads(self.body.decode("utf-8", errors="replace"))
+        except ValueError:
+            return self.body[:200].decode("utf-8", errors="replace").strip()
+        if isinstance(data, Mapping) and isinstance(data.get("messages"), list):
+            return "; ".join(str(m) for m in data["messages"])
+        return ""
+
+
+class _Failure(Exception):
+    """One attempt failed before an HTTP status was read."""
+
+    def __init__(
+        self, kind: TwsErrorKind, detail: str, *, retryable: bool, before_send: bool = False
+    ) -> None:
+        super().__init__(detail)
+        self.kind: TwsErrorKind = kind
+        self.detail = detail
+        self.retryable = retryable
+        self.before_send = before_send
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _ssl_context(ca_bundle: str) -> ssl.SSLContext:
+    """Verifying context (hostname + chain), from the system store or the given PEM file/text."""
+    if not ca_bundle:
+        return ssl.create_default_context()
+    if ca_bundle.lstrip().startswith("-----BEGIN"):
+        return ssl.create_default_context(cadata=ca_bundle)
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"TWS CA bundle {ca_bundle!r} cannot be loaded: {exc}") from exc
+
+
+class RestTwsClient:
+    """:class:`~twschat.core.tws.TwsClient` over the plan REST API v1 (see the module docstring)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credentials: TwsCredentials | CredentialsProvider | None = None,
+        ca_bundle: str = "",
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        page_size: int = 500,
+        max_pages: int = 20,
+        dialect: TwsApiDialect | None = None,
+        refresh_interval: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.scheme not in {"https", "http"} or not parts.hostname:
+            raise ValueError(f"TWS base URL must be https://host[:port]/twsd, got {base_url!r}")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError(
+                "plain http:// is allowed only for loopback hosts; use https:// for a real master"
+            )
+        if page_size < 1 or max_pages < 1:
+            raise ValueError("page_size and max_pages must be positive")
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        self._scheme = parts.scheme
+        self._host = parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._base_path = parts.path
+        self._ssl = _ssl_context(ca_bundle) if parts.scheme == "https" else None
+        if isinstance(credentials, TwsCredentials) or credentials is None:
+            static = credentials or TwsCredentials()
+            self._provider: CredentialsProvider = lambda _refresh: static
+            self._refreshable = False
+        else:
+            self._provider = credentials
+            self._refreshable = True
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.dialect = dialect or TwsApiDialect()
+        self.refresh_interval = refresh_interval
+        self._last_refresh = -float("inf")
+        self._warned: set[str] = set()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def __repr__(self) -> str:
+        return f"RestTwsClient({self.base_url!r})"
+
+    # ------------------------------------------------------------------------------------- TwsClient
+    def list_workstations(self, *, workstation: str = "") -> Sequence[Workstation]:
+        body = self.dialect.workstation_filter(workstation=workstation)
+        items = self._query_all(self.dialect.path(self.dialect.workstation_query_path), body)
+        return tuple(self.dialect.parse_workstation(item) for item in items)
+
+    def list_job_streams(self, *, job_stream: str = "", workstation: str = "") -> Sequence[JobStream]:
+        body = self.dialect.job_stream_filter(job_stream=job_stream, workstation=workstation)
+        items = self._query_all(self.dialect.path(self.dialect.job_stream_query_path), body)
+        return tuple(self.dialect.parse_job_stream(item) for item in items)
+
+    def list_jobs(
+        self,
+        *,
+        statuses: Iterable[str] | None = None,
+        job_name: str = "",
+        job_stream: str = "",
+        workstation: str = "",
+    ) -> Sequence[Job]:
+        """Jobs in the current plan; ``statuses`` (internal, e.g. ``{"ABEND"}``) is applied client-side."""
+        body = self.dialect.job_filter(job_name=job_name, job_stream=job_stream, workstation=workstation)
+        items = self._query_all(self.dialect.path(self.dialect.job_query_path), body)
+        jobs = tuple(self.dialect.parse_job(item) for item in items)
+        if statuses is not None:
+            wanted = {s.upper() for s in statuses}
+            jobs = tuple(j for j in jobs if j.status in wanted)
+        return jobs
+
+    def job_log(self, job: Job) -> str:
+        path = self.dialect.path(self.dialect.job_log_path, job_id=job.id)
+        resp = self._request("GET", path, accept="text/plain, application/json;q=0.9")
+        if resp.status == 404:
+            raise TwsError("not_found", resp.messages() or f"no joblog for {job.job_id or job.id}")
+        self._raise_for_status(resp)
+        return self.dialect.parse_job_log(resp.content_type, resp.body)
+
+    def act(self, action: JobAction, job: Job) -> ActionResult:
+        name = self.dialect.action_names.get(action)
+        if not name:
+            return ActionResult(action, job, False, f"action {action} is not supported by this TWS client")
+        path = self.dialect.path(self.dialect.job_action_path, job_id=job.id, action=name)
+        resp = self._request("PUT", path, body=b"{}", idempotent=False)
+        if resp.status in (401, 403, 404) or resp.status >= 500:
+            self._raise_for_status(resp)
+        if not 200 <= resp.status < 300:
+            detail = resp.messages() or f"HTTP {resp.status}"
+            logger.info("TWS refused %s of %s: HTTP %s", action, job.id, resp.status)
+            return ActionResult(action, job, False, detail)
+        detail = {"rerun": "rerun submitted", "hold": "job held", "release": "job released"}.get(
+            action, "job cancelled"
+        )
+        try:
+            current = self._refetch(job)
+        except TwsError as exc:
+            logger.warning("TWS %s of %s accepted; state not refreshed (%s)", action, job.id, exc.kind)
+            return ActionResult(action, job, True, f"{detail} (state not refreshed: {exc.kind})")
+        return ActionResult(action, current or job, True, detail)
+
+    # ----------------------------------------------------------------------------------------- helpers
+    def _refetch(self, job: Job) -> Job | None:
+        """The job as the plan shows it now (a rerun may be a new instance of the same job)."""
+        candidates = self.list_jobs(
+            job_name=job.job_id, job_stream=job.job_stream, workstation=job.workstation
+        )
+        exact = next((j for j in candidates if j.id == job.id), None)
+        return exact or (candidates[-1] if candidates else None)
+
+    def _query_all(self, path: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """THE paging rule: POST the query with ``How-Many: page_size``, then follow the dialect's
+        continuation (:meth:`TwsApiDialect.next_page`) with the same body, at most ``max_pages`` pages,
+        only on the same origin (credentials never go elsewhere)."""
+        payload = json.dumps(body).encode()
+        items: list[Mapping[str, Any]] = []
+        target: str | None = path
+        pages = 0
+        while target is not None:
+            pages += 1
+            resp = self._request("POST", target, body=payload)
+            self._raise_for_status(resp)
+            page = self._json_list(resp)
+            items.extend(page)
+            nxt = self.dialect.next_page(resp.headers)
+            target = self._same_origin(resp.url, nxt) if nxt else None
+            if target is None and not nxt and len(page) >= self.page_size and path not in self._warned:
+                self._warned.add(path)  # once per path: a plan of exactly page_size items is not an error
+                logger.warning(
+                    "TWS %s answered a full page (%d) without a continuation: the list may be truncated",
+                    path,
+                    len(page),
+                )
+            if target is not None and pages >= self.max_pages:
+                logger.warning("TWS %s: stopped after %d pages (%d items)", path, pages, len(items))
+                break
+        return items
+
+    def _same_origin(self, current_url: str, link: str) -> str | None:
+        url = urlsplit(urljoin(current_url, link))
+        if (url.scheme, url.hostname, url.port or (443 if url.scheme == "https" else 80)) != (
+            self._scheme,
+            self._host,
+            self._port,
+        ):
+            logger.warning("TWS paging link to another origin ignored")
+            return None
+        return url.path + (f"?{url.query}" if url.query else "")
+
+    @staticmethod
+    def _json_list(resp: _Response) -> list[Mapping[str, Any]]:
+        try:
+            data = json.loads(resp.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise TwsError("bad_response", f"HTTP {resp.status}: body is not JSON") from exc
+        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
+            raise TwsError("bad_response", "expected a JSON array of objects")
+        return data
+
+    @staticmethod
+    def _raise_for_status(resp: _Response) -> None:
+        if 200 <= resp.status < 300:
+            return
+        detail = f"HTTP {resp.status}" + (f": {msg}" if (msg := resp.messages()) else "")
+        if resp.status in (401, 403):
+            raise TwsError("unauthorized", detail)
+        if resp.status == 404:
+            raise TwsError("not_found", detail)
+        if resp.status >= 500:
+            raise TwsError("server", detail)
+        raise TwsError("bad_response", detail)
+
+    def _headers(self, accept: str, request_id: str, refresh: bool) -> dict[str, str]:
+        headers = {
+            "Accept": accept,
+            "Content-Type": "application/json",
+            "How-Many": str(self.page_size),
+            "Request-Id": request_id,
+            "User-Agent": USER_AGENT,
+        }
+        authorization = self._provider(refresh).authorization()
+        if authorization:
+            headers["Authorization"] = authorization
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        target: str,
+        *,
+        body: bytes | None = None,
+        accept: str = "application/json",
+        idempotent: bool = True,
+    ) -> _Response:
+        """One logical call: attempts with backoff inside the budget. Returns any answer below 500
+        (callers map 4xx); raises ``TwsError`` for transport failures and for 5xx after retries."""
+        if not target.startswith(self._base_path + "/"):
+            target = self._base_path + target
+        request_id = str(uuid.uuid4())
+        policy = self.retry
+        deadline = time.monotonic() + policy.budget
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            headers = self._headers(accept, request_id, refresh=refreshed)
+            try:
+                resp = self._send_once(method, target, body, headers, deadline)
+            except _Failure as failure:
+                error = TwsError(failure.kind, failure.detail)
+                retry = failure.before_send or (idempotent and failure.retryable)
+                outcome: str = failure.kind
+            else:
+                outcome = str(resp.status)
+                logger.debug(
+                    "TWS %s %s -> %s in %.0f ms (attempt %d, request %s)",
+                    method,
+                    target,
+                    resp.status,
+                    (time.monotonic() - started) * 1000,
+                    attempt,
+                    request_id,
+                )
+                if resp.status == 401 and not refreshed and self._may_refresh():
+                    refreshed = True  # a rotated secret: read it again once, then retry right away
+                    logger.info("TWS answered 401: re-reading credentials once (request %s)", request_id)
+                    attempt -= 1
+                    continue
+                if resp.status < 500:
+                    return resp
+                error = TwsError(
+                    "server", f"HTTP {resp.status}" + (f": {m}" if (m := resp.messages()) else "")
+                )
+                retry = idempotent
+            if not retry or attempt >= policy.attempts:
+                if attempt > 1:
+                    error = TwsError(error.kind, f"{error.detail} (after {attempt} attempts)")
+                raise error
+            pause = policy.backoff(attempt, self._rng)
+            if time.monotonic() + pause >= deadline:
+                raise TwsError(error.kind, f"{error.detail} (gave up after {attempt} attempts: time budget)")
+            logger.warning(
+                "TWS %s %s failed (%s); retry %d/%d in %.2f s (request %s)",
+                method,
+                target,
+                outcome,
+                attempt,
+                policy.attempts - 1,
+                pause,
+                request_id,
+            )
+            self._sleep(pause)
+
+    def _may_refresh(self) -> bool:
+        """Re-read provider credentials after a 401 at most once per ``refresh_interval`` seconds (a
+        wrong secret must not turn every chat turn into a Secrets Manager call)."""
+        if not self._refreshable or time.monotonic() - self._last_refresh < self.refresh_interval:
+            return False
+        self._last_refresh = time.monotonic()
+        return True
+
+    def _send_once(
+        self, method: str, target: str, body: bytes | None, headers: Mapping[str, str], deadline: float
+    ) -> _Response:
+        def remaining() -> float:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Failure("timeout", "no answer within the time budget", retryable=False)
+            return left
+
+        connect_timeout = min(self.timeouts.connect, remaining())
+        conn: http.client.HTTPConnection
+        if self._ssl is not None:
+            conn = http.client.HTTPSConnection(
+                self._host, self._port, timeout=connect_timeout, context=self._ssl
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=connect_timeout)
+        where = f"{self._host}:{self._port}"
+        try:
+            try:
+                conn.connect()
+            except socket.gaierror:
+                raise _Failure("unreachable", f"cannot resolve {self._host}", retryable=False) from None
+            except ssl.SSLCertVerificationError as exc:
+                raise _Failure(
+                    "unreachable",
+                    f"TLS certificate of {where} not trusted ({exc.verify_message}); set the CA bundle",
+                    retryable=False,
+                ) from None
+            except TimeoutError:
+                raise _Failure(
+                    "timeout", f"connect to {where} timed out", retryable=True, before_send=True
+                ) from None
+            except ssl.SSLError as exc:
+                raise _Failure(
+                    "unreachable", f"TLS handshake with {where} failed ({exc.reason})", retryable=False
+                ) from None
+            except OSError as exc:
+                raise _Failure(
+                    "unreachable",
+                    f"cannot connect to {where} ({exc.strerror or type(exc).__name__})",
+                    retryable=True,
+                    before_send=True,
+                ) from None
+            try:
+                assert conn.sock is not None
+                conn.sock.settimeout(min(self.timeouts.read, remaining()))
+                conn.request(method, target, body=body, headers=dict(headers))
+                raw = conn.getresponse()
+                chunks: list[bytes] = []
+                size = 0
+                while True:
+                    # Each read waits at most ``read`` (and never past the budget). http.client drops
+                    # conn.sock when the server closes after answering; the timeout set above still holds.
+                    left = min(self.timeouts.read, remaining())
+                    if conn.sock is not None:
+                        conn.sock.settimeout(left)
+                    chunk = raw.read(65536)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise _Failure("bad_response", "answer larger than 16 MiB", retryable=False)
+                    chunks.append(chunk)
+            except TimeoutError:
+                raise _Failure(
+                    "timeout", f"{where} did not answer within the timeout", retryable=True
+                ) from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise _Failure(
+                    "unreachable", f"connection to {where} dropped ({type(exc).__name__})", retryable=True
+                ) from None
+            return _Response(raw.status, raw.headers, b"".join(chunks), f"{self._scheme}://{where}{target}")
+        finally:
+            conn.close()
+
+
+# ---------------------------------------------------------------------------------------------- factory
+def build_rest_client(
+    base_url: str,
+    *,
+    secret_arn: str = "",
+    username: str = "",
+    password: str = "",
+    api_key: str = "",
+    ca_bundle: str = "",
+    timeout: float | Timeouts = Timeouts(),
+    retry: RetryPolicy | None = None,
+    page_size: int = 500,
+    dialect: TwsApiDialect | None = None,
+) -> RestTwsClient:
+    """The client from configuration (``TWS_BASE_URL``, ``TWS_SECRET_ARN``, ``TWS_CA_BUNDLE``, and for
+    local use ``TWS_USERNAME``/``TWS_PASSWORD``/``TWS_API_KEY``).
+
+    Credentials: the secret when ``secret_arn`` is set (read lazily on the first call, so a missing
+    secret becomes a ``TwsError`` the operator sees, not a failed cold start), else ``api_key``, else
+    ``username``/``password``. ``timeout`` is a :class:`Timeouts` or a number of seconds for reads
+    (connect: at most 3 s). Raises ``ValueError`` for a bad URL or an unreadable CA bundle.
+    """
+    if not base_url:
+        raise ValueError("TWS_BASE_URL is required for the REST client")
+    credentials: TwsCredentials | CredentialsProvider
+    if secret_arn:
+
+        def credentials(refresh: bool) -> TwsCredentials:
+            return credentials_from_secret(secret_arn, refresh=refresh)
+
+    elif api_key:
+        credentials = TwsCredentials(api_key=api_key)
+    elif username:
+        credentials = TwsCredentials(username=username, password=password)
+    else:
+        logger.warning("TWS REST client without credentials: requests are sent anonymously")
+        credentials = TwsCredentials()
+    timeouts = timeout if isinstance(timeout, Timeouts) else Timeouts(connect=min(3.0, timeout), read=timeout)
+    return RestTwsClient(
+        base_url,
+        credentials=credentials,
+        ca_bundle=ca_bundle,
+        timeouts=timeouts,
+        retry=retry,
+        page_size=page_size,
+        dialect=dialect,
+    )
