@@ -1,0 +1,43 @@
+"""``twschat`` command line. Each subcommand lives in its own module exposing ``register(subparsers)``,
+which adds its parser and sets ``func`` (``args -> exit code``). Add a module name to ``COMMANDS``
+to plug in a new subcommand (``fake-tws``, ``token``, ``chat``...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from twschat import __version__
+
+COMMANDS: tuple[str, ...] = (
+    "twschat.local.gateway",  # serve
+    "twschat.local.invoke",  # invoke
+    "twschat.local.fake_tws",  # fake-tws
+)
+
+
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twschat",
+        description="tws-chat developer tools: local WebSocket gateway and handler runner.",
+    )
+    parser.add_argument("--version", action="version", version=f"twschat {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in commands:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,679 @@
+"""``twschat serve``: a local WebSocket server that behaves like API Gateway for ``template.yaml``.
+
+Development only. What it does like API Gateway:
+
+- ``$connect`` runs before the opening handshake completes (in ``process_response``: after websockets
+  has validated the upgrade request, before the 101 is written). A ``statusCode`` other than 200
+  rejects the handshake with that HTTP status; a handler exception rejects it with 500. Until the 101
+  is sent the connection does not exist for the ``@connections`` API: a post during ``$connect``
+  gets 410 Gone.
+- Each text frame is a ``$default`` event (or the route named by the API's RouteSelectionExpression
+  when the frame is a JSON object that names an existing route); a binary frame is a ``$default``
+  event with ``isBase64Encoded: true``. No route -> ``{"message": "Forbidden", ...}``; handler
+  exception -> ``{"message": "Internal server error", ...}``, as API Gateway sends them.
+- Close -> ``$disconnect`` with ``disconnectStatusCode``/``disconnectReason``.
+- Limits: 128 KB per message and 32 KB per frame (websockets ``max_size=(message, fragment)``; over
+  either the connection is closed with 1009, as API Gateway does), 10 minutes idle and 2 hours per
+  connection (closed with 1001 "Going away"), 128 KB per PostToConnection (413).
+- Messages of one connection are handled one at a time, in order (API Gateway gives no order
+  guarantee and may run them concurrently); different connections run concurrently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import http
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CLOSE_CODE_EXPLANATIONS
+from websockets.http11 import Request, Response
+
+from twschat.local.connections_api import ConnectionInfo, LocalApiServer
+from twschat.local.runtime import FunctionRunner, Invocation
+from twschat.local.template import (
+    LocalApp,
+    TemplateError,
+    add_local_arguments,
+    local_environment,
+    prepare_store,
+    read_app,
+    tws_environment,
+)
+
+log = logging.getLogger("twschat-local")
+
+MAX_MESSAGE_BYTES = 128 * 1024
+MAX_FRAME_BYTES = 32 * 1024
+IDLE_TIMEOUT_S = 10 * 60
+MAX_CONNECTION_S = 2 * 3600
+POST_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 35.0  # > API Gateway's 29 s integration timeout: the handler decides, not us
+_AGENT_PATH = re.compile(r"^/api/v1/ws/([^/]+)/?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+# ---------------------------------------------------------------------------------------- ids, events
+
+
+def new_id() -> str:
+    """API-Gateway-like id (connectionId, messageId, requestId): base64 of 11 random bytes, 16 chars."""
+    return base64.urlsafe_b64encode(os.urandom(11)).decode()
+
+
+def request_time(epoch_ms: int) -> str:
+    """``25/Nov/2026:12:00:00 +0000`` (CLF, UTC, English month whatever the locale)."""
+    t = time.gmtime(epoch_ms / 1000)
+    day = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}"
+    return f"{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class LiveConnection:
+    connection_id: str
+    connected_at_ms: int
+    source_ip: str
+    user_agent: str
+    host: str
+    server_port: int
+    headers: dict[str, str] = field(default_factory=dict)
+    multi_value_headers: dict[str, list[str]] = field(default_factory=dict)
+    extended_request_id: str = field(default_factory=new_id)
+    last_active_at: float = field(default_factory=time.time)
+    ws: ServerConnection | None = None
+    closed_by_gateway: tuple[int, str] | None = None
+    """Set when the gateway (DeleteConnection, idle, max duration) closes the connection."""
+
+
+def _request_context(
+    conn: LiveConnection, *, stage: str, route_key: str, event_type: str, now_ms: int, request_id: str
+) -> dict[str, Any]:
+    return {
+        "extendedRequestId": conn.extended_request_id if event_type == "CONNECT" else request_id,
+        "requestTime": request_time(now_ms),
+        "messageDirection": "IN",
+        "stage": stage,
+        "connectedAt": conn.connected_at_ms,
+        "requestTimeEpoch": now_ms,
+        "identity": {"userAgent": conn.user_agent, "sourceIp": conn.source_ip},
+        "requestId": request_id,
+        "domainName": conn.host,
+        "connectionId": conn.connection_id,
+        "apiId": "local",
+        "routeKey": route_key,
+        "eventType": event_type,
+    }
+
+
+def connect_event(conn: LiveConnection, *, stage: str, query: Mapping[str, list[str]]) -> dict[str, Any]:
+    now_ms = conn.connected_at_ms
+    context = _request_context(
+        conn,
+        stage=stage,
+        route_key="$connect",
+        event_type="CONNECT",
+        now_ms=now_ms,
+        request_id=conn.extended_request_id,
+    )
+    return {
+        "headers": dict(conn.headers),
+        "multiValueHeaders": {k: list(v) for k, v in conn.multi_value_headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} if query else None,
+        "multiValueQueryStringParameters": {k: list(v) for k, v in query.items()} if query else None,
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
+
+
+def message_event(
+    conn: LiveConnection, *, stage: str, route_key: str, body: str, is_base64: bool, request_id: str
+) -> dict[str, Any]:
+    context = _request_context(
+        conn, stage=stage, route_key=route_key, event_type="MESSAGE", now_ms=_now_ms(), request_id=request_id
+    )
+    context["messageId"] = new_id()
+    return {"requestContext": context, "body": body, "isBase64Encoded": is_base64}
+
+
+def disconnect_event(conn: LiveConnection, *, stage: str, code: int, reason: str) -> dict[str, Any]:
+    context = _request_context(
+        conn,
+        stage=stage,
+        route_key="$disconnect",
+        event_type="DISCONNECT",
+        now_ms=_now_ms(),
+        request_id=new_id(),
+    )
+    context["disconnectStatusCode"] = code
+    context["disconnectReason"] = reason
+    headers = {"Host": conn.host, "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""}
+    return {
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
+
+
+def _event_headers(request_headers: Headers, source_ip: str, server_port: int) -> tuple[dict, dict]:
+    multi: dict[str, list[str]] = {}
+    for name, value in request_headers.raw_items():
+        if name.lower() in ("connection", "upgrade"):
+            continue  # hop-by-hop: API Gateway does not pass them on
+        multi.setdefault(name, []).append(value)
+    trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    for name, value in (
+        ("X-Amzn-Trace-Id", trace),
+        ("X-Forwarded-For", source_ip),
+        ("X-Forwarded-Port", str(server_port)),
+        ("X-Forwarded-Proto", "http"),
+    ):
+        multi[name] = [value]
+    single = {name: ",".join(values) for name, values in multi.items()}
+    return single, multi
+
+
+def parse_connect_path(path: str) -> dict[str, list[str]] | None:
+    """Query parameters of an accepted path (agent from ``/api/v1/ws/{agent}``); None -> 404."""
+    parts = urlsplit(path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    match = _AGENT_PATH.match(parts.path)
+    if match:
+        agent = unquote(match.group(1))
+        if not agent:
+            return None
+        query["agent"] = [agent]
+        return query
+    if parts.path in ("", "/"):
+        return query
+    return None
+
+
+# ---------------------------------------------------------------------------------------- the gateway
+
+
+class Gateway:
+    """WebSocket side plus the ``Connections`` backend the local API server calls from its threads."""
+
+    def __init__(
+        self,
+        app: LocalApp,
+        runner: FunctionRunner,
+        *,
+        stage: str = "local",
+        verbose: bool = False,
+        idle_timeout: float = IDLE_TIMEOUT_S,
+        max_duration: float = MAX_CONNECTION_S,
+    ) -> None:
+        self.app = app
+        self.runner = runner
+        self.stage = stage
+        self.verbose = verbose
+        self.idle_timeout = idle_timeout
+        self.max_duration = max_duration
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+        self._open: dict[str, LiveConnection] = {}
+        self._pending: dict[ServerConnection, LiveConnection] = {}
+        self._background: set[concurrent.futures.Future[Any]] = set()
+        self._selection_path = _selection_path(app.route_selection_expression)
+
+    # -- Connections backend (HTTP worker threads)
+    def _lookup(self, connection_id: str) -> LiveConnection | None:
+        with self._lock:
+            return self._open.get(connection_id)
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        conn, loop = self._lookup(connection_id), self._loop
+        if conn is None or conn.ws is None or loop is None:
+            return False
+        payload: str | bytes
+        try:
+            payload = data.decode("utf-8")
+        except UnicodeDecodeError:
+            payload = data
+        try:
+            future = asyncio.run_coroutine_threadsafe(self._deliver(conn, payload), loop)
+        except RuntimeError:  # the loop is closed: the gateway is stopping
+            return False
+        try:
+            return future.result(timeout=POST_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            log.warning("post to %s timed out after %.0f s", connection_id, POST_TIMEOUT_S)
+            return False
+
+    def describe(self, connection_id: str) -> ConnectionInfo | None:
+        conn = self._lookup(connection_id)
+        if conn is None:
+            return None
+        return ConnectionInfo(
+            conn.connected_at_ms / 1000, conn.last_active_at, conn.source_ip, conn.user_agent
+        )
+
+    def delete(self, connection_id: str) -> bool:
+        with self._lock:
+            conn = self._open.pop(connection_id, None)
+        if conn is None or conn.ws is None or self._loop is None:
+            return False
+        conn.closed_by_gateway = (1000, "Connection closed by DeleteConnection")
+        future = asyncio.run_coroutine_threadsafe(conn.ws.close(1000, ""), self._loop)
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+        return True
+
+    async def _deliver(self, conn: LiveConnection, payload: str | bytes) -> bool:
+        assert conn.ws is not None
+        try:
+            await conn.ws.send(payload)
+        except ConnectionClosed:
+            return False
+        if self.verbose:
+            log.debug("< %s %s", conn.connection_id, _preview(payload))
+        return True
+
+    # -- handshake
+    async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        if parse_connect_path(request.path) is None:
+            log.info("404 %s (use /api/v1/ws/{agent} or /?agent=...)", request.path)
+            return ws.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
+        return None
+
+    async def _process_response(
+        self, ws: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
+        if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
+            return None  # websockets already refused the upgrade request; no $connect, as on AWS
+        query = parse_connect_path(request.path) or {}
+        source_ip = str(ws.remote_address[0]) if ws.remote_address else "127.0.0.1"
+        server_port = int(ws.local_address[1]) if ws.local_address else 0
+        headers, multi = _event_headers(request.headers, source_ip, server_port)
+        conn = LiveConnection(
+            connection_id=new_id(),
+            connected_at_ms=_now_ms(),
+            source_ip=source_ip,
+            user_agent=request.headers.get("User-Agent", ""),
+            host=request.headers.get("Host", f"localhost:{server_port}"),
+            server_port=server_port,
+            headers=headers,
+            multi_value_headers=multi,
+        )
+        route = self.app.routes.get("$connect")
+        status, text = 200, ""
+        if route is not None:
+            event = connect_event(conn, stage=self.stage, query=query)
+            try:
+                result = await asyncio.to_thread(self.runner.invoke, route.function, event)
+            except Exception:
+                status, text = 500, "Internal server error"
+            else:
+                status, text = _status_of(result)
+        if status != 200:
+            log.info("x %s $connect %s -> %d, handshake refused", conn.connection_id, request.path, status)
+            return _reject(ws, status, text)
+        self._pending[ws] = conn
+        return None
+
+    # -- one connection
+    async def _serve_connection(self, ws: ServerConnection) -> None:
+        conn = self._pending.pop(ws, None)
+        if conn is None:  # cannot happen: process_response registered it
+            await ws.close(1011, "no $connect state")
+            return
+        conn.ws = ws
+        with self._lock:
+            self._open[conn.connection_id] = conn
+        log.info("+ %s connected %s", conn.connection_id, ws.request.path if ws.request else "")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_duration if self.max_duration > 0 else None
+        try:
+            while True:
+                limits = [self.idle_timeout] if self.idle_timeout > 0 else []
+                if deadline is not None:
+                    limits.append(deadline - loop.time())
+                try:
+                    async with asyncio.timeout(min(limits) if limits else None):
+                        message = await ws.recv()
+                except TimeoutError:
+                    conn.closed_by_gateway = (1001, "Going away")
+                    await ws.close(1001, "Going away")
+                    break
+                conn.last_active_at = time.time()
+                await self._on_message(conn, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._lock:
+                self._open.pop(conn.connection_id, None)
+            await self._on_close(conn, ws)
+
+    async def _on_message(self, conn: LiveConnection, message: str | bytes) -> None:
+        if isinstance(message, bytes):
+            body, is_base64, route_key = base64.b64encode(message).decode(), True, "$default"
+        else:
+            body, is_base64, route_key = message, False, self._select_route(message)
+        request_id = new_id()
+        if self.verbose:
+            log.debug("> %s %s %s", conn.connection_id, route_key, _preview(message))
+        route = self.app.routes.get(route_key)
+        if route is None:
+            await self._send_status(conn, "Forbidden", request_id)
+            return
+        event = message_event(
+            conn, stage=self.stage, route_key=route_key, body=body, is_base64=is_base64, request_id=request_id
+        )
+        try:
+            result = await asyncio.to_thread(self.runner.invoke, route.function, event)
+        except Exception:
+            await self._send_status(conn, "Internal server error", request_id)
+            return
+        if route.returns_response and isinstance(result, dict) and isinstance(result.get("body"), str):
+            await self._deliver(conn, result["body"])
+
+    async def _on_close(self, conn: LiveConnection, ws: ServerConnection) -> None:
+        try:
+            async with asyncio.timeout(15):
+                await ws.wait_closed()
+        except TimeoutError:
+            pass
+        code, reason = _close_status(ws, conn)
+        log.info("- %s disconnected %d %s", conn.connection_id, code, reason)
+        route = self.app.routes.get("$disconnect")
+        if route is None:
+            return
+        event = disconnect_event(conn, stage=self.stage, code=code, reason=reason)
+        with contextlib.suppress(Exception):  # logged by the runner; nobody to tell
+            await asyncio.to_thread(self.runner.invoke, route.function, event)
+
+    async def _send_status(self, conn: LiveConnection, message: str, request_id: str) -> None:
+        frame = {"message": message, "connectionId": conn.connection_id, "requestId": request_id}
+        await self._deliver(conn, json.dumps(frame))
+
+    def _select_route(self, text: str) -> str:
+        if self._selection_path is None or not text.lstrip().startswith("{"):
+            return "$default"
+        try:
+            value: Any = json.loads(text)
+        except ValueError:
+            return "$default"
+        for key in self._selection_path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value in self.app.routes and value not in ("$connect", "$disconnect"):
+            return value
+        return "$default"
+
+    # -- running
+    async def serve(
+        self,
+        host: str,
+        port: int,
+        *,
+        on_ready: Callable[[Server], None] | None = None,
+        stop: asyncio.Event | None = None,
+        handle_signals: bool = True,
+    ) -> None:
+        """Serve until ``stop`` is set (or SIGINT/SIGTERM); then close every connection, with $disconnect."""
+        self._loop = asyncio.get_running_loop()
+        stop = stop or asyncio.Event()
+        signals = 0
+
+        def on_signal() -> None:
+            nonlocal signals
+            signals += 1
+            if signals > 1:
+                print("twschat: second interrupt, exiting now", file=sys.stderr, flush=True)
+                os._exit(130)
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
+                self._loop.add_signal_handler(sig, on_signal)
+        async with serve(
+            self._serve_connection,
+            host,
+            port,
+            process_request=self._process_request,
+            process_response=self._process_response,
+            max_size=(MAX_MESSAGE_BYTES, MAX_FRAME_BYTES),
+            compression=None,
+            open_timeout=CONNECT_TIMEOUT_S,
+            close_timeout=5,
+            server_header="twschat-local (development gateway)",
+            logger=logging.getLogger("twschat-local.websockets"),
+        ) as server:
+            if on_ready is not None:
+                on_ready(server)
+            await stop.wait()
+            with self._lock:
+                count = len(self._open)
+            log.info("stopping: closing %d connection(s), running $disconnect for each", count)
+            server.close()
+            try:
+                async with asyncio.timeout(30):
+                    await server.wait_closed()
+            except TimeoutError:
+                log.warning("some connections did not close within 30 s")
+
+
+def _selection_path(expression: str) -> list[str] | None:
+    prefix = "$request.body."
+    if not expression.startswith(prefix):
+        return None
+    return expression[len(prefix) :].split(".")
+
+
+def _status_of(result: Any) -> tuple[int, str]:
+    if isinstance(result, dict) and "statusCode" in result:
+        try:
+            status = int(result["statusCode"])
+        except (TypeError, ValueError):
+            return 500, "Internal server error"
+        body = result.get("body")
+        return status, body if isinstance(body, str) else ""
+    log.warning("$connect returned %r without statusCode; accepting (return {'statusCode': 200})", result)
+    return 200, ""
+
+
+def _reject(ws: ServerConnection, status: int, text: str) -> Response:
+    try:
+        code = http.HTTPStatus(status)
+    except ValueError:
+        code = http.HTTPStatus.INTERNAL_SERVER_ERROR
+    if code < 400:  # a 1xx/2xx/3xx other than 200 still refuses the connection
+        code = http.HTTPStatus.FORBIDDEN
+    return ws.respond(code, (text or code.phrase) + "\n")
+
+
+def _close_status(ws: ServerConnection, conn: LiveConnection) -> tuple[int, str]:
+    if conn.closed_by_gateway is not None:
+        return conn.closed_by_gateway
+    protocol = ws.protocol
+    rcvd, sent = protocol.close_rcvd, protocol.close_sent
+    if rcvd is not None and (sent is None or protocol.close_rcvd_then_sent):
+        return rcvd.code, rcvd.reason or "Client-side close frame status code"
+    if sent is not None:
+        return sent.code, sent.reason or CLOSE_CODE_EXPLANATIONS.get(sent.code, "Server-side close")
+    return 1006, "Connection lost"
+
+
+def _preview(message: str | bytes, limit: int = 160) -> str:
+    if isinstance(message, bytes):
+        return f"binary {len(message)} bytes"
+    text = message if len(message) <= limit else message[:limit] + f"... ({len(message)} chars)"
+    return text.replace("\n", "\\n")
+
+
+# ---------------------------------------------------------------------------------------- CLI
+
+
+def setup_console(verbose: bool) -> None:
+    """Gateway lines to stderr (handler logs stay on stdout, JSON, as in CloudWatch)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s twschat-local %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("twschat-local")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("twschat-local.websockets").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def quiet_powertools(verbose: bool) -> None:
+    """With metrics disabled, Powertools still warns on every invocation that there were none."""
+    if not verbose:
+        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the local WebSocket gateway (API Gateway behaviour, handlers from template.yaml)",
+        description="Local development gateway: a WebSocket server that runs the template's Lambda "
+        "handlers like API Gateway does. No AWS account, no Docker. Not for production.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8030, help="WebSocket port (default: %(default)s)")
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=None,
+        help="@connections and Lambda Invoke API port on 127.0.0.1 (default: port+1)",
+    )
+    add_local_arguments(parser)
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_TIMEOUT_S,
+        help="close idle connections after SECONDS like API Gateway (default: %(default)s; 0: never)",
+    )
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        default=MAX_CONNECTION_S,
+        help="close connections after SECONDS like API Gateway (default: %(default)s; 0: never)",
+    )
+    parser.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    setup_console(args.verbose)
+    quiet_powertools(args.verbose)
+    if args.host not in _LOOPBACK:
+        log.warning("listening on %s: this development gateway has no authentication", args.host)
+    try:
+        app = read_app(args.template)
+    except TemplateError as exc:
+        print(f"twschat serve: {exc}", file=sys.stderr)
+        return 2
+    if not app.routes:
+        print(f"twschat serve: {app.template_path} has no usable WebSocket routes", file=sys.stderr)
+        return 2
+    api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
+    runner = FunctionRunner(app, observer=_observer(args.verbose))
+    gateway = Gateway(
+        app,
+        runner,
+        stage=args.stage,
+        verbose=args.verbose,
+        idle_timeout=args.idle_timeout,
+        max_duration=args.max_duration,
+    )
+    try:
+        api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
+    except OSError as exc:
+        print(f"twschat serve: cannot listen on 127.0.0.1:{api_port} (--api-port): {exc}", file=sys.stderr)
+        return 2
+    env, store = local_environment(
+        app,
+        api_port=api.port,
+        stage=args.stage,
+        data_dir=args.data_dir,
+        dynamodb_endpoint=args.dynamodb_endpoint,
+        verbose=args.verbose,
+    )
+    env.update(tws_environment(args))
+    os.environ.update(env)
+    runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
+    try:
+        prepare_store(app, store)
+    except Exception as exc:
+        api.server_close()
+        print(f"twschat serve: store not ready ({store.describe(app)}): {exc}", file=sys.stderr)
+        return 2
+    for logical_id in app.functions:  # cold starts now, and import errors before the first client
+        try:
+            runner.handler(logical_id)
+        except Exception:
+            log.exception("%s cannot be loaded; its invocations will fail", logical_id)
+
+    def ready(server: Server) -> None:
+        sock = next(iter(server.sockets))
+        port = int(sock.getsockname()[1])
+        shown = "localhost" if args.host in _LOOPBACK else args.host
+        base = f"ws://{shown}:{port}"
+        routes = ", ".join(f"{key} -> {r.function}" for key, r in sorted(app.routes.items()))
+        lines = [
+            f"twschat local gateway (development only) - {app.template_path}",
+            f"  routes:   {routes}",
+            f"  connect:  {base}/api/v1/ws/tws-general",
+            f"            {base}/?agent=tws-general&conversationId=<id to continue>",
+            f"  chat:     python -m websockets {base}/api/v1/ws/tws-general",
+            f"  store:    {store.describe(app)}",
+            f"  api:      http://127.0.0.1:{api.port}/{args.stage}/@connections/{{id}} "
+            "(+ Lambda Invoke API on the same port)",
+            f"  limits:   message {MAX_MESSAGE_BYTES // 1024} KB, frame {MAX_FRAME_BYTES // 1024} KB, "
+            f"idle {args.idle_timeout:g} s, connection {args.max_duration:g} s",
+            f"  listening on {args.host}:{port}; Ctrl-C stops",
+        ]
+        print("\n".join(lines), flush=True)
+
+    api.start()
+    try:
+        asyncio.run(gateway.serve(args.host, args.port, on_ready=ready))
+    except OSError as exc:
+        print(f"twschat serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        api.stop()
+        if not runner.wait_async(timeout=10):
+            log.warning("asynchronous invocations still running at exit")
+    log.info("stopped")
+    return 0
+
+
+def _observer(verbose: bool) -> Callable[[Invocation], None] | None:
+    def observe(inv: Invocation) -> None:
+        status = f"error {type(inv.error).__name__}" if inv.error else _result_summary(inv.result)
+        kind = "async " if inv.asynchronous else ""
+        log.debug("  %s%s %s (%.0f ms)", kind, inv.function, status, inv.elapsed_ms)
+
+    return observe if verbose else None
+
+
+def _result_summary(result: Any) -> str:
+    if isinstance(result, dict) and "statusCode" in result:
+        return f"statusCode {result['statusCode']}"
+    return "ok"

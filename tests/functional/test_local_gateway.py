@@ -1,0 +1,332 @@
+"""The local gateway's API Gateway behaviour, in process, with the fixture template's stub handlers.
+
+(The chat itself, with the project's real handlers, is tested in tests/integration/test_gateway_chat.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from twschat.local.connections_api import LocalApiServer
+from twschat.local.gateway import Gateway, new_id, parse_connect_path, request_time
+from twschat.local.runtime import FunctionRunner
+from twschat.local.template import read_app
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+
+FIXTURE = Path(__file__).parent / "fixtures" / "local_app" / "template.yaml"
+T = 10  # seconds: bound on every wait
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in (
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("TARGET_FUNCTION_NAME", "EchoFunction"),
+    ):
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+class Running:
+    def __init__(self, gateway: Gateway, port: int) -> None:
+        self.gateway = gateway
+        self.url = f"ws://localhost:{port}"
+
+    def events(self, function: str) -> list[dict[str, Any]]:
+        return sys.modules[f"twschat_local_functions.{function}"].events_seen
+
+
+@asynccontextmanager
+async def gateway(monkeypatch: pytest.MonkeyPatch, **options: Any) -> AsyncIterator[Running]:
+    app = read_app(FIXTURE)
+    runner = FunctionRunner(app)
+    gw = Gateway(app, runner, stage="local", **options)
+    api = LocalApiServer(gw, runner, stage="local")
+    monkeypatch.setenv("CONNECTIONS_API_URL", f"http://127.0.0.1:{api.port}/local")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{api.port}")
+    api.start()
+    for logical_id in app.functions:
+        runner.handler(logical_id)
+        events = sys.modules[f"twschat_local_functions.{logical_id}"].__dict__.get("events_seen")
+        if events is not None:
+            events.clear()
+    stop = asyncio.Event()
+    ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(
+        gw.serve(
+            "127.0.0.1",
+            0,
+            stop=stop,
+            handle_signals=False,
+            on_ready=lambda server: ready.set_result(next(iter(server.sockets)).getsockname()[1]),
+        )
+    )
+    try:
+        async with asyncio.timeout(T):
+            port = await ready
+        yield Running(gw, port)
+    finally:
+        stop.set()
+        async with asyncio.timeout(T):
+            await task
+        api.stop()
+        assert runner.wait_async(timeout=T)
+
+
+def run(test: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(test(), timeout=60))
+
+
+async def recv_json(ws: ClientConnection) -> Any:
+    async with asyncio.timeout(T):
+        return json.loads(await ws.recv())
+
+
+async def wait_for(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(T):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def test_ids_and_times() -> None:
+    ident = new_id()
+    assert len(ident) == 16 and ident.endswith("=")
+    assert request_time(1795608000000) == "25/Nov/2026:12:00:00 +0000"
+    assert parse_connect_path("/api/v1/ws/tws-general") == {"agent": ["tws-general"]}
+    assert parse_connect_path("/api/v1/ws/tws%20x/?conversationId=c1") == {
+        "agent": ["tws x"],
+        "conversationId": ["c1"],
+    }
+    assert parse_connect_path("/?agent=a&agent=b") == {"agent": ["a", "b"]}
+    assert parse_connect_path("/") == {}
+    assert parse_connect_path("/other") is None
+    assert parse_connect_path("/api/v1/ws/") is None
+
+
+def test_connect_events_frames_and_disconnect(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with gateway(monkeypatch) as gw:
+            async with connect(f"{gw.url}/api/v1/ws/tws-general?conversationId=c-1") as ws:
+                hello = await recv_json(ws)
+                # the async function posted after the handshake; the $connect handler's own post got 410
+                assert hello == {
+                    "type": "hello",
+                    "early": "gone",
+                    "query": {"agent": "tws-general", "conversationId": "c-1"},
+                }
+                connect_event = gw.events("GateFunction")[-1]
+                ctx = connect_event["requestContext"]
+                assert ctx["routeKey"] == "$connect" and ctx["eventType"] == "CONNECT"
+                assert ctx["stage"] == "local" and ctx["apiId"] == "local"
+                assert ctx["domainName"] == gw.url.removeprefix("ws://")
+                assert ctx["identity"]["sourceIp"] == "127.0.0.1"
+                assert connect_event["headers"]["Host"] == ctx["domainName"]
+                assert connect_event["multiValueQueryStringParameters"]["agent"] == ["tws-general"]
+                assert connect_event["isBase64Encoded"] is False
+                cid = ctx["connectionId"]
+
+                await ws.send("qual job esta em abend?")
+                assert await recv_json(ws) == {
+                    "type": "echo",
+                    "body": "qual job esta em abend?",
+                    "length": 23,
+                    "routeKey": "$default",
+                }
+                await ws.send(b"\x00\x01")
+                async with asyncio.timeout(T):
+                    assert await ws.recv() == b"\xff\x00\x01"  # non-UTF-8 post -> binary frame
+                binary = gw.events("EchoFunction")[-1]
+                assert binary["isBase64Encoded"] is True
+                assert base64.b64decode(binary["body"]) == b"\x00\x01"
+                await ws.send(json.dumps({"action": "reply", "x": 1}))
+                assert (await recv_json(ws))["routeKey"] == "reply"
+                assert (await recv_json(ws))["type"] == "route-response"  # RouteResponseSelectionExpression
+                await ws.send(json.dumps({"action": "nope"}))
+                assert (await recv_json(ws))["routeKey"] == "$default"
+                await ws.send(json.dumps({"action": "boom"}))
+                error = await recv_json(ws)
+                assert error["message"] == "Internal server error" and error["connectionId"] == cid
+                messages = [
+                    e
+                    for e in gw.events("EchoFunction")
+                    if e.get("requestContext", {}).get("eventType") == "MESSAGE"
+                ]
+                ids = {e["requestContext"]["messageId"] for e in messages}
+                assert len(ids) == len(messages)
+                assert all(e["requestContext"]["connectedAt"] == ctx["connectedAt"] for e in messages)
+                assert gw.gateway.describe(cid) is not None
+                await ws.close(4000, "bye")
+            await wait_for(
+                lambda: any(
+                    e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+                    for e in gw.events("EchoFunction")
+                )
+            )
+            disconnect = gw.events("EchoFunction")[-1]["requestContext"]
+            assert disconnect["connectionId"] == cid
+            assert (disconnect["disconnectStatusCode"], disconnect["disconnectReason"]) == (4000, "bye")
+            assert gw.gateway.describe(cid) is None
+
+    run(scenario)
+
+
+def test_connect_rejections(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with gateway(monkeypatch) as gw:
+            with pytest.raises(InvalidStatus) as info:
+                await connect(f"{gw.url}/api/v1/ws/a?deny=403", open_timeout=T)
+            assert info.value.response.status_code == 403
+            with pytest.raises(InvalidStatus) as info:
+                await connect(f"{gw.url}/?deny=401", open_timeout=T)
+            assert info.value.response.status_code == 401
+            with pytest.raises(InvalidStatus) as info:
+                await connect(f"{gw.url}/elsewhere", open_timeout=T)
+            assert info.value.response.status_code == 404
+            assert len(gw.events("GateFunction")) == 2  # the 404 never reached $connect
+            assert not gw.events("EchoFunction")  # a refused connection gets no $disconnect
+
+    run(scenario)
+
+
+def test_frame_and_message_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with gateway(monkeypatch) as gw:
+            async with connect(f"{gw.url}/?agent=a", max_size=None) as ws:
+                await recv_json(ws)
+                await ws.send("a" * (32 * 1024))  # exactly one 32 KB frame: fine
+                assert (await recv_json(ws))["length"] == 32 * 1024
+                await ws.send("a" * (32 * 1024 + 1))
+                with pytest.raises(ConnectionClosedError) as info:
+                    async with asyncio.timeout(T):
+                        await ws.recv()
+                assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+            async with connect(f"{gw.url}/?agent=a", max_size=None) as ws:
+                await recv_json(ws)
+                # 128 KB in 32 KB fragments is one acceptable message; one byte more is not
+                await ws.send(["b" * (32 * 1024)] * 4)
+                assert (await recv_json(ws))["length"] == 128 * 1024
+                await ws.send(["b" * (32 * 1024)] * 4 + ["b"])
+                with pytest.raises(ConnectionClosedError) as info:
+                    async with asyncio.timeout(T):
+                        await ws.recv()
+                assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+            await wait_for(
+                lambda: (
+                    sum(
+                        e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+                        for e in gw.events("EchoFunction")
+                    )
+                    == 2
+                )
+            )
+            codes = [
+                e["requestContext"]["disconnectStatusCode"]
+                for e in gw.events("EchoFunction")
+                if e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+            ]
+            assert codes == [1009, 1009]
+
+    run(scenario)
+
+
+def test_delete_connection_and_idle_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with gateway(monkeypatch, idle_timeout=0.5) as gw:
+            async with connect(f"{gw.url}/?agent=a") as ws:
+                await recv_json(ws)
+                await ws.send("close me")  # the handler calls DeleteConnection on its own connection
+                async with asyncio.timeout(T):
+                    await ws.wait_closed()
+                assert ws.close_code == 1000
+            async with connect(f"{gw.url}/?agent=a") as ws:
+                await recv_json(ws)
+                async with asyncio.timeout(T):
+                    await ws.wait_closed()  # nothing sent for 0.5 s
+                assert ws.close_code == 1001
+            await wait_for(
+                lambda: (
+                    sum(
+                        e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+                        for e in gw.events("EchoFunction")
+                    )
+                    == 2
+                )
+            )
+            reasons = [
+                (e["requestContext"]["disconnectStatusCode"], e["requestContext"]["disconnectReason"])
+                for e in gw.events("EchoFunction")
+                if e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+            ]
+            assert reasons == [(1000, "Connection closed by DeleteConnection"), (1001, "Going away")]
+
+    run(scenario)
+
+
+def test_shutdown_runs_disconnect_for_open_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        clients: list[ClientConnection] = []
+        async with gateway(monkeypatch) as gw:
+            for _ in range(3):
+                ws = await connect(f"{gw.url}/?agent=a")
+                await recv_json(ws)
+                clients.append(ws)
+            running = gw
+        # leaving the context stopped the gateway: every client saw 1001 and $disconnect ran for each
+        for ws in clients:
+            async with asyncio.timeout(T):
+                await ws.wait_closed()
+            assert ws.close_code == 1001
+        disconnects = [
+            e
+            for e in running.events("EchoFunction")
+            if e.get("requestContext", {}).get("eventType") == "DISCONNECT"
+        ]
+        assert len(disconnects) == 3
+        assert {e["requestContext"]["disconnectStatusCode"] for e in disconnects} == {1001}
+
+    run(scenario)
+
+
+def test_invoke_command_prints_frames_and_runs_async_invocations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from twschat.cli import main
+
+    event = tmp_path / "connect.json"
+    event.write_text(
+        json.dumps(
+            {
+                "queryStringParameters": {"agent": "tws-general"},
+                "requestContext": {"connectionId": "Bx2kXcPOoAMCJdA=", "routeKey": "$connect"},
+            }
+        )
+    )
+    saved = dict(os.environ)
+    try:
+        code = main(
+            ["invoke", "connect", str(event), "--template", str(FIXTURE), "--data-dir", str(tmp_path)]
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    # in `twschat invoke` every connection is live, so even the post during $connect goes through
+    assert "=== frame posted to Bx2kXcPOoAMCJdA=\ntoo early\n" in out
+    assert '"type": "hello"' in out and '"early": "posted"' in out  # from the async EchoFunction
+    assert "=== response of GateFunction" in out
+    assert "=== async invocation of EchoFunction returned" in out
+    bad = main(["invoke", "nope", str(event), "--template", str(FIXTURE)])
+    assert bad == 2
