@@ -393,7 +393,8 @@ def test_bad_json_is_bad_response() -> None:
 def test_credentials_never_logged(fake: FakeTwsServer, caplog: pytest.LogCaptureFixture) -> None:
     secrets = [PASSWORD, API_KEY, base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()]
     errors: list[str] = []
-    with caplog.at_level(logging.DEBUG):
+    # The Powertools logger of an earlier test may have set "twschat" to INFO: ask for DEBUG here.
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="twschat.adapters.tws_rest"):
         basic = client(fake)
         bearer = client(fake, credentials=TwsCredentials(api_key=API_KEY))
         basic.list_jobs()

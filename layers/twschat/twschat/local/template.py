@@ -45,8 +45,10 @@ def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
         value = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - YAML has no other node kinds
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{suffix}", node.start_mark)
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "Condition":
