@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import boto3
 from botocore.exceptions import ClientError
+
 from twschat.core.conversation import MessageRecord, reply_message_key, user_message_key
 from twschat.local import dynamodb_local
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables

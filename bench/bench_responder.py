@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "twschat"), str(ROOT / "tests" / "unit")]
 
 from conversation_cases import EN_CASES, PT_CASES  # noqa: E402
+
 from twschat.core.demo_tws import DemoTwsClient  # noqa: E402
 from twschat.core.responder import ResponderRequest  # noqa: E402
 from twschat.core.rules import RuleResponder  # noqa: E402

@@ -6,6 +6,7 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
+
 from twschat.core.frames import Frame
 from twschat.core.ports import PostOutcome
 
@@ -72,6 +73,7 @@ def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[ob
         sqlite_store.close()
         return
     from moto import mock_aws
+
     from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
 
     with mock_aws():

@@ -5,22 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+
 from twschat import runtime
 from twschat.events import MessageEvent
-from twschat.observability import bind_log_keys, logger, metrics, start_event, tracer
+from twschat.observability import bind_log_keys, logger, metrics, parse_event, start_event, tracer
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        parsed = parse(event=event, model=MessageEvent)
-    except ValidationError as exc:
-        logger.warning("malformed $default event", extra={"errors": exc.error_count()})
+    parsed = parse_event(event, MessageEvent, "$default")
+    if parsed is None:
         return {"statusCode": 400}
     request = parsed.request_context
     start_event(connection_id=request.connection_id, route="$default")

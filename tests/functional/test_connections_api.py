@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from twschat.local.connections_api import ConnectionInfo, LocalApiServer
 from twschat.local.runtime import FunctionRunner
 from twschat.local.template import read_app

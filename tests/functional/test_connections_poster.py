@@ -8,6 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+
 from twschat.adapters.connections import ApiGatewayPoster, connections_endpoint
 from twschat.core.ports import PostOutcome
 

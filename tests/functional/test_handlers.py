@@ -8,11 +8,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from twschat import runtime
-from twschat.persistence.dynamodb import ensure_tables
 
 from tests.conftest import RecordingPoster
 from tests.handlers import FakeContext, event, load_handler
+from twschat import runtime
+from twschat.persistence.dynamodb import ensure_tables
 
 CONN = "Bx2kXcPOoAMCJdA="
 

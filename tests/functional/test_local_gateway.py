@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+
 from twschat.local.connections_api import LocalApiServer
 from twschat.local.gateway import Gateway, new_id, parse_connect_path, request_time
 from twschat.local.runtime import FunctionRunner
 from twschat.local.template import read_app
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 FIXTURE = Path(__file__).parent / "fixtures" / "local_app" / "template.yaml"
 T = 10  # seconds: bound on every wait

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+
 from twschat.adapters.tws_rest import (
     RestTwsClient,
     RetryPolicy,

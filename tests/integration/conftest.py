@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from twschat.local.dynamodb_local import DynamoDBLocalUnavailable, running
 
 ROOT = Path(__file__).resolve().parents[2]

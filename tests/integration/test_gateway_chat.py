@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from twschat.local.template import read_app
 from websockets.asyncio.client import ClientConnection, connect
+
+from twschat.local.template import read_app
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,5 @@
 import pytest
+
 from twschat.config import Settings
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import pytest
+
 from twschat.core.actions import InMemoryAuditSink
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from twschat.core.demo_tws import REST_TIME_FORMAT, DemoTwsClient, demo_plan, stream_status
 from twschat.core.tws import Job, TwsClient, TwsError
 

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from twschat.core import frames
 from twschat.core.conversation import reply_message_key, user_message_key
 from twschat.core.inbound import InputRejected, UserText, parse_frame

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from statistics import median
 from typing import Any
 
 import pytest
+
 from twschat.core.actions import (
     REASON_NO_ROLE,
     REASON_OK,
@@ -21,8 +20,6 @@ from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest, Turn
 from twschat.core.rules import RuleResponder
 from twschat.core.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
-
-from .conversation_cases import EN_CASES, PT_CASES
 
 NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
 
@@ -359,45 +356,6 @@ def test_small_talk_does_not_call_tws() -> None:
 )
 def test_may_act(roles: tuple[str, ...], action: str, expected: tuple[bool, str]) -> None:
     assert may_act(Principal(roles=roles), action) == expected
-
-
-# ------------------------------------------------------------------------------------------ speed
-class Prefetched:
-    """The demo plan fetched once: answers without any I/O."""
-
-    def __init__(self) -> None:
-        demo = DemoTwsClient(clock=lambda: NOW)
-        self.jobs, self.ws, self.streams = demo.list_jobs(), demo.list_workstations(), demo.list_job_streams()
-        self.logs = {j.id: demo.job_log(j) for j in self.jobs if j.start_time is not None}
-
-    def list_workstations(self) -> Sequence[Workstation]:
-        return self.ws
-
-    def list_job_streams(self) -> Sequence[JobStream]:
-        return self.streams
-
-    def list_jobs(self) -> Sequence[Job]:
-        return self.jobs
-
-    def job_log(self, job: Job) -> str:
-        return self.logs[job.id]
-
-    def act(self, action: JobAction, job: Job) -> ActionResult:
-        return ActionResult(action, job, True, "")
-
-
-def test_rule_engine_is_fast() -> None:
-    bot = RuleResponder(Prefetched(), clock=lambda: NOW)
-    texts = [c.text for c in PT_CASES + EN_CASES]
-    for text in texts:  # warm the caches as a warm Lambda would
-        ask(bot, text)
-    samples = []
-    for _ in range(3):
-        for text in texts:
-            start = time.perf_counter()
-            ask(bot, text)
-            samples.append(time.perf_counter() - start)
-    assert median(samples) < 0.001, f"median {median(samples) * 1e6:.0f} µs"
 
 
 def test_unreachable_tws_still_understands_small_talk_and_asks_once() -> None:

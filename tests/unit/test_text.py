@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from twschat.core.text import (
     best_match,
     detect_language,

@@ -52,12 +52,11 @@ from twschat.local.connections_api import ConnectionInfo, LocalApiServer
 from twschat.local.runtime import FunctionRunner, Invocation
 from twschat.local.template import (
     LocalApp,
+    StoreNotReady,
     TemplateError,
     add_local_arguments,
-    local_environment,
-    prepare_store,
+    apply_local_environment,
     read_app,
-    tws_environment,
 )
 
 log = logging.getLogger("twschat-local")
@@ -606,23 +605,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"twschat serve: cannot listen on 127.0.0.1:{api_port} (--api-port): {exc}", file=sys.stderr)
         return 2
-    env, store = local_environment(
-        app,
-        api_port=api.port,
-        stage=args.stage,
-        data_dir=args.data_dir,
-        dynamodb_endpoint=args.dynamodb_endpoint,
-        verbose=args.verbose,
-    )
-    env.update(tws_environment(args))
-    os.environ.update(env)
-    runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
     try:
-        prepare_store(app, store)
-    except Exception as exc:
+        store = apply_local_environment(app, args, api_port=api.port)
+    except StoreNotReady as exc:
         api.server_close()
-        print(f"twschat serve: store not ready ({store.describe(app)}): {exc}", file=sys.stderr)
+        print(f"twschat serve: {exc}", file=sys.stderr)
         return 2
+    runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
     for logical_id in app.functions:  # cold starts now, and import errors before the first client
         try:
             runner.handler(logical_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -20,12 +19,11 @@ from typing import Any, TextIO
 from twschat.local.connections_api import ConnectionInfo, LocalApiServer
 from twschat.local.runtime import FunctionRunner, Invocation
 from twschat.local.template import (
+    StoreNotReady,
     TemplateError,
     add_local_arguments,
-    local_environment,
-    prepare_store,
+    apply_local_environment,
     read_app,
-    tws_environment,
 )
 
 ASYNC_WAIT_S = 60.0
@@ -134,21 +132,11 @@ def run_invoke(args: argparse.Namespace, out: TextIO | None = None) -> int:
     connections = RecordingConnections(out)
     runner = FunctionRunner(app, observer=observe)
     api = LocalApiServer(connections, runner, stage=None)
-    env, store = local_environment(
-        app,
-        api_port=api.port,
-        stage=args.stage,
-        data_dir=args.data_dir,
-        dynamodb_endpoint=args.dynamodb_endpoint,
-        verbose=args.verbose,
-    )
-    env.update(tws_environment(args))
-    os.environ.update(env)
     try:
-        prepare_store(app, store)
-    except Exception as exc:
+        store = apply_local_environment(app, args, api_port=api.port)
+    except StoreNotReady as exc:
         api.server_close()
-        print(f"twschat invoke: store not ready ({store.describe(app)}): {exc}", file=sys.stderr)
+        print(f"twschat invoke: {exc}", file=sys.stderr)
         return 2
     api.start()
     try:

@@ -599,6 +599,32 @@ def local_environment(
     return env, store
 
 
+class StoreNotReady(RuntimeError):
+    pass
+
+
+def apply_local_environment(app: LocalApp, args: argparse.Namespace, *, api_port: int) -> StoreChoice:
+    """Set the handlers' environment from the command line, process-wide, and make the store ready.
+
+    Shared by ``serve`` and ``invoke`` so both run the handlers exactly alike.
+    """
+    env, store = local_environment(
+        app,
+        api_port=api_port,
+        stage=args.stage,
+        data_dir=args.data_dir,
+        dynamodb_endpoint=args.dynamodb_endpoint,
+        verbose=args.verbose,
+    )
+    env.update(tws_environment(args))
+    os.environ.update(env)
+    try:
+        prepare_store(app, store)
+    except Exception as exc:
+        raise StoreNotReady(f"store not ready ({store.describe(app)}): {exc}") from exc
+    return store
+
+
 def prepare_store(app: LocalApp, store: StoreChoice) -> None:
     """Create what the store needs: the data folder, or the DynamoDB tables (via the persistence layer)."""
     if store.backend == "sqlite":
