@@ -39,6 +39,7 @@ class RecordingPoster:
         self.fail = fail
         self.not_ready_checks = not_ready_checks
         self.checks = 0
+        self.closed: list[str] = []
 
     def post(self, connection_id: str, frame: Frame) -> PostOutcome:
         if connection_id in self.gone:
@@ -53,6 +54,10 @@ class RecordingPoster:
         if self.checks <= self.not_ready_checks:
             return False
         return connection_id not in self.gone
+
+    def close(self, connection_id: str) -> PostOutcome:
+        self.closed.append(connection_id)
+        return PostOutcome.GONE if connection_id in self.gone else PostOutcome.SENT
 
     def sent(self, connection_id: str | None = None) -> list[Frame]:
         return [f for c, f in self.frames if connection_id is None or c == connection_id]

@@ -21,11 +21,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"statusCode": 400, "body": "malformed connect request"}
     request = parsed.request_context
     start_event(connection_id=request.connection_id, route="$connect")
+    principal = parsed.principal()
+    if principal is None and runtime.settings().auth_mode != "none":
+        # The authorizer guards $connect; reaching here without its context is a wiring error.
+        logger.error("no authorizer context while AUTH_MODE requires one")
+        return {"statusCode": 401, "body": "unauthorized"}
     outcome = runtime.chat_service(metrics=metrics, bind_log_keys=bind_log_keys).connect(
         connection_id=request.connection_id,
         query=parsed.query_string_parameters,
         domain_name=request.domain_name,
         stage=request.stage,
+        principal=principal,
         welcome=runtime.welcome_trigger(),
     )
     if outcome.status_code != 200:

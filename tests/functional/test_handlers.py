@@ -43,7 +43,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def _history_items(ddb) -> list[dict[str, Any]]:
-    return ddb.scan(TableName="hist")["Items"]
+    # Messages only: the conversation index items (one per conversation) live in the same table.
+    return [i for i in ddb.scan(TableName="hist")["Items"] if "role" in i]
 
 
 def _connect(query: dict[str, str] | None = None) -> dict[str, Any]:
@@ -93,15 +94,20 @@ def test_connect_without_query_uses_the_default_agent(env):
     assert load_handler("connect").lambda_handler(ev, FakeContext())["statusCode"] == 200
 
 
+def _conversation_id(env) -> str:
+    item = env["ddb"].get_item(TableName="conn", Key={"connectionId": {"S": CONN}})["Item"]
+    return item["conversationId"]["S"]
+
+
 def test_welcome_waits_until_the_connection_exists_then_posts_first(env, monkeypatch):
-    _connect({"agent": "tws-general", "conversationId": "c-3f6b2a9e1d4c4b7f"})
+    _connect({"agent": "tws-general"})
     env["poster"].not_ready_checks = 2  # API Gateway answers 410 until $connect has returned
     monkeypatch.setattr("time.sleep", lambda s: None)
     response = load_handler("welcome").lambda_handler(event("welcome"), FakeContext())
     assert response == {"statusCode": 200}
     [frame] = env["poster"].sent(CONN)
     assert frame["type"] == "welcome" and frame["sender"] == "agent" and frame["agent"] == "tws-general"
-    assert frame["conversationId"] == "c-3f6b2a9e1d4c4b7f" and "ABEND" in frame["message"]
+    assert frame["conversationId"] == _conversation_id(env) and "ABEND" in frame["message"]
     assert frame["continued"] is False and frame["authMode"] == "none"
 
 
@@ -190,17 +196,24 @@ def test_disconnect_removes_the_connection_and_keeps_history(env):
 
 def test_reconnect_with_conversation_id_continues_the_history(env, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
-    query = {"agent": "tws-general", "conversationId": "c-3f6b2a9e1d4c4b7f"}
-    _connect(query)
+    _connect()
+    conversation_id = _conversation_id(env)
     _say("qual job esta em abend?", "m-1", 1_795_608_005_000)
     load_handler("disconnect").lambda_handler(event("disconnect"), FakeContext())
-    _connect(query)
+    _connect({"agent": "tws-general", "conversationId": conversation_id})
     load_handler("welcome").lambda_handler(event("welcome"), FakeContext())
     welcome = env["poster"].sent(CONN)[-1]
-    assert welcome["continued"] is True and welcome["conversationId"] == "c-3f6b2a9e1d4c4b7f"
+    assert welcome["continued"] is True and welcome["conversationId"] == conversation_id
     _say("obrigado", "m-2", 1_795_608_050_000)
-    keys = {i["conversationKey"]["S"] for i in _history_items(env["ddb"])}
-    assert keys == {"anonymous#c-3f6b2a9e1d4c4b7f"} and len(_history_items(env["ddb"])) == 4
+    messages = [i for i in _history_items(env["ddb"]) if "role" in i]
+    assert {i["conversationKey"]["S"] for i in messages} == {f"anonymous#{conversation_id}"}
+    assert len(messages) == 4
+
+
+def test_an_unknown_conversation_id_is_refused_at_connect(env):
+    response = _connect({"agent": "tws-general", "conversationId": "c-3f6b2a9e1d4c4b7f"})
+    assert response["statusCode"] == 403 and "not found" in response["body"]
+    assert env["ddb"].scan(TableName="conn")["Count"] == 0
 
 
 def test_malformed_events_are_refused_not_crashed(env):

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from twschat.config import Settings
@@ -21,6 +22,7 @@ from twschat.core.conversation import (
     AGENT_PATTERN,
     CONVERSATION_ID_PATTERN,
     ConnectionRecord,
+    ConversationRecord,
     MessageRecord,
     new_conversation_id,
     reply_message_id,
@@ -28,7 +30,7 @@ from twschat.core.conversation import (
     user_message_key,
     window_turns,
 )
-from twschat.core.inbound import InputRejected, parse_frame
+from twschat.core.inbound import ClientRequest, InputRejected, parse_frame
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
 from twschat.persistence.base import ChatStore
@@ -48,6 +50,28 @@ WELCOME_TEXT = {
 WELCOME_BACK_TEXT = {
     "pt": "Bem-vindo de volta! Continuando a conversa {conversation_id}. Como posso ajudar?",
     "en": "Welcome back! Continuing conversation {conversation_id}. How can I help?",
+}
+CLOSING_TEXT = {
+    "pt": {
+        "idle": (
+            "Conexão encerrada após {minutes} min sem atividade. Reconecte com "
+            "conversationId={conversation_id} para continuar a conversa."
+        ),
+        "max_duration": (
+            "A conexão está chegando ao limite de 2 horas do API Gateway e será encerrada. "
+            "Reconecte com conversationId={conversation_id} para continuar a conversa."
+        ),
+    },
+    "en": {
+        "idle": (
+            "Connection closed after {minutes} min without activity. Reconnect with "
+            "conversationId={conversation_id} to continue the conversation."
+        ),
+        "max_duration": (
+            "The connection is reaching API Gateway's 2-hour limit and will be closed. "
+            "Reconnect with conversationId={conversation_id} to continue the conversation."
+        ),
+    },
 }
 DEV_MODE_NOTE = {
     "pt": " (modo de desenvolvimento: sem autenticação)",
@@ -83,7 +107,6 @@ class ChatService:
         metrics: MetricsSink | None = None,
         clock: Callable[[], float] = time.time,
         bind_log_keys: Callable[..., None] | None = None,
-        auth_mode: str = "none",
     ) -> None:
         self.settings = settings
         self.store = store
@@ -91,7 +114,7 @@ class ChatService:
         self.metrics: MetricsSink = metrics or NullMetrics()
         self.clock = clock
         self._bind = bind_log_keys or (lambda **_: None)
-        self.auth_mode = auth_mode
+        self.auth_mode = settings.auth_mode
 
     # -- $connect ----------------------------------------------------------------------------
     def connect(
@@ -114,8 +137,17 @@ class ChatService:
         if conversation_id is not None and not CONVERSATION_ID_PATTERN.match(conversation_id):
             self.metrics.add_metric("ConnectRejected", "Count", 1)
             return ConnectOutcome(400, "invalid conversationId: 8-64 letters, digits, '-' or '_'")
-        conversation_id = conversation_id or new_conversation_id()
-        now = int(self.clock())
+        now_ms = int(self.clock() * 1000)
+        if conversation_id is None:
+            conversation_id = new_conversation_id(now_ms)
+            self.store.create_conversation(
+                ConversationRecord(principal.user_id, conversation_id, agent, now_ms)
+            )
+        elif self.store.get_conversation(principal.user_id, conversation_id) is None:
+            # Unknown and someone else's look the same: the refusal reveals nothing about other users.
+            self.metrics.add_metric("ConnectRejected", "Count", 1)
+            return ConnectOutcome(403, "conversation not found")
+        now = now_ms // 1000
         record = ConnectionRecord(
             connection_id=connection_id,
             agent=agent,
@@ -221,6 +253,22 @@ class ChatService:
                 **self._post(poster, connection_id, [frame]),
             )
         self._bind(conversation_id=connection.conversation_id, agent=connection.agent)
+        if connection.rate_count > self.settings.rate_limit_per_minute:
+            retry_after = 60 - int(now) % 60
+            self.metrics.add_metric("RateLimited", "Count", 1)
+            frame = frames.error_frame(
+                "rate_limited",
+                language=self.settings.default_language,
+                detail=str(retry_after),
+                in_reply_to=message_id,
+                retryAfter=retry_after,
+            )
+            return TurnOutcome(
+                "rate_limited", error_code="rate_limited", **self._post(poster, connection_id, [frame])
+            )
+        if isinstance(parsed, ClientRequest):
+            posted = self._post(poster, connection_id, [self._answer_request(parsed, connection, message_id)])
+            return TurnOutcome(parsed.request_type, conversation_id=connection.conversation_id, **posted)
         conv_key = connection.conversation_key
         expires_at = self._history_expiry(now)
 
@@ -321,6 +369,97 @@ class ChatService:
         self.metrics.add_metric("Disconnects", "Count", 1)
         logger.info("connection removed")
 
+    # -- client requests: history, conversations, ping ------------------------------------------
+    def _answer_request(
+        self, request: ClientRequest, connection: ConnectionRecord, message_id: str
+    ) -> frames.Frame:
+        base: frames.Frame = {
+            "sender": "agent",
+            "conversationId": connection.conversation_id,
+            "inReplyTo": message_id,
+        }
+        if request.request_type == "ping":
+            return {"type": "pong", **base}
+        if request.request_type == "conversations":
+            found = self.store.list_conversations(connection.owner, request.limit, request.before)
+            return {
+                "type": "conversations",
+                **base,
+                "conversations": [
+                    {"conversationId": c.conversation_id, "agent": c.agent, "createdAt": _iso(c.created_at)}
+                    for c in found
+                ],
+                "nextBefore": found[-1].conversation_id if len(found) == request.limit else None,
+            }
+        messages = self.store.recent_messages(connection.conversation_key, request.limit, request.before)
+        more = len(messages) == request.limit
+        entries = [
+            {
+                "role": m.role,
+                "message": m.text,
+                "messageId": m.message_id,
+                "createdAt": _iso(m.created_at),
+                "key": m.message_key,
+            }
+            for m in messages
+        ]
+        frame: frames.Frame = {"type": "history", **base, "messages": entries}
+        # Keep the page under API Gateway's frame limit: drop the oldest, and point the cursor at them.
+        while (
+            entries
+            and len(frames.encode({**frame, "nextBefore": entries[0]["key"]})) > frames.MAX_FRAME_BYTES
+        ):
+            entries.pop(0)
+            more = True
+        frame["nextBefore"] = entries[0]["key"] if more and entries else None
+        return frame
+
+    # -- the sweeper (scheduled) -------------------------------------------------------------
+    def sweep(self, *, poster: FramePoster, batch: int = 100, max_batches: int = 5) -> dict[str, int]:
+        """Close idle connections and those near API Gateway's 2-hour cap, telling each client why.
+
+        Bounded work per run (``batch`` x ``max_batches``); whatever is left waits for the next run.
+        """
+        now = int(self.clock())
+        settings = self.settings
+        counts = {"idle": 0, "max_duration": 0, "gone": 0}
+        for _ in range(max_batches):
+            stale = self.store.stale_connections(
+                idle_before=now - settings.idle_timeout_seconds,
+                connected_before=now - (settings.max_connection_seconds - settings.closing_margin_seconds),
+                limit=batch,
+            )
+            for connection in stale:
+                language = settings.default_language if settings.default_language in CLOSING_TEXT else "pt"
+                text = CLOSING_TEXT[language][connection.reason].format(
+                    minutes=settings.idle_timeout_seconds // 60, conversation_id=connection.conversation_id
+                )
+                frame = {
+                    "type": "closing",
+                    "sender": "agent",
+                    "reason": connection.reason,
+                    "conversationId": connection.conversation_id,
+                    "message": text,
+                }
+                if poster.post(connection.connection_id, frame) is PostOutcome.GONE:
+                    counts["gone"] += 1
+                else:
+                    poster.close(connection.connection_id)
+                    counts[connection.reason] += 1
+                # $disconnect deletes it too; deleting here keeps the next Query from seeing it again.
+                self.store.delete_connection(connection.connection_id)
+            if len(stale) < batch:
+                break
+        for reason, metric in (
+            ("idle", "IdleClosed"),
+            ("max_duration", "MaxDurationClosed"),
+            ("gone", "StaleConnections"),
+        ):
+            if counts[reason]:
+                self.metrics.add_metric(metric, "Count", counts[reason])
+        logger.info("sweep done", extra=counts)
+        return counts
+
     # -- helpers -----------------------------------------------------------------------------
     def _history_expiry(self, now: float) -> int | None:
         days = self.settings.history_retention_days
@@ -350,3 +489,9 @@ class ChatService:
                 continue
             posted += 1
         return {"frames_posted": posted, "gone": False}
+
+
+def _iso(epoch_ms: int) -> str:
+    return (
+        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )

@@ -44,6 +44,14 @@ class Settings:
     tws_base_url: str = ""
     tws_secret_arn: str = ""
     time_zone: str = "America/Sao_Paulo"
+    auth_mode: str = "none"
+    """none (development: everyone is the anonymous operator), cognito, or local (twschat serve --auth local)."""
+    rate_limit_per_minute: int = 30
+    idle_timeout_seconds: int = 300
+    """Our own inactivity timeout, below API Gateway's 10 minutes, enforced by the sweeper."""
+    max_connection_seconds: int = 7200
+    """API Gateway's connection cap; the sweeper warns and closes ``closing_margin_seconds`` before it."""
+    closing_margin_seconds: int = 300
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +66,9 @@ class Settings:
             raise ValueError("HISTORY_WINDOW must be between 1 and 200")
         if not 1 <= max_chars <= 30000:
             raise ValueError("MAX_MESSAGE_CHARS must be between 1 and 30000")
+        auth_mode = env.get("AUTH_MODE", "none").strip().lower() or "none"
+        if auth_mode not in ("none", "cognito", "local"):
+            raise ValueError(f"AUTH_MODE must be none, cognito or local, got {auth_mode!r}")
         d = cls()
         return cls(
             connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
@@ -77,4 +88,9 @@ class Settings:
             tws_base_url=env.get("TWS_BASE_URL", ""),
             tws_secret_arn=env.get("TWS_SECRET_ARN", ""),
             time_zone=env.get("TIME_ZONE", d.time_zone) or d.time_zone,
+            auth_mode=auth_mode,
+            rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 30),
+            idle_timeout_seconds=_int(env, "IDLE_TIMEOUT_SECONDS", 300),
+            max_connection_seconds=_int(env, "MAX_CONNECTION_SECONDS", 7200),
+            closing_margin_seconds=_int(env, "CLOSING_MARGIN_SECONDS", 300),
         )

@@ -55,6 +55,16 @@ def poster(domain_name: str, stage: str) -> FramePoster:
     return ApiGatewayPoster(connections_endpoint(domain_name, stage, settings().connections_api_url))
 
 
+def sweeper_poster() -> FramePoster:
+    """The sweeper has no event to take an endpoint from: the template gives it CONNECTIONS_API_URL."""
+    from twschat.adapters.connections import ApiGatewayPoster
+
+    url = settings().connections_api_url
+    if not url:
+        raise RuntimeError("CONNECTIONS_API_URL is not set for the sweeper")
+    return ApiGatewayPoster(url)
+
+
 def chat_service(
     *, metrics: MetricsSink | None = None, bind_log_keys: Callable[..., Any] | None = None
 ) -> ChatService:

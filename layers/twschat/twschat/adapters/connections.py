@@ -95,3 +95,15 @@ class ApiGatewayPoster:
             logger.warning("get_connection failed", extra={"error": type(exc).__name__})
             return False
         return True
+
+    def close(self, connection_id: str) -> PostOutcome:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.delete_connection(ConnectionId=connection_id)
+        except self.client.exceptions.GoneException:
+            return PostOutcome.GONE
+        except (ClientError, BotoCoreError) as exc:
+            logger.warning("delete_connection failed", extra={"error": type(exc).__name__})
+            return PostOutcome.FAILED
+        return PostOutcome.SENT

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from twschat.core.responder import Role, Turn
 
@@ -25,13 +25,19 @@ USER_SUFFIX = "0"
 REPLY_SUFFIX = "1"
 
 
-def new_conversation_id() -> str:
-    return "c-" + secrets.token_hex(8)
+def new_conversation_id(now_ms: int) -> str:
+    # Time first, so a user's conversations list newest-first by key alone; random after, unguessable.
+    return f"c-{now_ms:011x}{secrets.token_hex(6)}"
 
 
 def conversation_key(owner: str, conversation_id: str) -> str:
     """History is keyed by owner and conversation: nobody reaches another owner's messages by id."""
     return f"{owner}#{conversation_id}"
+
+
+def conversations_key(owner: str) -> str:
+    """The partition listing an owner's conversations; never equal to a conversation key (ids are 8+)."""
+    return f"{owner}#"
 
 
 def user_message_key(request_time_epoch_ms: int, message_id: str) -> str:
@@ -64,6 +70,9 @@ class ConnectionRecord:
     stage: str = ""
     username: str = ""
     roles: tuple[str, ...] = ()
+    rate_window: int = 0
+    """The minute (epoch seconds // 60) that ``rate_count`` counts messages in."""
+    rate_count: int = 0
 
     @property
     def conversation_key(self) -> str:
@@ -85,6 +94,27 @@ class MessageRecord:
 
     def as_turn(self) -> Turn:
         return Turn(role=self.role, text=self.text, context=self.context)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    owner: str
+    conversation_id: str
+    agent: str
+    created_at: int
+    """Epoch milliseconds."""
+
+
+StaleReason = Literal["idle", "max_duration"]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleConnection:
+    """A connection the sweeper closes: idle too long, or near API Gateway's 2-hour cap."""
+
+    connection_id: str
+    conversation_id: str
+    reason: StaleReason
 
 
 def window_turns(window: Sequence[MessageRecord], current_key: str) -> list[Turn]:

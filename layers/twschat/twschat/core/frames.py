@@ -23,8 +23,10 @@ ERROR_TEXT: dict[str, dict[str, str]] = {
         "invalid_json": 'JSON inválido. Envie texto simples ou {"message": "sua pergunta"}.',
         "not_an_object": 'O JSON precisa ser um objeto: {"message": "sua pergunta"}.',
         "missing_message": 'Falta o campo "message" (texto) no JSON: {"message": "sua pergunta"}.',
-        "unknown_type": 'Tipo de requisição desconhecido ({detail}). Use {"message": "..."}.',
+        "unknown_type": "Tipo de requisição desconhecido ({detail}). Use message, history, conversations ou ping.",
         "unknown_connection": "Conexão não encontrada. Reconecte para continuar a conversa.",
+        "invalid_request": 'Requisição inválida ({detail}). Ex.: {"type": "history", "limit": 20}.',
+        "rate_limited": "Muitas mensagens em pouco tempo. Tente de novo em {detail} s.",
         "internal_error": "Não consegui processar sua mensagem agora. Ela foi registrada; tente de novo.",
     },
     "en": {
@@ -35,17 +37,21 @@ ERROR_TEXT: dict[str, dict[str, str]] = {
         "invalid_json": 'Invalid JSON. Send plain text or {"message": "your question"}.',
         "not_an_object": 'The JSON must be an object: {"message": "your question"}.',
         "missing_message": 'The JSON lacks a string "message" field: {"message": "your question"}.',
-        "unknown_type": 'Unknown request type ({detail}). Use {"message": "..."}.',
+        "unknown_type": "Unknown request type ({detail}). Use message, history, conversations or ping.",
         "unknown_connection": "Connection not found. Reconnect to continue the conversation.",
+        "invalid_request": 'Invalid request ({detail}). E.g. {"type": "history", "limit": 20}.',
+        "rate_limited": "Too many messages in a short time. Try again in {detail} s.",
         "internal_error": "I could not process your message now. It was recorded; please try again.",
     },
 }
 
 
-def error_frame(code: str, *, language: str = "pt", detail: str = "", in_reply_to: str = "") -> Frame:
+def error_frame(
+    code: str, *, language: str = "pt", detail: str = "", in_reply_to: str = "", **extra: Any
+) -> Frame:
     catalog = ERROR_TEXT.get(language, ERROR_TEXT["pt"])
     text = catalog.get(code, catalog["internal_error"]).replace("{detail}", detail or "?")
-    frame: Frame = {"type": "error", "sender": "agent", "code": code, "message": text}
+    frame: Frame = {"type": "error", "sender": "agent", "code": code, "message": text, **extra}
     if in_reply_to:
         frame["inReplyTo"] = in_reply_to
     return frame

@@ -23,6 +23,10 @@ class FramePoster(Protocol):
 
     def is_connected(self, connection_id: str) -> bool: ...
 
+    def close(self, connection_id: str) -> PostOutcome:
+        """Close the connection from the server side (API Gateway then runs ``$disconnect``)."""
+        ...
+
 
 class WelcomeTrigger(Protocol):
     """Starts the welcome after ``$connect`` has returned (API Gateway refuses posts before that)."""

@@ -56,6 +56,7 @@ from twschat.local.template import (
     TemplateError,
     add_local_arguments,
     apply_local_environment,
+    parameter_overrides,
     read_app,
 )
 
@@ -583,7 +584,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.host not in _LOOPBACK:
         log.warning("listening on %s: this development gateway has no authentication", args.host)
     try:
-        app = read_app(args.template)
+        app = read_app(args.template, parameter_overrides=parameter_overrides(args))
     except TemplateError as exc:
         print(f"twschat serve: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from twschat.local.template import (
     TemplateError,
     add_local_arguments,
     apply_local_environment,
+    parameter_overrides,
     read_app,
 )
 
@@ -94,7 +95,7 @@ def run_invoke(args: argparse.Namespace, out: TextIO | None = None) -> int:
     setup_console(args.verbose)
     quiet_powertools(args.verbose)
     try:
-        app = read_app(args.template)
+        app = read_app(args.template, parameter_overrides=parameter_overrides(args))
     except TemplateError as exc:
         print(f"twschat invoke: {exc}", file=sys.stderr)
         return 2

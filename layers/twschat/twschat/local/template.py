@@ -527,6 +527,20 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log every frame; keep Powertools metrics output on"
     )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameters, as for sam deploy (e.g. RateLimitPerMinute=120 HistoryWindow=40)",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=("none", "local"),
+        default="none",
+        help="none: development mode, announced in the welcome (default); local: tokens from "
+        "'twschat token' checked by the template's authorizer against a local JWKS",
+    )
     tws = parser.add_argument_group("TWS source (default: the built-in demo plan)")
     tws.add_argument(
         "--tws-url",
@@ -539,6 +553,16 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     tws.add_argument(
         "--tws-ca-bundle", default="", help="CA bundle (PEM file) that signed the TWS certificate"
     )
+
+
+def parameter_overrides(args: argparse.Namespace) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in getattr(args, "parameter_overrides", None) or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise TemplateError(f"--parameter-overrides takes NAME=VALUE, got {pair!r}")
+        overrides[name] = value
+    return overrides
 
 
 def tws_environment(args: argparse.Namespace, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -617,6 +641,7 @@ def apply_local_environment(app: LocalApp, args: argparse.Namespace, *, api_port
         verbose=args.verbose,
     )
     env.update(tws_environment(args))
+    env["AUTH_MODE"] = getattr(args, "auth", "none")  # the template's default (cognito) needs AWS
     os.environ.update(env)
     try:
         prepare_store(app, store)
@@ -634,7 +659,7 @@ def prepare_store(app: LocalApp, store: StoreChoice) -> None:
     from twschat.persistence.dynamodb import ensure_tables
 
     tables = dict(app.tables)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "connections_table": tables.get("ConnectionsTable", local_table_name("ConnectionsTable")),
         "history_table": tables.get("HistoryTable", local_table_name("HistoryTable")),
     }

@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from twschat.core.actions import AuditRecord
-from twschat.core.conversation import ConnectionRecord, MessageRecord
+from twschat.core.conversation import (
+    ConnectionRecord,
+    ConversationRecord,
+    MessageRecord,
+    StaleConnection,
+    conversations_key,
+)
+
+# The connections table's sweep indexes share one constant partition key: the sweeper asks
+# "who was last seen before T" / "who connected before T" with one bounded Query each.
+SWEEP_KEY = "connections"
+IDLE_INDEX = "byLastSeen"
+AGE_INDEX = "byConnectedAt"
 
 
 class MessageAlreadyExists(Exception):
@@ -56,10 +68,21 @@ class ChatStore(ABC):
 
     @abstractmethod
     def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
-        """Record activity on a live connection and return it; ``None`` when there is no record."""
+        """Record activity on a live connection and count it in the current minute's rate window.
+
+        Returns the updated record (``rate_count`` includes this message); ``None`` when there is
+        no record.
+        """
 
     @abstractmethod
     def delete_connection(self, connection_id: str) -> None: ...
+
+    @abstractmethod
+    def stale_connections(
+        self, *, idle_before: int, connected_before: int, limit: int
+    ) -> list[StaleConnection]:
+        """Up to ``limit`` connections last seen before ``idle_before`` or connected before
+        ``connected_before`` (epoch seconds) — one bounded read per condition."""
 
     # -- history -----------------------------------------------------------------------------
     def add_message(self, record: MessageRecord) -> tuple[MessageRecord, bool]:
@@ -69,7 +92,7 @@ class ChatStore(ABC):
         write back instead of a second item.
         """
         try:
-            self._put_message_if_absent(record)
+            self._put_history_item_if_absent(self.message_to_item(record))
         except MessageAlreadyExists as exc:
             existing = exc.existing or self.get_message(record.conversation_key, record.message_key)
             if existing is None:  # pragma: no cover - a TTL deletion between the two calls
@@ -78,15 +101,51 @@ class ChatStore(ABC):
         return record, True
 
     @abstractmethod
-    def _put_message_if_absent(self, record: MessageRecord) -> None:
-        """Write the item only if no item has its key; else raise ``MessageAlreadyExists``."""
+    def _put_history_item_if_absent(self, item: dict[str, Any]) -> None:
+        """Write a history-table item only if no item has its key; else raise ``MessageAlreadyExists``
+        (with the existing item as a ``MessageRecord`` when the backend returns it)."""
 
     @abstractmethod
-    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None: ...
+    def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None: ...
 
     @abstractmethod
-    def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
-        """The newest ``limit`` messages, returned oldest first. Cost bounded by ``limit``."""
+    def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
+        """Items of one partition, newest (highest key) first, keys below ``before``; bounded by ``limit``."""
+
+    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+        item = self._get_history_item(conversation_key, message_key)
+        return self.message_from_item(item) if item else None
+
+    def recent_messages(
+        self, conversation_key: str, limit: int, before: str | None = None
+    ) -> list[MessageRecord]:
+        """The newest ``limit`` messages (older than the ``before`` key if given), oldest first.
+
+        Cost bounded by ``limit``, whatever the conversation's length.
+        """
+        items = self._query_history(conversation_key, limit, before)
+        return [self.message_from_item(i) for i in reversed(items)]
+
+    # -- conversations -----------------------------------------------------------------------
+    def create_conversation(self, record: ConversationRecord) -> bool:
+        try:
+            self._put_history_item_if_absent(self.conversation_to_item(record))
+        except MessageAlreadyExists:
+            return False
+        return True
+
+    def get_conversation(self, owner: str, conversation_id: str) -> ConversationRecord | None:
+        item = self._get_history_item(conversations_key(owner), conversation_id)
+        return self.conversation_from_item(item) if item else None
+
+    def list_conversations(
+        self, owner: str, limit: int, before: str | None = None
+    ) -> list[ConversationRecord]:
+        """The owner's conversations, newest first (ids start with their creation time)."""
+        return [
+            self.conversation_from_item(i)
+            for i in self._query_history(conversations_key(owner), limit, before)
+        ]
 
     # -- audit trail ---------------------------------------------------------------------------
     def add_audit(self, record: AuditRecord) -> None:
@@ -107,6 +166,7 @@ class ChatStore(ABC):
     @staticmethod
     def connection_to_item(record: ConnectionRecord) -> dict[str, Any]:
         item: dict[str, Any] = {
+            "sweepKey": SWEEP_KEY,
             "connectionId": record.connection_id,
             "agent": record.agent,
             "conversationId": record.conversation_id,
@@ -117,6 +177,8 @@ class ChatStore(ABC):
             "domainName": record.domain_name,
             "stage": record.stage,
             "username": record.username,
+            "rateWindow": record.rate_window,
+            "rateCount": record.rate_count,
         }
         if record.roles:
             item["roles"] = list(record.roles)
@@ -136,6 +198,8 @@ class ChatStore(ABC):
             stage=str(item.get("stage", "")),
             username=str(item.get("username", "")),
             roles=tuple(str(r) for r in item.get("roles", ())),
+            rate_window=int(item.get("rateWindow", 0)),
+            rate_count=int(item.get("rateCount", 0)),
         )
 
     @staticmethod
@@ -168,4 +232,23 @@ class ChatStore(ABC):
             connection_id=str(item.get("connectionId", "")),
             context=dict(item.get("context") or {}),
             expires_at=int(item["expiresAt"]) if item.get("expiresAt") is not None else None,
+        )
+
+    @staticmethod
+    def conversation_to_item(record: ConversationRecord) -> dict[str, Any]:
+        return {
+            "conversationKey": conversations_key(record.owner),
+            "messageKey": record.conversation_id,
+            "owner": record.owner,
+            "agent": record.agent,
+            "createdAt": record.created_at,
+        }
+
+    @staticmethod
+    def conversation_from_item(item: Mapping[str, Any]) -> ConversationRecord:
+        return ConversationRecord(
+            owner=str(item["owner"]),
+            conversation_id=str(item["messageKey"]),
+            agent=str(item.get("agent", "")),
+            created_at=int(item.get("createdAt", 0)),
         )

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from twschat.core.conversation import ConnectionRecord, MessageRecord
-from twschat.persistence.base import ChatStore, MessageAlreadyExists
+from twschat.core.conversation import ConnectionRecord, StaleConnection, StaleReason
+from twschat.persistence.base import AGE_INDEX, IDLE_INDEX, SWEEP_KEY, ChatStore, MessageAlreadyExists
 
 if TYPE_CHECKING:
     import boto3
@@ -121,18 +121,43 @@ class DynamoDBChatStore(ChatStore):
         return record if record.expires_at > time.time() else None
 
     def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+        window = now // 60
+        key = {"connectionId": {"S": connection_id}}
+        values = {
+            ":now": {"N": str(now)},
+            ":exp": {"N": str(expires_at)},
+            ":w": {"N": str(window)},
+            ":one": {"N": "1"},
+        }
         try:
+            # The common case, one write: same minute, count one more message.
             response = self.client.update_item(
                 TableName=self.connections_table,
-                Key={"connectionId": {"S": connection_id}},
-                UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp",
-                ConditionExpression="attribute_exists(connectionId)",
-                ExpressionAttributeValues={":now": {"N": str(now)}, ":exp": {"N": str(expires_at)}},
+                Key=key,
+                UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp ADD rateCount :one",
+                ConditionExpression="attribute_exists(connectionId) AND rateWindow = :w",
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 ReturnConsumedCapacity="TOTAL",
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return None
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            self.stats.writes += 1
+            if not exc.response.get("Item"):
+                return None  # no such connection
+            # A new minute: start the window over (once a minute per connection, a second write).
+            try:
+                response = self.client.update_item(
+                    TableName=self.connections_table,
+                    Key=key,
+                    UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, rateCount = :one",
+                    ConditionExpression="attribute_exists(connectionId)",
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnConsumedCapacity="TOTAL",
+                )
+            except self.client.exceptions.ConditionalCheckFailedException:
+                return None
         self._count_write(response)
         return self.connection_from_item(self._deserialize(response["Attributes"]))
 
@@ -144,24 +169,51 @@ class DynamoDBChatStore(ChatStore):
         )
         self._count_write(response)
 
+    def stale_connections(
+        self, *, idle_before: int, connected_before: int, limit: int
+    ) -> list[StaleConnection]:
+        found: dict[str, StaleConnection] = {}
+        conditions: tuple[tuple[StaleReason, str, str, int], ...] = (
+            ("max_duration", AGE_INDEX, "connectedAt", connected_before),
+            ("idle", IDLE_INDEX, "lastSeenAt", idle_before),
+        )
+        for reason, index, attribute, cutoff in conditions:
+            response = self.client.query(
+                TableName=self.connections_table,
+                IndexName=index,
+                KeyConditionExpression=f"sweepKey = :k AND {attribute} < :cutoff",
+                ExpressionAttributeValues={":k": {"S": SWEEP_KEY}, ":cutoff": {"N": str(cutoff)}},
+                Limit=limit,
+                ReturnConsumedCapacity="TOTAL",
+            )
+            self._count_read(response, len(response.get("Items", [])))
+            for raw in response.get("Items", []):
+                item = self._deserialize(raw)
+                found.setdefault(
+                    str(item["connectionId"]),
+                    StaleConnection(str(item["connectionId"]), str(item.get("conversationId", "")), reason),
+                )
+        return list(found.values())[:limit]
+
     # -- history -----------------------------------------------------------------------------
-    def _put_message_if_absent(self, record: MessageRecord) -> None:
+    def _put_history_item_if_absent(self, item: dict[str, Any]) -> None:
         try:
             response = self.client.put_item(
                 TableName=self.history_table,
-                Item=self._serialize(self.message_to_item(record)),
+                Item=self._serialize(item),
                 ConditionExpression="attribute_not_exists(messageKey)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 ReturnConsumedCapacity="TOTAL",
             )
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            existing = self._deserialize(old) if old else None
             raise MessageAlreadyExists(
-                self.message_from_item(self._deserialize(old)) if old else None
+                self.message_from_item(existing) if existing and "role" in existing else None
             ) from exc
         self._count_write(response)
 
-    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+    def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:
         response = self.client.get_item(
             TableName=self.history_table,
             Key={"conversationKey": {"S": conversation_key}, "messageKey": {"S": message_key}},
@@ -170,14 +222,19 @@ class DynamoDBChatStore(ChatStore):
         )
         item = response.get("Item")
         self._count_read(response, 1 if item else 0)
-        return self.message_from_item(self._deserialize(item)) if item else None
+        return self._deserialize(item) if item else None
 
-    def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
+    def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
         # Newest first with Limit: the read is bounded by the window, not the conversation's length.
+        condition = "conversationKey = :ck"
+        values: dict[str, Any] = {":ck": {"S": conversation_key}}
+        if before is not None:
+            condition += " AND messageKey < :before"
+            values[":before"] = {"S": before}
         response = self.client.query(
             TableName=self.history_table,
-            KeyConditionExpression="conversationKey = :ck",
-            ExpressionAttributeValues={":ck": {"S": conversation_key}},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ScanIndexForward=False,
             Limit=limit,
             ConsistentRead=True,
@@ -186,7 +243,7 @@ class DynamoDBChatStore(ChatStore):
         items = response.get("Items", [])
         self.stats.queries += 1
         self._count_read(response, len(items))
-        return [self.message_from_item(self._deserialize(i)) for i in reversed(items)]
+        return [self._deserialize(i) for i in items]
 
     # -- audit trail ---------------------------------------------------------------------------
     def _put_audit(self, item: dict[str, Any]) -> None:
@@ -229,7 +286,23 @@ def ensure_tables(
         {
             "TableName": connections_table,
             "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "connectionId", "AttributeType": "S"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "connectionId", "AttributeType": "S"},
+                {"AttributeName": "sweepKey", "AttributeType": "S"},
+                {"AttributeName": "lastSeenAt", "AttributeType": "N"},
+                {"AttributeName": "connectedAt", "AttributeType": "N"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": index,
+                    "KeySchema": [
+                        {"AttributeName": "sweepKey", "KeyType": "HASH"},
+                        {"AttributeName": attribute, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["conversationId"]},
+                }
+                for index, attribute in ((IDLE_INDEX, "lastSeenAt"), (AGE_INDEX, "connectedAt"))
+            ],
         },
         {
             "TableName": history_table,

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from twschat.core.conversation import ConnectionRecord, MessageRecord
+from twschat.core.conversation import ConnectionRecord, StaleConnection, StaleReason
 from twschat.persistence.base import ChatStore, MessageAlreadyExists
 
 _SCHEMA = """
@@ -78,6 +78,7 @@ class SQLiteChatStore(ChatStore):
         return self.connection_from_item(json.loads(row[0]))
 
     def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+        window = now // 60
         with self._lock:
             row = self._db.execute(
                 "SELECT item FROM connections WHERE connection_id = ?", (connection_id,)
@@ -85,6 +86,11 @@ class SQLiteChatStore(ChatStore):
             if row is None:
                 return None
             item = json.loads(row[0])
+            same_window = item.get("rateWindow") == window
+            item["rateWindow"], item["rateCount"] = (
+                window,
+                (int(item.get("rateCount", 0)) + 1 if same_window else 1),
+            )
             item["lastSeenAt"], item["expiresAt"] = now, expires_at
             self._db.execute(
                 "UPDATE connections SET item = ?, expires_at = ? WHERE connection_id = ?",
@@ -98,23 +104,41 @@ class SQLiteChatStore(ChatStore):
             self._db.execute("DELETE FROM connections WHERE connection_id = ?", (connection_id,))
         self.stats.writes += 1
 
+    def stale_connections(
+        self, *, idle_before: int, connected_before: int, limit: int
+    ) -> list[StaleConnection]:
+        found: dict[str, StaleConnection] = {}
+        conditions: tuple[tuple[StaleReason, str, int], ...] = (
+            ("max_duration", "$.connectedAt", connected_before),
+            ("idle", "$.lastSeenAt", idle_before),
+        )
+        with self._lock:
+            for reason, field, cutoff in conditions:
+                rows = self._db.execute(
+                    f"SELECT item FROM connections WHERE json_extract(item, '{field}') < ? LIMIT ?",
+                    (cutoff, limit),
+                ).fetchall()
+                for (raw,) in rows:
+                    item = json.loads(raw)
+                    found.setdefault(
+                        item["connectionId"],
+                        StaleConnection(item["connectionId"], item["conversationId"], reason),
+                    )
+        return list(found.values())[:limit]
+
     # -- history -----------------------------------------------------------------------------
-    def _put_message_if_absent(self, record: MessageRecord) -> None:
+    def _put_history_item_if_absent(self, item: dict[str, Any]) -> None:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO messages (conversation_key, message_key, item) VALUES (?, ?, ?) "
                 "ON CONFLICT (conversation_key, message_key) DO NOTHING",
-                (
-                    record.conversation_key,
-                    record.message_key,
-                    json.dumps(self.message_to_item(record), ensure_ascii=False),
-                ),
+                (item["conversationKey"], item["messageKey"], json.dumps(item, ensure_ascii=False)),
             )
         if cursor.rowcount == 0:
             raise MessageAlreadyExists()
         self.stats.writes += 1
 
-    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+    def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT item FROM messages WHERE conversation_key = ? AND message_key = ?",
@@ -123,17 +147,19 @@ class SQLiteChatStore(ChatStore):
         if row is None:
             return None
         self.stats.items_read += 1
-        return self.message_from_item(json.loads(row[0]))
+        item: dict[str, Any] = json.loads(row[0])
+        return item
 
-    def recent_messages(self, conversation_key: str, limit: int) -> list[MessageRecord]:
+    def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT item FROM messages WHERE conversation_key = ? ORDER BY message_key DESC LIMIT ?",
-                (conversation_key, limit),
+                "SELECT item FROM messages WHERE conversation_key = ? AND message_key < ? "
+                "ORDER BY message_key DESC LIMIT ?",
+                (conversation_key, before if before is not None else "\U0010ffff", limit),
             ).fetchall()
         self.stats.queries += 1
         self.stats.items_read += len(rows)
-        return [self.message_from_item(json.loads(r[0])) for r in reversed(rows)]
+        return [json.loads(r[0]) for r in rows]
 
     # -- audit trail ---------------------------------------------------------------------------
     def _put_audit(self, item: dict[str, Any]) -> None:

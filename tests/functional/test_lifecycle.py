@@ -1,0 +1,168 @@
+"""Conversations that belong to users, client requests (history, conversations, ping), the rate limit
+and the sweeper — on every store backend (SQLite, DynamoDB via moto), with an injectable clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from tests.conftest import RecordingPoster
+from twschat.chat import ChatService
+from twschat.config import Settings
+from twschat.core.demo_tws import DemoTwsClient
+from twschat.core.responder import Principal
+from twschat.core.rules import RuleResponder
+
+ANA = Principal(user_id="u-ana", username="ana", roles=("operator",))
+BIA = Principal(user_id="u-bia", username="bia", roles=("viewer",))
+
+
+class Clock:
+    def __init__(self, now: float = 1_795_608_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(store, clock) -> ChatService:
+    return ChatService(Settings(auth_mode="local"), store, RuleResponder(DemoTwsClient()), clock=clock)
+
+
+class Session:
+    """One client connection driven through the service, numbering its frames like API Gateway."""
+
+    def __init__(self, service: ChatService, poster: RecordingPoster, connection_id: str, clock: Clock) -> None:
+        self.service, self.poster, self.connection_id, self.clock = service, poster, connection_id, clock
+        self.sent = 0
+
+    def send(self, body: str) -> dict:
+        self.sent += 1
+        self.service.handle_message(
+            connection_id=self.connection_id,
+            message_id=f"{self.connection_id}-{self.sent}",
+            request_time_ms=int(self.clock() * 1000) + self.sent,
+            body=body,
+            is_base64=False,
+            poster=self.poster,
+        )
+        return self.poster.sent(self.connection_id)[-1]
+
+
+def connect(service, poster, clock, connection_id, principal, conversation_id=None):
+    query = {"agent": "tws-general", **({"conversationId": conversation_id} if conversation_id else {})}
+    outcome = service.connect(connection_id=connection_id, query=query, domain_name="localhost", stage="local",
+                              principal=principal)
+    return outcome, Session(service, poster, connection_id, clock)
+
+
+def test_a_user_continues_only_their_own_conversations(service, poster, clock):
+    outcome, ana = connect(service, poster, clock, "conn-ana", ANA)
+    conversation_id = outcome.record.conversation_id
+    ana.send("qual job esta em abend?")
+    refused, _ = connect(service, poster, clock, "conn-bia", BIA, conversation_id)
+    unknown, _ = connect(service, poster, clock, "conn-bia", BIA, "c-00000000000deadbeef0")
+    assert (refused.status_code, refused.reason) == (unknown.status_code, unknown.reason) == (403, "conversation not found")
+    again, ana2 = connect(service, poster, clock, "conn-ana-2", ANA, conversation_id)
+    assert again.status_code == 200
+    history = ana2.send(json.dumps({"type": "history", "limit": 10}))
+    assert [m["role"] for m in history["messages"]] == ["user", "agent"]
+    assert "JOB002" in history["messages"][1]["message"]
+
+
+def test_history_pages_backwards_with_a_cursor(service, poster, clock):
+    _, ana = connect(service, poster, clock, "conn-1", ANA)
+    for i in range(5):
+        ana.send(f"status do JOB00{i + 1}")
+    page = ana.send(json.dumps({"type": "history", "limit": 4}))
+    assert page["type"] == "history" and len(page["messages"]) == 4 and page["nextBefore"]
+    assert page["messages"][-1]["role"] == "agent" and "JOB005" in page["messages"][-2]["message"]
+    older = ana.send(json.dumps({"type": "history", "limit": 4, "before": page["nextBefore"]}))
+    assert "JOB002" in older["messages"][0]["message"] and older["messages"][-1]["key"] < page["messages"][0]["key"]
+    oldest = ana.send(json.dumps({"type": "history", "limit": 4, "before": older["nextBefore"]}))
+    assert len(oldest["messages"]) == 2 and oldest["nextBefore"] is None
+    assert "JOB001" in oldest["messages"][0]["message"]
+
+
+def test_conversations_lists_only_mine_newest_first(service, poster, clock):
+    ids = []
+    for i in range(3):
+        clock.now += 60
+        outcome, _ = connect(service, poster, clock, f"conn-{i}", ANA)
+        ids.append(outcome.record.conversation_id)
+    connect(service, poster, clock, "conn-bia", BIA)
+    _, ana = connect(service, poster, clock, "conn-x", ANA, ids[0])
+    page = ana.send(json.dumps({"type": "conversations", "limit": 2}))
+    assert [c["conversationId"] for c in page["conversations"]] == [ids[2], ids[1]]
+    rest = ana.send(json.dumps({"type": "conversations", "limit": 2, "before": page["nextBefore"]}))
+    assert [c["conversationId"] for c in rest["conversations"]] == [ids[0]] and rest["nextBefore"] is None
+
+
+def test_ping_answers_pong_and_bad_requests_get_an_error(service, poster, clock):
+    _, ana = connect(service, poster, clock, "conn-1", ANA)
+    pong = ana.send('{"type": "ping"}')
+    assert pong["type"] == "pong" and pong["conversationId"]
+    for body in ('{"type": "history", "limit": 0}', '{"type": "history", "limit": true}',
+                 '{"type": "history", "limit": 500}', '{"type": "history", "before": 5}'):
+        error = ana.send(body)
+        assert error["type"] == "error" and error["code"] == "invalid_request"
+
+
+def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing(service, poster, clock, store):
+    service.settings = dataclasses.replace(service.settings, rate_limit_per_minute=3)
+    clock.now = 1_795_608_000.0 + 10  # 50 s left in this minute
+    outcome, ana = connect(service, poster, clock, "conn-1", ANA)
+    answers = [ana.send("obrigado")["type"] for _ in range(4)]
+    assert answers == ["message", "message", "message", "error"]
+    limited = poster.sent("conn-1")[-1]
+    assert limited["code"] == "rate_limited" and limited["retryAfter"] == 50
+    assert len(store.recent_messages(outcome.record.conversation_key, 50)) == 6  # 3 turns, not 4
+    clock.now += 50  # the next minute: a new window
+    assert ana.send("obrigado")["type"] == "message"
+
+
+def test_the_sweeper_closes_idle_and_old_connections_only_and_says_why(service, poster, clock, store):
+    _, old = connect(service, poster, clock, "conn-old", ANA)
+    clock.now += 1800
+    _, idle = connect(service, poster, clock, "conn-idle", ANA)
+    _, busy = connect(service, poster, clock, "conn-busy", BIA)
+    clock.now += 5200  # conn-old is 7000 s old: inside the 5-minute margin before the 2-hour cap
+    busy.send("obrigado")
+    old.send("obrigado")  # active, but about to hit the cap
+    clock.now += 240
+    busy.send("obrigado")
+    clock.now += 100  # conn-idle silent for 5540 s, conn-busy for 100 s
+    counts = service.sweep(poster=poster)
+    assert counts == {"idle": 1, "max_duration": 1, "gone": 0}
+    assert sorted(poster.closed) == ["conn-idle", "conn-old"]
+    assert poster.sent("conn-idle")[-1]["reason"] == "idle"
+    closing = poster.sent("conn-old")[-1]
+    assert closing["type"] == "closing" and closing["reason"] == "max_duration"
+    assert closing["conversationId"] in closing["message"]
+    assert store.get_connection("conn-busy") is not None
+    assert store.get_connection("conn-idle") is None and store.get_connection("conn-old") is None
+    assert service.sweep(poster=poster) == {"idle": 0, "max_duration": 0, "gone": 0}
+
+
+def test_the_sweeper_work_per_run_is_bounded(service, poster, clock, store):
+    for i in range(7):
+        connect(service, poster, clock, f"conn-{i}", ANA)
+    clock.now += 3600
+    assert service.sweep(poster=poster, batch=2, max_batches=2)["idle"] == 4
+    assert service.sweep(poster=poster, batch=2, max_batches=2)["idle"] == 3
+
+
+def test_a_viewer_may_ask_but_not_rerun(service, poster, clock):
+    _, bia = connect(service, poster, clock, "conn-bia", BIA)
+    assert "JOB002" in bia.send("qual job esta em abend?")["message"]
+    refusal = bia.send("reroda o JOB002")["message"]
+    assert "viewer" in refusal.lower() or "permiss" in refusal.lower()
+    assert "Confirma" not in refusal
