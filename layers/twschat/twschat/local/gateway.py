@@ -228,8 +228,10 @@ class Gateway:
         verbose: bool = False,
         idle_timeout: float = IDLE_TIMEOUT_S,
         max_duration: float = MAX_CONNECTION_S,
+        schedule_interval: float | None = None,
     ) -> None:
         self.app = app
+        self.schedule_interval = schedule_interval
         self.runner = runner
         self.stage = stage
         self.verbose = verbose
@@ -427,6 +429,37 @@ class Gateway:
         return "$default"
 
     # -- running
+    def _schedules(self) -> list[tuple[str, float]]:
+        """Functions with a Schedule event, and how often to run them here (``--schedule-interval``)."""
+        found = []
+        for lid, spec in sorted(self.app.functions.items()):
+            if spec.schedule_seconds is None:
+                continue
+            every = self.schedule_interval if self.schedule_interval is not None else spec.schedule_seconds
+            if every > 0:
+                found.append((lid, every))
+        return found
+
+    async def _run_schedule(self, logical_id: str, every: float) -> None:
+        # Like EventBridge: a Scheduled Event every period; a failed run is logged and the next one comes.
+        while True:
+            await asyncio.sleep(every)
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "000000000000",
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "region": self.runner.region,
+                "resources": [f"arn:aws:events:{self.runner.region}:000000000000:rule/{logical_id}"],
+                "detail": {},
+            }
+            try:
+                await asyncio.to_thread(self.runner.invoke, logical_id, event)
+            except Exception:
+                log.exception("scheduled run of %s failed", logical_id)
+
     async def serve(
         self,
         host: str,
@@ -467,7 +500,12 @@ class Gateway:
         ) as server:
             if on_ready is not None:
                 on_ready(server)
+            schedules = [
+                asyncio.create_task(self._run_schedule(lid, every)) for lid, every in self._schedules()
+            ]
             await stop.wait()
+            for task in schedules:
+                task.cancel()
             with self._lock:
                 count = len(self._open)
             log.info("stopping: closing %d connection(s), running $disconnect for each", count)
@@ -575,6 +613,14 @@ def register(subparsers: Any) -> None:
         default=MAX_CONNECTION_S,
         help="close connections after SECONDS like API Gateway (default: %(default)s; 0: never)",
     )
+    parser.add_argument(
+        "--schedule-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the template's scheduled functions (the sweeper) this often instead of their rate() "
+        "(0: never)",
+    )
     parser.set_defaults(func=run_serve)
 
 
@@ -600,6 +646,7 @@ def run_serve(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
+        schedule_interval=args.schedule_interval,
     )
     try:
         api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
@@ -638,6 +685,8 @@ def run_serve(args: argparse.Namespace) -> int:
             f"idle {args.idle_timeout:g} s, connection {args.max_duration:g} s",
             f"  listening on {args.host}:{port}; Ctrl-C stops",
         ]
+        for lid, every in gateway._schedules():
+            lines.insert(2, f"  schedule: {lid} every {every:g} s")
         print("\n".join(lines), flush=True)
 
     api.start()

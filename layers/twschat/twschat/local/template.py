@@ -284,6 +284,8 @@ class FunctionSpec:
     timeout: int = 3
     memory_size: int = 128
     environment: Mapping[str, str] = field(default_factory=dict)
+    schedule_seconds: float | None = None
+    """Set when the function has a ``Schedule`` event (``rate(...)``): the gateway runs it that often."""
 
     @property
     def module_file(self) -> Path:
@@ -488,7 +490,30 @@ def _function_spec(
         timeout=int(_scalar_text(resolver.resolve(merged.get("Timeout", 3))) or 3),
         memory_size=int(_scalar_text(resolver.resolve(merged.get("MemorySize", 128))) or 128),
         environment=env,
+        schedule_seconds=_schedule_seconds(lid, props.get("Events") or {}, resolver, warnings),
     )
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _schedule_seconds(
+    lid: str, events: Mapping[str, Any], resolver: Resolver, warnings: list[str]
+) -> float | None:
+    for name, spec in events.items():
+        if not isinstance(spec, Mapping) or spec.get("Type") not in ("Schedule", "ScheduleV2"):
+            continue
+        props = spec.get("Properties") or {}
+        expression = _scalar_text(
+            resolver.resolve(props.get("Schedule") or props.get("ScheduleExpression") or "")
+        )
+        match = _RATE.match(expression.strip())
+        if match is None:
+            warnings.append(f"{lid}: schedule {name} ({expression!r}) is not a rate(); not run locally")
+            continue
+        return float(int(match.group(1)) * _RATE_UNIT_SECONDS[match.group(2).rstrip("s")])
+    return None
 
 
 # ---------------------------------------------------------------------------------------- environment
