@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,15 @@ def dynamodb_endpoint() -> Iterator[str]:
 class GatewayProcess:
     """``twschat serve`` in a subprocess on free loopback ports; output goes to files (never a full pipe)."""
 
-    def __init__(self, data_dir: Path, log_dir: Path, *, dynamodb_endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_dir: Path,
+        *,
+        dynamodb_endpoint: str | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        self.extra_args = list(extra_args)
         self.data_dir = data_dir
         self.log_dir = log_dir
         self.dynamodb_endpoint = dynamodb_endpoint
@@ -103,6 +111,7 @@ class GatewayProcess:
         ]
         if self.dynamodb_endpoint:
             cmd += ["--dynamodb-endpoint", self.dynamodb_endpoint]
+        cmd += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(cmd, cwd=self.log_dir, stdout=out, stderr=err, env=env)
@@ -174,8 +183,10 @@ def gateway_factory(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
     """Make (not start) gateways sharing one data folder, e.g. to restart; all stopped at the end."""
     made: list[GatewayProcess] = []
 
-    def make(dynamodb_endpoint: str | None = None) -> GatewayProcess:
-        made.append(GatewayProcess(tmp_path / "data", tmp_path, dynamodb_endpoint=dynamodb_endpoint))
+    def make(dynamodb_endpoint: str | None = None, extra_args: Sequence[str] = ()) -> GatewayProcess:
+        made.append(
+            GatewayProcess(tmp_path / "data", tmp_path, dynamodb_endpoint=dynamodb_endpoint, extra_args=extra_args)
+        )
         return made[-1]
 
     yield make

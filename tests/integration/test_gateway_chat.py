@@ -172,7 +172,8 @@ def test_thousand_turns_read_cost_stays_flat(
     dynamodb_endpoint: str, gateway_factory: Callable[..., Any]
 ) -> None:
     """One item per message + Query of the last N: what a turn reads must not grow with the conversation."""
-    gw = gateway_factory(dynamodb_endpoint)
+    # 1,000 turns in a few seconds: lift the per-connection rate limit for this measurement only.
+    gw = gateway_factory(dynamodb_endpoint, extra_args=["--parameter-overrides", "RateLimitPerMinute=1000000"])
     questions = ["qual job esta em abend?", "quais são as workstations disponíveis?", "obrigado pela ajuda"]
     durations: list[float] = []
 
@@ -218,4 +219,7 @@ def test_thousand_turns_read_cost_stays_flat(
     assert len(set(reads[99:])) == 1, f"items read vary after turn 100: {sorted(set(reads[99:]))}"
     assert max(capacity[99:]) <= t100["history_read_capacity"], figures
     assert t1000["history_read_capacity"] <= t10["history_read_capacity"] + 0.5, figures
-    assert len(set(writes)) == 1 and t1000["store_writes"] == t10["store_writes"], figures
+    # Writes per turn: the connection touch, the message, the reply — plus one on the first message of
+    # each minute, when the rate-limit window starts over (the conditional update that failed counts).
+    assert set(writes) <= {3, 4}, figures
+    assert writes.count(4) <= int(sum(durations) / 60) + 2, figures

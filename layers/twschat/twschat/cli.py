@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "twschat.local.gateway",  # serve
     "twschat.local.invoke",  # invoke
     "twschat.local.fake_tws",  # fake-tws
+    "twschat.local.auth",  # token
 )
 
 

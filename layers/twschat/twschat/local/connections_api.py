@@ -86,6 +86,8 @@ class LocalApiServer(ThreadingHTTPServer):
         self.functions = functions
         self.stage = stage
         """Accepted path prefix; ``None`` accepts any stage (``twschat invoke``)."""
+        self.jwks: dict[str, Any] | None = None
+        """Served at ``/.well-known/jwks.json`` with ``--auth local`` (what Cognito serves in AWS)."""
         self._thread: threading.Thread | None = None
         super().__init__((host, port), _Handler)
 
@@ -136,7 +138,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
         try:
-            if len(parts) >= 2 and parts[-2] == "@connections" and len(parts) <= 3:
+            if parts == [".well-known", "jwks.json"] and self.server.jwks is not None and method == "GET":
+                self._json(200, self.server.jwks)
+            elif len(parts) >= 2 and parts[-2] == "@connections" and len(parts) <= 3:
                 if len(parts) == 3 and self.server.stage is not None and parts[0] != self.server.stage:
                     self._error(403, "ForbiddenException", "Forbidden")
                     return

@@ -197,6 +197,14 @@ def _event_headers(request_headers: Headers, source_ip: str, server_port: int) -
     return single, multi
 
 
+_TOKEN_PARAM = re.compile(r"(?i)([?&]token=)[^&#]*")
+
+
+def redact_path(path: str) -> str:
+    """A connect path fit for a log line: the ``token`` query parameter never leaves the process."""
+    return _TOKEN_PARAM.sub(r"\1[redacted]", path)
+
+
 def parse_connect_path(path: str) -> dict[str, list[str]] | None:
     """Query parameters of an accepted path (agent from ``/api/v1/ws/{agent}``); None -> 404."""
     parts = urlsplit(path)
@@ -229,8 +237,10 @@ class Gateway:
         idle_timeout: float = IDLE_TIMEOUT_S,
         max_duration: float = MAX_CONNECTION_S,
         schedule_interval: float | None = None,
+        auth: str = "none",
     ) -> None:
         self.app = app
+        self.auth = auth
         self.schedule_interval = schedule_interval
         self.runner = runner
         self.stage = stage
@@ -301,7 +311,7 @@ class Gateway:
     # -- handshake
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         if parse_connect_path(request.path) is None:
-            log.info("404 %s (use /api/v1/ws/{agent} or /?agent=...)", request.path)
+            log.info("404 %s (use /api/v1/ws/{agent} or /?agent=...)", redact_path(request.path))
             return ws.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
         return None
 
@@ -328,6 +338,12 @@ class Gateway:
         status, text = 200, ""
         if route is not None:
             event = connect_event(conn, stage=self.stage, query=query)
+            if self.auth != "none":
+                status, text, identity = await self._authorize(event)
+                if status != 200:
+                    log.info("x %s $connect refused by the authorizer -> %d", conn.connection_id, status)
+                    return _reject(ws, status, text)
+                event["requestContext"]["authorizer"] = identity
             try:
                 result = await asyncio.to_thread(self.runner.invoke, route.function, event)
             except Exception:
@@ -335,10 +351,45 @@ class Gateway:
             else:
                 status, text = _status_of(result)
         if status != 200:
-            log.info("x %s $connect %s -> %d, handshake refused", conn.connection_id, request.path, status)
+            log.info(
+                "x %s $connect %s -> %d, handshake refused",
+                conn.connection_id,
+                redact_path(request.path),
+                status,
+            )
             return _reject(ws, status, text)
         self._pending[ws] = conn
         return None
+
+    async def _authorize(self, connect: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
+        """Run the template's REQUEST authorizer like API Gateway: an exception is 401, Deny is 403,
+        Allow passes principalId and the context on to $connect as requestContext.authorizer."""
+        lid = self.app.connect_authorizer
+        if lid is None:
+            return 500, "no authorizer in the template", {}
+        context = connect["requestContext"]
+        event = {
+            "type": "REQUEST",
+            "methodArn": f"arn:aws:execute-api:{self.runner.region}:000000000000:local/{self.stage}/$connect",
+            "headers": connect["headers"],
+            "multiValueHeaders": connect["multiValueHeaders"],
+            "queryStringParameters": connect["queryStringParameters"],
+            "multiValueQueryStringParameters": connect["multiValueQueryStringParameters"],
+            "stageVariables": {},
+            "requestContext": {k: v for k, v in context.items() if k not in ("messageId", "authorizer")},
+        }
+        try:
+            result = await asyncio.to_thread(self.runner.invoke, lid, event)
+        except Exception as exc:
+            return (
+                (401, "Unauthorized", {})
+                if str(exc) == "Unauthorized"
+                else (500, "Internal server error", {})
+            )
+        statements = ((result or {}).get("policyDocument") or {}).get("Statement") or []
+        if not statements or any(st.get("Effect") != "Allow" for st in statements):
+            return 403, "Forbidden", {}
+        return 200, "", {"principalId": result.get("principalId", ""), **(result.get("context") or {})}
 
     # -- one connection
     async def _serve_connection(self, ws: ServerConnection) -> None:
@@ -349,7 +400,7 @@ class Gateway:
         conn.ws = ws
         with self._lock:
             self._open[conn.connection_id] = conn
-        log.info("+ %s connected %s", conn.connection_id, ws.request.path if ws.request else "")
+        log.info("+ %s connected %s", conn.connection_id, redact_path(ws.request.path) if ws.request else "")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_duration if self.max_duration > 0 else None
         try:
@@ -647,6 +698,7 @@ def run_serve(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
         schedule_interval=args.schedule_interval,
+        auth=args.auth,
     )
     try:
         api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
@@ -660,6 +712,17 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"twschat serve: {exc}", file=sys.stderr)
         return 2
     runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
+    if args.auth == "local":
+        from twschat.local.auth import jwks
+
+        if app.connect_authorizer is None:
+            api.server_close()
+            print(
+                "twschat serve: --auth local needs an AWS::ApiGatewayV2::Authorizer in the template",
+                file=sys.stderr,
+            )
+            return 2
+        api.jwks = jwks(args.data_dir)
     for logical_id in app.functions:  # cold starts now, and import errors before the first client
         try:
             runner.handler(logical_id)
@@ -679,6 +742,12 @@ def run_serve(args: argparse.Namespace) -> int:
             f"            {base}/?agent=tws-general&conversationId=<id to continue>",
             f"  chat:     python -m websockets {base}/api/v1/ws/tws-general",
             f"  store:    {store.describe(app)}",
+            "  auth:     "
+            + (
+                f"local tokens (twschat token --user ana --role operator), {app.connect_authorizer} on $connect"
+                if args.auth == "local"
+                else "none (development mode, announced in the welcome)"
+            ),
             f"  api:      http://127.0.0.1:{api.port}/{args.stage}/@connections/{{id}} "
             "(+ Lambda Invoke API on the same port)",
             f"  limits:   message {MAX_MESSAGE_BYTES // 1024} KB, frame {MAX_FRAME_BYTES // 1024} KB, "

@@ -315,6 +315,8 @@ class LocalApp:
     """Table logical id -> local table name."""
     route_selection_expression: str = "$request.body.action"
     warnings: tuple[str, ...] = ()
+    connect_authorizer: str | None = None
+    """The function of the template's REQUEST authorizer (run before $connect with ``--auth local``)."""
 
     def environment(self) -> dict[str, str]:
         """One process runs every function: the union of their variables (a conflict is logged)."""
@@ -446,7 +448,19 @@ def read_app(
         tables=tables,
         route_selection_expression=selection,
         warnings=tuple(warnings),
+        connect_authorizer=_authorizer_function(resources, functions),
     )
+
+
+def _authorizer_function(resources: Mapping[str, Any], functions: Mapping[str, FunctionSpec]) -> str | None:
+    for res in resources.values():
+        if not isinstance(res, Mapping) or res.get("Type") != "AWS::ApiGatewayV2::Authorizer":
+            continue
+        uri = str((res.get("Properties") or {}).get("AuthorizerUri", ""))
+        for lid in re.findall(r"\$\{(\w+)\.Arn\}", uri):
+            if lid in functions:
+                return str(lid)
+    return None
 
 
 def _first_of_type(ids: Iterator[str], resolver: Resolver, types: tuple[str, ...]) -> str | None:
@@ -667,6 +681,13 @@ def apply_local_environment(app: LocalApp, args: argparse.Namespace, *, api_port
     )
     env.update(tws_environment(args))
     env["AUTH_MODE"] = getattr(args, "auth", "none")  # the template's default (cognito) needs AWS
+    if env["AUTH_MODE"] == "local":
+        from twschat.local.auth import JWKS_PATH, local_auth_environment
+
+        env.update(local_auth_environment(f"http://127.0.0.1:{api_port}{JWKS_PATH}"))
+        # urllib would send even loopback requests through an HTTP(S)_PROXY of the developer's shell.
+        no_proxy = {h for h in os.environ.get("NO_PROXY", "").split(",") if h} | {"127.0.0.1", "localhost"}
+        env["NO_PROXY"] = env["no_proxy"] = ",".join(sorted(no_proxy))
     os.environ.update(env)
     try:
         prepare_store(app, store)
