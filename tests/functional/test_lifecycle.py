@@ -40,7 +40,9 @@ def service(store, clock) -> ChatService:
 class Session:
     """One client connection driven through the service, numbering its frames like API Gateway."""
 
-    def __init__(self, service: ChatService, poster: RecordingPoster, connection_id: str, clock: Clock) -> None:
+    def __init__(
+        self, service: ChatService, poster: RecordingPoster, connection_id: str, clock: Clock
+    ) -> None:
         self.service, self.poster, self.connection_id, self.clock = service, poster, connection_id, clock
         self.sent = 0
 
@@ -59,8 +61,9 @@ class Session:
 
 def connect(service, poster, clock, connection_id, principal, conversation_id=None):
     query = {"agent": "tws-general", **({"conversationId": conversation_id} if conversation_id else {})}
-    outcome = service.connect(connection_id=connection_id, query=query, domain_name="localhost", stage="local",
-                              principal=principal)
+    outcome = service.connect(
+        connection_id=connection_id, query=query, domain_name="localhost", stage="local", principal=principal
+    )
     return outcome, Session(service, poster, connection_id, clock)
 
 
@@ -70,7 +73,11 @@ def test_a_user_continues_only_their_own_conversations(service, poster, clock):
     ana.send("qual job esta em abend?")
     refused, _ = connect(service, poster, clock, "conn-bia", BIA, conversation_id)
     unknown, _ = connect(service, poster, clock, "conn-bia", BIA, "c-00000000000deadbeef0")
-    assert (refused.status_code, refused.reason) == (unknown.status_code, unknown.reason) == (403, "conversation not found")
+    assert (
+        (refused.status_code, refused.reason)
+        == (unknown.status_code, unknown.reason)
+        == (403, "conversation not found")
+    )
     again, ana2 = connect(service, poster, clock, "conn-ana-2", ANA, conversation_id)
     assert again.status_code == 200
     history = ana2.send(json.dumps({"type": "history", "limit": 10}))
@@ -86,7 +93,10 @@ def test_history_pages_backwards_with_a_cursor(service, poster, clock):
     assert page["type"] == "history" and len(page["messages"]) == 4 and page["nextBefore"]
     assert page["messages"][-1]["role"] == "agent" and "JOB005" in page["messages"][-2]["message"]
     older = ana.send(json.dumps({"type": "history", "limit": 4, "before": page["nextBefore"]}))
-    assert "JOB002" in older["messages"][0]["message"] and older["messages"][-1]["key"] < page["messages"][0]["key"]
+    assert (
+        "JOB002" in older["messages"][0]["message"]
+        and older["messages"][-1]["key"] < page["messages"][0]["key"]
+    )
     oldest = ana.send(json.dumps({"type": "history", "limit": 4, "before": older["nextBefore"]}))
     assert len(oldest["messages"]) == 2 and oldest["nextBefore"] is None
     assert "JOB001" in oldest["messages"][0]["message"]
@@ -110,13 +120,19 @@ def test_ping_answers_pong_and_bad_requests_get_an_error(service, poster, clock)
     _, ana = connect(service, poster, clock, "conn-1", ANA)
     pong = ana.send('{"type": "ping"}')
     assert pong["type"] == "pong" and pong["conversationId"]
-    for body in ('{"type": "history", "limit": 0}', '{"type": "history", "limit": true}',
-                 '{"type": "history", "limit": 500}', '{"type": "history", "before": 5}'):
+    for body in (
+        '{"type": "history", "limit": 0}',
+        '{"type": "history", "limit": true}',
+        '{"type": "history", "limit": 500}',
+        '{"type": "history", "before": 5}',
+    ):
         error = ana.send(body)
         assert error["type"] == "error" and error["code"] == "invalid_request"
 
 
-def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing(service, poster, clock, store):
+def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing(
+    service, poster, clock, store
+):
     service.settings = dataclasses.replace(service.settings, rate_limit_per_minute=3)
     clock.now = 1_795_608_000.0 + 10  # 50 s left in this minute
     outcome, ana = connect(service, poster, clock, "conn-1", ANA)
@@ -132,7 +148,7 @@ def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing
 def test_the_sweeper_closes_idle_and_old_connections_only_and_says_why(service, poster, clock, store):
     _, old = connect(service, poster, clock, "conn-old", ANA)
     clock.now += 1800
-    _, idle = connect(service, poster, clock, "conn-idle", ANA)
+    connect(service, poster, clock, "conn-idle", ANA)
     _, busy = connect(service, poster, clock, "conn-busy", BIA)
     clock.now += 5200  # conn-old is 7000 s old: inside the 5-minute margin before the 2-hour cap
     busy.send("obrigado")

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence, Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,9 @@ def gateway_factory(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
 
     def make(dynamodb_endpoint: str | None = None, extra_args: Sequence[str] = ()) -> GatewayProcess:
         made.append(
-            GatewayProcess(tmp_path / "data", tmp_path, dynamodb_endpoint=dynamodb_endpoint, extra_args=extra_args)
+            GatewayProcess(
+                tmp_path / "data", tmp_path, dynamodb_endpoint=dynamodb_endpoint, extra_args=extra_args
+            )
         )
         return made[-1]
 

@@ -173,7 +173,9 @@ def test_thousand_turns_read_cost_stays_flat(
 ) -> None:
     """One item per message + Query of the last N: what a turn reads must not grow with the conversation."""
     # 1,000 turns in a few seconds: lift the per-connection rate limit for this measurement only.
-    gw = gateway_factory(dynamodb_endpoint, extra_args=["--parameter-overrides", "RateLimitPerMinute=1000000"])
+    gw = gateway_factory(
+        dynamodb_endpoint, extra_args=["--parameter-overrides", "RateLimitPerMinute=1000000"]
+    )
     questions = ["qual job esta em abend?", "quais são as workstations disponíveis?", "obrigado pela ajuda"]
     durations: list[float] = []
 

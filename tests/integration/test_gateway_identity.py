@@ -23,8 +23,18 @@ T = 15
 
 
 def token(data_dir: Any, user: str, *roles: str, ttl: int = 3600) -> str:
-    args = [sys.executable, "-m", "twschat.cli", "token", "--user", user, "--data-dir", str(data_dir),
-            "--ttl", str(ttl)]
+    args = [
+        sys.executable,
+        "-m",
+        "twschat.cli",
+        "token",
+        "--user",
+        user,
+        "--data-dir",
+        str(data_dir),
+        "--ttl",
+        str(ttl),
+    ]
     for role in roles:
         args += ["--role", role]
     return subprocess.run(args, check=True, capture_output=True, text=True, timeout=30).stdout.strip()
@@ -83,7 +93,9 @@ def test_only_valid_tokens_connect_and_only_operators_act(gateway_factory: Calla
     assert ana not in gw.output() and bia not in gw.output()  # tokens never reach the logs
 
 
-def test_the_sweeper_closes_idle_connections_with_a_closing_frame(gateway_factory: Callable[..., Any]) -> None:
+def test_the_sweeper_closes_idle_connections_with_a_closing_frame(
+    gateway_factory: Callable[..., Any],
+) -> None:
     gw = gateway_factory(
         extra_args=["--schedule-interval", "0.5", "--parameter-overrides", "IdleTimeoutSeconds=2"]
     ).start()

@@ -307,7 +307,9 @@ class ChatService:
             # Roles as stored at connect: the authorizer's groups, or the development principal's.
             # A signed-in user with no known group has none, and may ask but not act.
             principal=Principal(
-                user_id=connection.owner, username=connection.username or connection.owner, roles=connection.roles
+                user_id=connection.owner,
+                username=connection.username or connection.owner,
+                roles=connection.roles,
             ),
             connection_id=connection_id,
             conversation_id=connection.conversation_id,
