@@ -70,6 +70,9 @@ class ChatStore(ABC):
     def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
         """Record activity on a live connection and count it in the current minute's rate window.
 
+        ``lastSeenAt`` moves on the first message of each minute only: idle detection has a
+        precision of one minute, and a turn costs one write instead of three (it is an index key).
+
         Returns the updated record (``rate_count`` includes this message); ``None`` when there is
         no record.
         """

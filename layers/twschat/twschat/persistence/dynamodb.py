@@ -124,17 +124,18 @@ class DynamoDBChatStore(ChatStore):
         window = now // 60
         key = {"connectionId": {"S": connection_id}}
         values = {
-            ":now": {"N": str(now)},
             ":exp": {"N": str(expires_at)},
             ":w": {"N": str(window)},
             ":one": {"N": "1"},
         }
         try:
-            # The common case, one write: same minute, count one more message.
+            # The common case, one write: same minute, count one more message. lastSeenAt is left as
+            # the minute's first message set it: it is the idle index's sort key, and moving it on every
+            # turn would cost two more index writes per turn for a precision the sweeper doesn't need.
             response = self.client.update_item(
                 TableName=self.connections_table,
                 Key=key,
-                UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp ADD rateCount :one",
+                UpdateExpression="SET expiresAt = :exp ADD rateCount :one",
                 ConditionExpression="attribute_exists(connectionId) AND rateWindow = :w",
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
@@ -152,7 +153,7 @@ class DynamoDBChatStore(ChatStore):
                     Key=key,
                     UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, rateCount = :one",
                     ConditionExpression="attribute_exists(connectionId)",
-                    ExpressionAttributeValues=values,
+                    ExpressionAttributeValues={**values, ":now": {"N": str(now)}},
                     ReturnValues="ALL_NEW",
                     ReturnConsumedCapacity="TOTAL",
                 )

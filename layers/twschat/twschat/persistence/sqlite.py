@@ -91,7 +91,9 @@ class SQLiteChatStore(ChatStore):
                 window,
                 (int(item.get("rateCount", 0)) + 1 if same_window else 1),
             )
-            item["lastSeenAt"], item["expiresAt"] = now, expires_at
+            item["expiresAt"] = expires_at
+            if not same_window:  # as in DynamoDB: activity is recorded once a minute (the idle index key)
+                item["lastSeenAt"] = now
             self._db.execute(
                 "UPDATE connections SET item = ?, expires_at = ? WHERE connection_id = ?",
                 (json.dumps(item), expires_at, connection_id),
