@@ -1,17 +1,21 @@
-"""Table-driven conversation suite over the demo plan (see conversation_cases.py)."""
+"""Table-driven conversation suite (see conversation_cases.py), run against both TWS sources: the demo
+plan in memory, and the same plan served over HTTP by the fake TWS REST server through the REST client."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import pytest
 
+from twschat.adapters.tws_rest import build_rest_client
 from twschat.core.actions import InMemoryAuditSink
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat.core.rules import RuleResponder
+from twschat.core.tws import TwsClient
+from twschat.local.fake_tws import FakeTwsServer
 
 from .conversation_cases import EN_CASES, NOW, PT_CASES, SCENARIOS, Case, Scenario
 
@@ -26,8 +30,33 @@ class Clock:
         return self.now
 
 
-def _responder(clock: Callable[[], datetime]) -> tuple[RuleResponder, DemoTwsClient, InMemoryAuditSink]:
-    tws = DemoTwsClient(clock=clock)
+TwsSource = Callable[[Callable[[], datetime]], TwsClient]
+
+
+@pytest.fixture(scope="module")
+def fake_tws() -> Iterator[FakeTwsServer]:
+    with FakeTwsServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["demo", "rest"])
+def source(request: pytest.FixtureRequest) -> TwsSource:
+    """How each test gets its TWS: the demo client, or the REST client against a freshly reset fake."""
+    if request.param == "demo":
+        return lambda clock: DemoTwsClient(clock=clock)
+    server: FakeTwsServer = request.getfixturevalue("fake_tws")
+
+    def rest(clock: Callable[[], datetime]) -> TwsClient:
+        server.reset(clock=clock)
+        return build_rest_client(server.url)
+
+    return rest
+
+
+def _responder(
+    clock: Callable[[], datetime], source: TwsSource | None = None
+) -> tuple[RuleResponder, TwsClient, InMemoryAuditSink]:
+    tws = (source or (lambda c: DemoTwsClient(clock=c)))(clock)
     audit = InMemoryAuditSink()
     return RuleResponder(tws, audit=audit, clock=clock), tws, audit
 
@@ -104,8 +133,8 @@ def test_accuracy_is_100_percent(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.text)
-def test_single_utterance(case: Case) -> None:
-    responder, _, _ = _responder(lambda: NOW)
+def test_single_utterance(case: Case, source: TwsSource) -> None:
+    responder, _, _ = _responder(lambda: NOW, source)
     reply = _ask(responder, case.text)
     assert _problems(case, reply) == [], reply.text
     assert reply.text.strip()
@@ -113,10 +142,18 @@ def test_single_utterance(case: Case) -> None:
         assert case.text.lower() not in reply.text.lower()
 
 
+def test_the_rest_source_really_goes_over_http(fake_tws: FakeTwsServer) -> None:
+    responder, _, _ = _responder(
+        lambda: NOW, lambda clock: (fake_tws.reset(clock=clock), build_rest_client(fake_tws.url))[1]
+    )
+    assert "JOB002" in _ask(responder, "qual job esta em abend?").text
+    assert fake_tws.count("POST", "/twsd/plan/current/job/query") >= 1
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda sc: sc.name)
-def test_scenario(scenario: Scenario) -> None:
+def test_scenario(scenario: Scenario, source: TwsSource) -> None:
     clock = Clock(NOW)
-    responder, tws, audit = _responder(clock)
+    responder, tws, audit = _responder(clock, source)
     history: list[Turn] = []
     for step in scenario.steps:
         clock.now += timedelta(seconds=step.advance_seconds)

@@ -36,6 +36,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -108,6 +109,7 @@ class FakeTwsServer:
         fault: FaultMode = "none",
         delay: float = 3.0,
         tls: ssl.SSLContext | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"the fake TWS listens on loopback addresses only, not {host!r}")
@@ -117,7 +119,9 @@ class FakeTwsServer:
         self.api_key = api_key
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._client = DemoTwsClient()
+        self._clock = clock
+        """The demo plan's "now" (tests pin it); None is the wall clock."""
+        self._client = DemoTwsClient(clock=clock)
         self.requests: list[RequestRecord] = []
         self.fault: FaultMode = "none"
         self.delay = 0.0
@@ -177,9 +181,12 @@ class FakeTwsServer:
             if delay is not None:
                 self.delay = float(delay)
 
-    def reset(self) -> None:
+    def reset(self, clock: Callable[[], datetime] | None = None) -> None:
+        """A fresh demo plan (actions undone), on ``clock`` if given, and no recorded requests."""
         with self._lock:
-            self._client = DemoTwsClient()
+            if clock is not None:
+                self._clock = clock
+            self._client = DemoTwsClient(clock=self._clock)
             self.requests.clear()
 
     def plan(self) -> dict[str, Any]:
