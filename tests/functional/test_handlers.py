@@ -234,3 +234,23 @@ def test_a_confirmed_rerun_runs_once_and_is_audited_with_who_and_where(env):
     assert item["action"]["S"] == "rerun" and item["job_id"]["S"].endswith(";JOB002")
     assert item["connection_id"]["S"] == CONN and item["conversation_id"]["S"].startswith("c-")
     assert item["user_id"]["S"] == "anonymous" and item["result"]["S"] == "accepted"
+
+
+def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TWS_MODE", "rest")
+    monkeypatch.setenv("TWS_BASE_URL", f"http://127.0.0.1:{port}/twsd")
+    runtime.reset()
+    _connect()
+    _say("qual job esta em abend?", "m-1", 1_795_608_005_000)
+    [reply] = env["poster"].sent(CONN)
+    assert reply["type"] == "message" and "TWS" in reply["message"]
+    assert "JOB002" not in reply["message"]  # nothing invented when the plan could not be read
+    assert [i["role"]["S"] for i in sorted(_history_items(env["ddb"]), key=lambda i: i["messageKey"]["S"])] == [
+        "user",
+        "agent",
+    ]

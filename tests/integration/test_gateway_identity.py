@@ -125,3 +125,28 @@ def test_the_sweeper_closes_idle_connections_with_a_closing_frame(
         asyncio.run(asyncio.wait_for(scenario(), 60))
     finally:
         assert gw.stop() == 0
+
+
+def test_the_rate_limit_through_the_gateway(gateway_factory: Callable[..., Any]) -> None:
+    gw = gateway_factory(extra_args=["--parameter-overrides", "RateLimitPerMinute=3"]).start()
+
+    async def scenario() -> None:
+        async with connect(f"{gw.url}/api/v1/ws/tws-general", open_timeout=T) as ws:
+            await recv(ws)
+            answers = []
+            for _ in range(4):
+                await ws.send("obrigado")
+                answers.append(await recv(ws))
+            if answers[3]["type"] == "message":  # the minute turned between two sends: one more try
+                await ws.send("obrigado")
+                answers.append(await recv(ws))
+            limited = answers[-1]
+            assert limited["type"] == "error" and limited["code"] == "rate_limited", answers
+            assert 1 <= limited["retryAfter"] <= 60
+            await ws.send('{"type": "ping"}')
+            assert (await recv(ws))["code"] == "rate_limited"  # the connection stays open and answers
+
+    try:
+        asyncio.run(asyncio.wait_for(scenario(), 60))
+    finally:
+        assert gw.stop() == 0

@@ -241,7 +241,11 @@ class ChatService:
 
         now = self.clock()
         connection = self.store.touch_connection(
-            connection_id, now=int(now), expires_at=int(now) + self.settings.connection_ttl_seconds
+            connection_id,
+            now=int(now),
+            expires_at=int(now) + self.settings.connection_ttl_seconds,
+            # Idle detection needs a fraction of the idle timeout, never more than the sweeper's minute.
+            activity_resolution=max(1, min(60, self.settings.idle_timeout_seconds // 5)),
         )
         if connection is None:
             frame = frames.error_frame(

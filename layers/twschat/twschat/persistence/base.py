@@ -67,14 +67,14 @@ class ChatStore(ABC):
     def get_connection(self, connection_id: str) -> ConnectionRecord | None: ...
 
     @abstractmethod
-    def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+    def touch_connection(
+        self, connection_id: str, *, now: int, expires_at: int, activity_resolution: int = 60
+    ) -> ConnectionRecord | None:
         """Record activity on a live connection and count it in the current minute's rate window.
 
-        ``lastSeenAt`` moves on the first message of each minute only: idle detection has a
-        precision of one minute, and a turn costs one write instead of three (it is an index key).
-
         Returns the updated record (``rate_count`` includes this message); ``None`` when there is
-        no record.
+        no record. ``lastSeenAt`` (the idle index's key) moves only when it is older than
+        ``activity_resolution`` seconds or the minute changed: most turns cost one write, not three.
         """
 
     @abstractmethod

@@ -120,23 +120,26 @@ class DynamoDBChatStore(ChatStore):
         # TTL deletion lags by hours; an expired record is as good as gone.
         return record if record.expires_at > time.time() else None
 
-    def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+    def touch_connection(
+        self, connection_id: str, *, now: int, expires_at: int, activity_resolution: int = 60
+    ) -> ConnectionRecord | None:
         window = now // 60
         key = {"connectionId": {"S": connection_id}}
         values = {
             ":exp": {"N": str(expires_at)},
             ":w": {"N": str(window)},
             ":one": {"N": "1"},
+            ":recent": {"N": str(now - activity_resolution)},
         }
         try:
-            # The common case, one write: same minute, count one more message. lastSeenAt is left as
-            # the minute's first message set it: it is the idle index's sort key, and moving it on every
-            # turn would cost two more index writes per turn for a precision the sweeper doesn't need.
+            # The common case, one write: same minute, activity recorded recently: count one more
+            # message. lastSeenAt is the idle index's sort key; moving it on every turn would cost two
+            # index writes per turn for a precision the sweeper does not need.
             response = self.client.update_item(
                 TableName=self.connections_table,
                 Key=key,
                 UpdateExpression="SET expiresAt = :exp ADD rateCount :one",
-                ConditionExpression="attribute_exists(connectionId) AND rateWindow = :w",
+                ConditionExpression="attribute_exists(connectionId) AND rateWindow = :w AND lastSeenAt > :recent",
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -144,16 +147,29 @@ class DynamoDBChatStore(ChatStore):
             )
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             self.stats.writes += 1
-            if not exc.response.get("Item"):
+            old = exc.response.get("Item")
+            if not old:
                 return None  # no such connection
-            # A new minute: start the window over (once a minute per connection, a second write).
+            # A new minute or stale activity (at most once per resolution): record activity now, and
+            # start the rate window over if the minute changed.
+            same_window = self._deserialize(old).get("rateWindow") == window  # type: ignore[arg-type]
+            update = (
+                "SET lastSeenAt = :now, expiresAt = :exp ADD rateCount :one"
+                if same_window
+                else "SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, rateCount = :one"
+            )
             try:
                 response = self.client.update_item(
                     TableName=self.connections_table,
                     Key=key,
-                    UpdateExpression="SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, rateCount = :one",
+                    UpdateExpression=update,
                     ConditionExpression="attribute_exists(connectionId)",
-                    ExpressionAttributeValues={**values, ":now": {"N": str(now)}},
+                    ExpressionAttributeValues={
+                        ":now": {"N": str(now)},
+                        ":exp": values[":exp"],
+                        ":one": values[":one"],
+                        **({} if same_window else {":w": values[":w"]}),
+                    },
                     ReturnValues="ALL_NEW",
                     ReturnConsumedCapacity="TOTAL",
                 )

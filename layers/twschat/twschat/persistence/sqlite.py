@@ -77,7 +77,9 @@ class SQLiteChatStore(ChatStore):
         self.stats.items_read += 1
         return self.connection_from_item(json.loads(row[0]))
 
-    def touch_connection(self, connection_id: str, *, now: int, expires_at: int) -> ConnectionRecord | None:
+    def touch_connection(
+        self, connection_id: str, *, now: int, expires_at: int, activity_resolution: int = 60
+    ) -> ConnectionRecord | None:
         window = now // 60
         with self._lock:
             row = self._db.execute(
@@ -87,12 +89,11 @@ class SQLiteChatStore(ChatStore):
                 return None
             item = json.loads(row[0])
             same_window = item.get("rateWindow") == window
-            item["rateWindow"], item["rateCount"] = (
-                window,
-                (int(item.get("rateCount", 0)) + 1 if same_window else 1),
-            )
+            item["rateWindow"] = window
+            item["rateCount"] = int(item.get("rateCount", 0)) + 1 if same_window else 1
             item["expiresAt"] = expires_at
-            if not same_window:  # as in DynamoDB: activity is recorded once a minute (the idle index key)
+            # As in DynamoDB: activity is recorded at most once per resolution (the idle index key).
+            if not same_window or int(item.get("lastSeenAt", 0)) <= now - activity_resolution:
                 item["lastSeenAt"] = now
             self._db.execute(
                 "UPDATE connections SET item = ?, expires_at = ? WHERE connection_id = ?",
