@@ -31,35 +31,9 @@ checkov_ok() {
         [ "$("$CHECKOV_VENV/bin/checkov" --version 2>/dev/null)" = "$CHECKOV_VERSION" ]
 }
 
-if checkov_ok; then
-    log "reusing $CHECKOV_VENV (checkov $CHECKOV_VERSION)"
-else
-    host_python="$(command -v python3 || true)"
-    if [ -z "$host_python" ]; then
-        echo "checkov.sh: no python3 on PATH to create $CHECKOV_VENV" >&2
-        exit 1
-    fi
-    log "creating $CHECKOV_VENV with $host_python ($("$host_python" --version 2>&1))"
-    rm -rf "$CHECKOV_VENV"
-    mkdir -p "$(dirname "$CHECKOV_VENV")"
-    if ! "$host_python" -m venv "$CHECKOV_VENV" 2>/dev/null; then
-        # Debian's python3 lacks ensurepip unless python3-venv is installed.
-        if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-            log "python3 -m venv failed; installing python3-venv"
-            apt-get update -qq >/dev/null
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-            rm -rf "$CHECKOV_VENV"
-            "$host_python" -m venv "$CHECKOV_VENV"
-        else
-            echo "checkov.sh: '$host_python -m venv' failed (install python3-venv)" >&2
-            exit 1
-        fi
-    fi
-    log "installing checkov==${CHECKOV_VERSION}"
-    "$CHECKOV_VENV/bin/python" -m pip install -qq --upgrade pip
-    "$CHECKOV_VENV/bin/python" -m pip install -qq "checkov==${CHECKOV_VERSION}"
-    log "installed: checkov $("$CHECKOV_VENV/bin/checkov" --version)"
-fi
+# shellcheck source=.ci/tool-venv.sh
+source .ci/tool-venv.sh
+tool_venv "$CHECKOV_VENV" checkov "${CHECKOV_VERSION}" checkov_ok
 
 log "checkov -f template.yaml --framework cloudformation"
 "$CHECKOV_VENV/bin/checkov" -f template.yaml --framework cloudformation --quiet --compact --skip-download

@@ -26,35 +26,9 @@ sam_ok() {
         "$SAM_VENV/bin/sam" --version 2>/dev/null | grep -q "version ${SAM_CLI_VERSION}\$"
 }
 
-if sam_ok; then
-    log "reusing $SAM_VENV ($("$SAM_VENV/bin/sam" --version))"
-else
-    host_python="$(command -v python3 || true)"
-    if [ -z "$host_python" ]; then
-        echo "sam.sh: no python3 on PATH to create $SAM_VENV" >&2
-        exit 1
-    fi
-    log "creating $SAM_VENV with $host_python ($("$host_python" --version 2>&1))"
-    rm -rf "$SAM_VENV"
-    mkdir -p "$(dirname "$SAM_VENV")"
-    if ! "$host_python" -m venv "$SAM_VENV" 2>/dev/null; then
-        # Debian's python3 lacks ensurepip unless python3-venv is installed.
-        if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-            log "python3 -m venv failed; installing python3-venv"
-            apt-get update -qq >/dev/null
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-            rm -rf "$SAM_VENV"
-            "$host_python" -m venv "$SAM_VENV"
-        else
-            echo "sam.sh: '$host_python -m venv' failed (install python3-venv)" >&2
-            exit 1
-        fi
-    fi
-    log "installing aws-sam-cli==${SAM_CLI_VERSION}"
-    "$SAM_VENV/bin/python" -m pip install -qq --upgrade pip
-    "$SAM_VENV/bin/python" -m pip install -qq "aws-sam-cli==${SAM_CLI_VERSION}"
-    log "installed: $("$SAM_VENV/bin/sam" --version)"
-fi
+# shellcheck source=.ci/tool-venv.sh
+source .ci/tool-venv.sh
+tool_venv "$SAM_VENV" aws-sam-cli "${SAM_CLI_VERSION}" sam_ok
 SAM="$SAM_VENV/bin/sam"
 
 # ---------------------------------------------------------------- validate + lint

@@ -399,7 +399,8 @@ class _Failure(Exception):
         self.before_send = before_send
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (plain HTTP is allowed only there)."""
     if host.lower() == "localhost":
         return True
     try:
@@ -441,7 +442,7 @@ class RestTwsClient:
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in {"https", "http"} or not parts.hostname:
             raise ValueError(f"TWS base URL must be https://host[:port]/twsd, got {base_url!r}")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError(
                 "plain http:// is allowed only for loopback hosts; use https:// for a real master"
             )

@@ -27,7 +27,6 @@ import argparse
 import base64
 import contextlib
 import hmac
-import ipaddress
 import json
 import re
 import signal
@@ -43,6 +42,7 @@ from types import FrameType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from twschat.adapters.tws_rest import is_loopback
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.tws import JobAction, TwsError
 
@@ -69,15 +69,6 @@ class RequestRecord:
     auth: str
     how_many: str
     request_id: str
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
@@ -111,7 +102,7 @@ class FakeTwsServer:
         tls: ssl.SSLContext | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ValueError(f"the fake TWS listens on loopback addresses only, not {host!r}")
         self.host = host
         self.username = username
