@@ -250,7 +250,9 @@ def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env
     [reply] = env["poster"].sent(CONN)
     assert reply["type"] == "message" and "TWS" in reply["message"]
     assert "JOB002" not in reply["message"]  # nothing invented when the plan could not be read
-    assert [i["role"]["S"] for i in sorted(_history_items(env["ddb"]), key=lambda i: i["messageKey"]["S"])] == [
+    assert [
+        i["role"]["S"] for i in sorted(_history_items(env["ddb"]), key=lambda i: i["messageKey"]["S"])
+    ] == [
         "user",
         "agent",
     ]
