@@ -1,0 +1,166 @@
+"""Least privilege, checked against the code: every AWS call each handler makes (recorded while the
+handlers run on moto) must be granted by that function's policy in template.yaml — and every
+permission the template grants must be used by some path of that function."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import botocore.client
+import pytest
+from moto import mock_aws
+
+from tests.handlers import FakeContext, event, load_handler
+from twschat import runtime
+from twschat.core.conversation import ConnectionRecord
+from twschat.local.template import load_template
+from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+
+TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
+FUNCTIONS = {"twschat-welcome": "WelcomeFunction"}
+ENDPOINT = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
+METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
+# Granted for paths moto cannot take: a 410 Gone from the connections API (moto never answers 410),
+# and the TWS credentials secret (TwsMode=rest only).
+FAILURE_PATHS = {
+    ("DefaultFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
+    ("DefaultFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
+}
+
+Permission = tuple[str, str, str]  # (function, action, resource)
+
+
+def _resource(raw: Any) -> str:
+    text = json.dumps(raw)
+    if match := re.search(r"/(GET|POST|DELETE)/@connections", text):
+        return f"@connections:{match.group(1)}"
+    if match := re.search(r"\$\{(\w+)\.Arn\}(/index/\w+)?", text):
+        return match.group(1) + (match.group(2) or "")
+    if match := re.search(r'"Fn::GetAtt": \["(\w+)", "Arn"\]', text):
+        return match.group(1)
+    if match := re.search(r'"Ref": "(\w+)"', text):
+        return match.group(1)
+    raise AssertionError(f"unrecognised resource {text}")
+
+
+def _statements(policies: Any) -> Iterator[dict[str, Any]]:
+    for policy in policies or []:
+        if "Fn::If" in policy:  # a conditional statement: both branches may apply
+            for branch in policy["Fn::If"][1:]:
+                yield from _statements([branch])
+        elif isinstance(policy, dict):
+            yield from policy.get("Statement", [])
+
+
+def granted() -> set[Permission]:
+    resources = load_template("template.yaml")["Resources"]
+    found: set[Permission] = set()
+    for lid, res in resources.items():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        for statement in _statements(res["Properties"].get("Policies")):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            targets = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            found |= {(lid, action, _resource(target)) for action in actions for target in targets}
+    return found
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.function = ""
+        self.calls: set[Permission] = set()
+
+    def record(self, client: Any, operation: str, params: dict[str, Any]) -> None:
+        service = client.meta.service_model.service_name
+        if service == "dynamodb":
+            resource = TABLES.get(params.get("TableName", ""), params.get("TableName", "?"))
+            if params.get("IndexName"):
+                resource += f"/index/{params['IndexName']}"
+            self.calls.add((self.function, f"dynamodb:{operation}", resource))
+        elif service == "apigatewaymanagementapi":
+            self.calls.add(
+                (self.function, "execute-api:ManageConnections", f"@connections:{METHODS[operation]}")
+            )
+        elif service == "lambda":
+            self.calls.add((self.function, f"lambda:{operation}Function", FUNCTIONS[params["FunctionName"]]))
+        else:
+            self.calls.add((self.function, f"{service}:{operation}", "?"))
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    for name, value in {
+        "STORE_BACKEND": "dynamodb",
+        "CONNECTIONS_TABLE": "conn",
+        "HISTORY_TABLE": "hist",
+        "AUDIT_TABLE": "audit",
+        "WELCOME_FUNCTION_NAME": "twschat-welcome",
+        "CONNECTIONS_API_URL": ENDPOINT,
+    }.items():
+        monkeypatch.setenv(name, value)
+    rec = Recorder()
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if rec.function:
+            rec.record(self, operation, params)
+        return original(self, operation, params)
+
+    with mock_aws():
+        ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
+        runtime.reset()
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+        monkeypatch.setattr("time.sleep", lambda s: None)
+        yield rec
+    runtime.reset()
+
+
+def run(rec: Recorder, function: str, folder: str, ev: dict[str, Any]) -> dict[str, Any]:
+    rec.function = function
+    try:
+        return load_handler(folder).lambda_handler(ev, FakeContext())
+    finally:
+        rec.function = ""
+
+
+def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> None:
+    assert run(recorder, "ConnectFunction", "connect", event("connect"))["statusCode"] == 200
+    run(recorder, "WelcomeFunction", "welcome", event("welcome"))
+    for i, body in enumerate(["reroda o JOB002", "sim", '{"type": "history"}', '{"type": "conversations"}']):
+        ev = event(
+            "default_text", body=body, messageId=f"m-{i}", requestTimeEpoch=1_795_608_005_000 + i * 1000
+        )
+        run(recorder, "DefaultFunction", "default", ev)
+    redelivered = event("default_text", body="sim", messageId="m-1", requestTimeEpoch=1_795_608_006_000)
+    run(recorder, "DefaultFunction", "default", redelivered)  # answered from the stored reply
+    item = boto3.client("dynamodb").get_item(
+        TableName="conn", Key={"connectionId": {"S": "Bx2kXcPOoAMCJdA="}}
+    )
+    conversation_id = item["Item"]["conversationId"]["S"]
+    continued = event(
+        "connect", queryStringParameters={"agent": "tws-general", "conversationId": conversation_id}
+    )
+    assert run(recorder, "ConnectFunction", "connect", continued)["statusCode"] == 200
+    now = int(time.time())
+    DynamoDBChatStore("conn", "hist").save_connection(
+        ConnectionRecord(
+            "idle-conn", "tws-general", conversation_id, "anonymous", now - 1000, now - 1000, now + 3600
+        )
+    )
+    assert run(recorder, "SweeperFunction", "sweeper", {})["idle"] == 1
+    run(recorder, "DisconnectFunction", "disconnect", event("disconnect"))
+
+    grants = granted()
+    used = recorder.calls
+    assert used - grants == set(), "calls the template does not allow (AccessDenied in AWS)"
+    unused = {
+        g for g in grants if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:"))
+    }
+    assert unused - used - FAILURE_PATHS == set(), "permissions no path of the code uses"
