@@ -256,3 +256,37 @@ def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env
         "user",
         "agent",
     ]
+
+
+def _connect_as(
+    user_id: str, roles: str, query: dict[str, str] | None = None, cid: str = CONN
+) -> dict[str, Any]:
+    ev = event("connect", queryStringParameters=query or {"agent": "tws-general"}, connectionId=cid)
+    ev["requestContext"]["authorizer"] = {
+        "principalId": user_id,
+        "userId": user_id,
+        "username": user_id,
+        "roles": roles,
+    }
+    return load_handler("connect").lambda_handler(ev, FakeContext())
+
+
+def test_with_auth_the_authorizer_identity_owns_the_conversation_and_sets_the_roles(env, monkeypatch):
+    monkeypatch.setenv("AUTH_MODE", "cognito")
+    runtime.reset()
+    assert _connect()["statusCode"] == 401  # no authorizer context: refused, never anonymous
+    assert _connect_as("u-ana", "operator")["statusCode"] == 200
+    conversation_id = _conversation_id(env)
+    refused = _connect_as(
+        "u-bia", "viewer", {"agent": "tws-general", "conversationId": conversation_id}, "other="
+    )
+    assert refused["statusCode"] == 403
+    assert _connect_as("u-bia", "viewer", cid="bia-conn=")["statusCode"] == 200
+    ev = event("default_text", body="reroda o JOB002", messageId="b-1", connectionId="bia-conn=")
+    load_handler("default").lambda_handler(ev, FakeContext())
+    refusal = env["poster"].sent("bia-conn=")[-1]["message"]
+    assert "viewer" in refusal and "Confirma" not in refusal
+    _say("reroda o JOB002", "a-1", 1_795_608_005_000)
+    assert "Confirma o rerun" in env["poster"].sent(CONN)[-1]["message"]
+    keys = {i["conversationKey"]["S"].split("#")[0] for i in _history_items(env["ddb"])}
+    assert keys == {"u-ana", "u-bia"}  # history is keyed by the authenticated user
