@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,7 +237,7 @@ def test_a_confirmed_rerun_runs_once_and_is_audited_with_who_and_where(env):
     assert item["user_id"]["S"] == "anonymous" and item["result"]["S"] == "accepted"
 
 
-def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env, monkeypatch):
+def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env, monkeypatch, capsys):
     import socket
 
     with socket.socket() as probe:  # a loopback port nobody listens on
@@ -250,6 +251,8 @@ def test_an_unreachable_tws_gets_a_clear_answer_and_the_turn_is_still_stored(env
     [reply] = env["poster"].sent(CONN)
     assert reply["type"] == "message" and "TWS" in reply["message"]
     assert "JOB002" not in reply["message"]  # nothing invented when the plan could not be read
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("TwsErrors") == [1.0] for m in emf)  # counted for the TwsErrorsAlarm
     assert [
         i["role"]["S"] for i in sorted(_history_items(env["ddb"]), key=lambda i: i["messageKey"]["S"])
     ] == [

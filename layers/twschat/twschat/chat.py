@@ -335,6 +335,9 @@ class ChatService:
                 **self._post(poster, connection_id, [frame]),
             )
         self.metrics.add_metric("ResponderLatency", "Milliseconds", (time.perf_counter() - started) * 1000)
+        if reply.context.get("error"):
+            # The TWS source failed (unreachable, slow, 401, 5xx): the operator got an explanation; count it.
+            self.metrics.add_metric("TwsErrors", "Count", 1)
 
         reply_record = MessageRecord(
             conversation_key=conv_key,
