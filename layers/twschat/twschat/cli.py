@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "twschat.local.invoke",  # invoke
     "twschat.local.fake_tws",  # fake-tws
     "twschat.local.auth",  # token
+    "twschat.client",  # chat
 )
 
 
