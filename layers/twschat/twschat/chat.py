@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,7 +94,6 @@ class TurnOutcome:
     gone: bool = False
     error_code: str = ""
     conversation_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ChatService:
@@ -184,7 +183,7 @@ class ChatService:
             logger.warning("welcome for an unknown connection")
             return False
         self._bind(conversation_id=record.conversation_id, agent=record.agent)
-        language = self.settings.default_language if self.settings.default_language in WELCOME_TEXT else "pt"
+        language = self._language()
         continuing = bool(self.store.recent_messages(record.conversation_key, 1))
         template = WELCOME_BACK_TEXT if continuing else WELCOME_TEXT
         text = template[language].format(agent=record.agent, conversation_id=record.conversation_id)
@@ -302,7 +301,7 @@ class ChatService:
                 return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
 
         window = self.store.recent_messages(conv_key, self.settings.history_window)
-        history = window_turns([m for m in window if m.message_key < user_key], user_key)
+        history = window_turns(window, user_key)
         request = ResponderRequest(
             agent=connection.agent,
             message=parsed.text,
@@ -367,9 +366,7 @@ class ChatService:
                 "intent": reply.intent,
             },
         )
-        return TurnOutcome(
-            "answered", conversation_id=connection.conversation_id, extra={"intent": reply.intent}, **posted
-        )
+        return TurnOutcome("answered", conversation_id=connection.conversation_id, **posted)
 
     # -- $disconnect -------------------------------------------------------------------------
     def disconnect(self, *, connection_id: str) -> None:
@@ -432,6 +429,7 @@ class ChatService:
         now = int(self.clock())
         settings = self.settings
         counts = {"idle": 0, "max_duration": 0, "gone": 0}
+        language = self._language()
         for _ in range(max_batches):
             stale = self.store.stale_connections(
                 idle_before=now - settings.idle_timeout_seconds,
@@ -439,7 +437,6 @@ class ChatService:
                 limit=batch,
             )
             for connection in stale:
-                language = settings.default_language if settings.default_language in CLOSING_TEXT else "pt"
                 text = CLOSING_TEXT[language][connection.reason].format(
                     minutes=settings.idle_timeout_seconds // 60, conversation_id=connection.conversation_id
                 )
@@ -470,6 +467,10 @@ class ChatService:
         return counts
 
     # -- helpers -----------------------------------------------------------------------------
+    def _language(self) -> str:
+        """The language of server-initiated frames (welcome, closing): the configured one, if we speak it."""
+        return self.settings.default_language if self.settings.default_language in ("pt", "en") else "pt"
+
     def _history_expiry(self, now: float) -> int | None:
         days = self.settings.history_retention_days
         return int(now) + days * 86400 if days > 0 else None

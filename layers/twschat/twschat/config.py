@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 StoreBackend = Literal["dynamodb", "sqlite"]
@@ -52,7 +52,6 @@ class Settings:
     max_connection_seconds: int = 7200
     """API Gateway's connection cap; the sweeper warns and closes ``closing_margin_seconds`` before it."""
     closing_margin_seconds: int = 300
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -118,5 +118,6 @@ class StaleConnection:
 
 
 def window_turns(window: Sequence[MessageRecord], current_key: str) -> list[Turn]:
-    """The responder's view of a loaded window: oldest first, without the message being answered."""
-    return [m.as_turn() for m in window if m.message_key != current_key]
+    """The responder's view of a loaded window: oldest first, only what came before the message being
+    answered (a redelivered frame's window may also hold later messages)."""
+    return [m.as_turn() for m in window if m.message_key < current_key]

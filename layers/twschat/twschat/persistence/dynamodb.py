@@ -284,6 +284,20 @@ class DynamoDBChatStore(ChatStore):
         return [self._deserialize(i) for i in response.get("Items", [])]
 
 
+def _string_keyed_table(name: str, partition: str, sort: str) -> dict[str, Any]:
+    return {
+        "TableName": name,
+        "KeySchema": [
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": sort, "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": partition, "AttributeType": "S"},
+            {"AttributeName": sort, "AttributeType": "S"},
+        ],
+    }
+
+
 def ensure_tables(
     *,
     connections_table: str,
@@ -321,32 +335,10 @@ def ensure_tables(
                 for index, attribute in ((IDLE_INDEX, "lastSeenAt"), (AGE_INDEX, "connectedAt"))
             ],
         },
-        {
-            "TableName": history_table,
-            "KeySchema": [
-                {"AttributeName": "conversationKey", "KeyType": "HASH"},
-                {"AttributeName": "messageKey", "KeyType": "RANGE"},
-            ],
-            "AttributeDefinitions": [
-                {"AttributeName": "conversationKey", "AttributeType": "S"},
-                {"AttributeName": "messageKey", "AttributeType": "S"},
-            ],
-        },
+        _string_keyed_table(history_table, "conversationKey", "messageKey"),
     ]
     if audit_table:
-        specs.append(
-            {
-                "TableName": audit_table,
-                "KeySchema": [
-                    {"AttributeName": "auditDay", "KeyType": "HASH"},
-                    {"AttributeName": "auditKey", "KeyType": "RANGE"},
-                ],
-                "AttributeDefinitions": [
-                    {"AttributeName": "auditDay", "AttributeType": "S"},
-                    {"AttributeName": "auditKey", "AttributeType": "S"},
-                ],
-            }
-        )
+        specs.append(_string_keyed_table(audit_table, "auditDay", "auditKey"))
     for spec in specs:
         if spec["TableName"] in existing:
             continue
