@@ -316,6 +316,7 @@ class ChatService:
             ),
             connection_id=connection_id,
             conversation_id=connection.conversation_id,
+            received_at_ms=request_time_ms,
         )
         started = time.perf_counter()
         try:

@@ -93,7 +93,7 @@ class MessageRecord:
     expires_at: int | None = None
 
     def as_turn(self) -> Turn:
-        return Turn(role=self.role, text=self.text, context=self.context)
+        return Turn(role=self.role, text=self.text, context=self.context, created_at_ms=self.created_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ class Turn:
     role: Role
     text: str
     context: Mapping[str, Any] = field(default_factory=dict)
+    created_at_ms: int = 0
+    """When the message was received (user) or stored and sent (agent), epoch milliseconds; 0 unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class ResponderRequest:
     principal: Principal = field(default_factory=Principal)
     connection_id: str = ""
     conversation_id: str = ""
+    received_at_ms: int = 0
+    """When API Gateway received this frame (epoch ms); a confirmation counts only if it was received
+    after the prompt it answers was sent (``Turn.created_at_ms``). 0 when unknown (tests, tools)."""
 
 
 @dataclass(frozen=True, slots=True)
