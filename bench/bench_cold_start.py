@@ -4,12 +4,13 @@ Each handler module (``functions/*/app.py``) is imported in a new ``python`` pro
 init does, several times; the table shows the median and worst import time side by side with a bare
 interpreter start and with the heaviest shared imports alone, so regressions show as ratios.
 
-    python bench/bench_cold_start.py [--runs 7]
+    python bench/bench_cold_start.py [--runs 7] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ def measure(body: str, runs: int, env: dict[str, str]) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="also print a one-line JSON summary")
     args = parser.parse_args(argv)
     # As in Lambda: tracing on (the X-Ray SDK loads), a region, no credentials needed for imports.
     env = {
@@ -75,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, times in rows:
         median = statistics.median(times)
         print(f"{name:46} {median:>10.0f} {max(times):>8.0f} {median / reference:>11.1f}")
+    if args.json:
+        summary = {
+            name: {
+                "median_ms": round(statistics.median(times), 1),
+                "max_ms": round(max(times), 1),
+                "x_pydantic": round(statistics.median(times) / reference, 2),
+            }
+            for name, times in rows
+        }
+        print(json.dumps({"bench": "cold_start", "runs": args.runs, "modules": summary}))
     return 0
 
 

@@ -6,7 +6,7 @@ written (as DynamoDB reports them), items and bytes read, and latency — with t
 side. The single-item pattern (LangChain's DynamoDBChatMessageHistory, aws-genai-llm-chatbot) reads
 the whole list, appends, and writes it all back; it grows every turn and fails at 400 KB.
 
-    python bench/bench_history.py [--turns 1000] [--endpoint http://127.0.0.1:8000]
+    python bench/bench_history.py [--turns 1000] [--endpoint http://127.0.0.1:8000] [--json]
 
 Without --endpoint it starts DynamoDB Local from .cache/dynamodb-local (bash .ci/dynamodb-local.sh).
 """
@@ -53,7 +53,7 @@ def _cu(response: dict) -> float:
 
 
 def per_message_turn(store: DynamoDBChatStore, turn: int) -> TurnCost:
-    store.stats.reset()
+    store.begin_turn()
     started = time.perf_counter()
     conv = "bench#c-per-message"
     user_key = user_message_key(1_795_608_000_000 + turn * 1000, f"m{turn}")
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--endpoint", help="a running DynamoDB Local (default: start one)")
+    parser.add_argument("--json", action="store_true", help="also print a one-line JSON summary")
     args = parser.parse_args(argv)
     checkpoints = sorted(
         {c for c in (1, 10, 100, 250, 400, 500, 1000, 2000, 5000) if c <= args.turns} | {args.turns}
@@ -201,6 +202,27 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"single-item history stopped working at turn {single_failed_at}: the item passed DynamoDB's 400 KB"
         )
+    if args.json:
+        checkpoints_out = [
+            {
+                "turn": turn,
+                "rcu": ours.rcu,
+                "wcu": ours.wcu,
+                "items_read": ours.items_read,
+                "single_rcu": None if single.failed else single.rcu,
+                "single_wcu": None if single.failed else single.wcu,
+            }
+            for turn, ours, single in rows
+        ]
+        summary = {
+            "bench": "history",
+            "turns": args.turns,
+            "turn_ms_p50": round(statistics.median(ours_ms), 2),
+            "turn_ms_p95": round(statistics.quantiles(ours_ms, n=20)[18], 2),
+            "single_item_failed_at": single_failed_at or None,
+            "checkpoints": checkpoints_out,
+        }
+        print(json.dumps(summary))
     return 0
 
 

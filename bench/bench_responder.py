@@ -1,6 +1,6 @@
 """Time per message of the rule responder, TWS I/O excluded, beside the TWS calls it makes.
 
-    python bench/bench_responder.py [--rounds N]
+    python bench/bench_responder.py [--rounds N] [--json]
 
 Engine: ``RuleResponder`` over a pre-fetched in-memory plan (no I/O at all), so the figure is the
 rule engine alone (folding, matching, intent, formatting). TWS: the time the same message spends in
@@ -11,6 +11,7 @@ round-trips of tens to hundreds of milliseconds per call). Utterances: the conve
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import defaultdict
@@ -101,6 +102,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=30, help="timed passes over the utterances (default 30)"
     )
+    parser.add_argument("--json", action="store_true", help="also print a one-line JSON summary")
     args = parser.parse_args()
 
     cases = PT_CASES + EN_CASES
@@ -155,6 +157,17 @@ def main() -> None:
         f"\nrule engine median {median(all_e) * 1e6:.1f} µs, p95 {pct(all_e, 0.95) * 1e6:.1f} µs "
         f"(target: well under 1000 µs); demo TWS calls median {median(all_t) * 1e6:.1f} µs per message."
     )
+    if args.json:
+        summary = {
+            "bench": "responder",
+            "utterances": len(cases),
+            "rounds": args.rounds,
+            "engine_us_p50": round(median(all_e) * 1e6, 1),
+            "engine_us_p95": round(pct(all_e, 0.95) * 1e6, 1),
+            "tws_us_p50": round(median(all_t) * 1e6, 1),
+            "target_us": 1000,
+        }
+        print(json.dumps(summary))
 
 
 if __name__ == "__main__":

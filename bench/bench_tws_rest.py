@@ -1,7 +1,7 @@
 """Time per call of the TWS REST client against the fake TWS server (loopback HTTP), beside the
 in-memory demo client, and — when the rule engine is there — one chat turn through each.
 
-    python bench/bench_tws_rest.py [--calls 200] [--page-size 500]
+    python bench/bench_tws_rest.py [--calls 200] [--page-size 500] [--json]
 
 Loopback HTTP with a new connection per call (as the client does): this is the client's own overhead
 (HTTP framing, JSON parsing, paging), not a real master's latency, which adds network RTT, TLS and
@@ -11,6 +11,7 @@ the engine's query time on top.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -62,6 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--json", action="store_true", help="also print a one-line JSON summary")
     args = parser.parse_args()
 
     with FakeTwsServer(username="bench", password="bench") as server:
@@ -72,6 +74,7 @@ def main() -> int:
         rest_cases, demo_cases = cases(rest), cases(demo)
         print(f"{args.calls} calls each; µs per call (median / p95); REST = loopback HTTP to the fake TWS")
         print(f"{'call':<42} {'demo (in memory)':>17} {'REST client':>17} {'ratio':>7}")
+        summary: dict[str, dict[str, float]] = {}
         for name, fn in rest_cases.items():
             d = timings(demo_cases[name], args.calls)
             r = timings(fn, args.calls)
@@ -80,7 +83,10 @@ def main() -> int:
                 f"{name:<42} {dm:>8.1f} / {p95(d):>6.1f} {rm:>8.0f} / {p95(r):>6.0f} "
                 f"{rm / dm if dm else float('inf'):>6.0f}x"
             )
+            summary[name] = {"demo_us_p50": round(dm, 1), "rest_us_p50": round(rm, 1)}
         print(f"HTTP requests served by the fake: {server.count()}")
+        if args.json:
+            print(json.dumps({"bench": "tws_rest", "calls": args.calls, "per_call": summary}))
     return 0
 
 

@@ -224,6 +224,7 @@ def test_malformed_events_are_refused_not_crashed(env):
     assert load_handler("welcome").lambda_handler({"connectionId": ""}, FakeContext())["statusCode"] == 400
 
 
+@pytest.mark.usefixtures("clock_at_events")
 def test_a_confirmed_rerun_runs_once_and_is_audited_with_who_and_where(env):
     _connect()
     _say("reroda o JOB002", "m-1", 1_795_608_005_000)

@@ -130,6 +130,7 @@ def run(rec: Recorder, function: str, folder: str, ev: dict[str, Any]) -> dict[s
         rec.function = ""
 
 
+@pytest.mark.usefixtures("clock_at_events")
 def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> None:
     assert run(recorder, "ConnectFunction", "connect", event("connect"))["statusCode"] == 200
     run(recorder, "WelcomeFunction", "welcome", event("welcome"))

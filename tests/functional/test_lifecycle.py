@@ -139,10 +139,63 @@ def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing
     answers = [ana.send("obrigado")["type"] for _ in range(4)]
     assert answers == ["message", "message", "message", "error"]
     limited = poster.sent("conn-1")[-1]
-    assert limited["code"] == "rate_limited" and limited["retryAfter"] == 50
+    # 4 counted this minute (the refused one too): one more fits once half of them slid out of the
+    # last 60 s, 30 s into the next minute (4 x 0.5 + 1 = 3).
+    assert limited["code"] == "rate_limited" and limited["retryAfter"] == 80
     assert len(store.recent_messages(outcome.record.conversation_key, 50)) == 6  # 3 turns, not 4
-    clock.now += 50  # the next minute: a new window
+    clock.now += limited["retryAfter"]  # into the next minute, where the burst has half slid out
     assert ana.send("obrigado")["type"] == "message"
+
+
+def test_the_sliding_window_stops_a_burst_across_the_minute_boundary(service, poster, clock):
+    """A fixed window lets 2x the limit through in a few seconds around the minute's turn."""
+    clock.now = 1_795_608_000.0 + 58
+    _, ana = connect(service, poster, clock, "conn-1", ANA)
+    answers = []
+    for _ in range(60):  # 60 messages in 4 s across the boundary, at the default 30/min
+        answers.append(ana.send("obrigado")["type"])
+        clock.now += 4 / 60
+    assert answers.count("message") == 30
+
+
+def test_the_connection_cap_refuses_the_next_connect_with_a_reason(service, poster, clock):
+    service.settings = dataclasses.replace(service.settings, max_connections_per_user=2)
+    assert connect(service, poster, clock, "conn-1", ANA)[0].status_code == 200
+    assert connect(service, poster, clock, "conn-2", ANA)[0].status_code == 200
+    refused = service.connect(connection_id="conn-3", query={}, domain_name="d", stage="s", principal=ANA)
+    assert refused.status_code == 429 and "at most 2" in refused.reason
+    assert connect(service, poster, clock, "conn-bia", BIA)[0].status_code == 200  # per user
+    service.disconnect(connection_id="conn-1")
+    assert connect(service, poster, clock, "conn-3", ANA)[0].status_code == 200
+
+
+def test_agents_are_configured_case_insensitive_and_kept_by_the_conversation(service, poster, clock):
+    service.settings = dataclasses.replace(service.settings, agents=("tws-general", "tws-batch"))
+    unknown = service.connect(
+        connection_id="c0", query={"agent": "nonexistent-agent"}, domain_name="d", stage="s", principal=ANA
+    )
+    assert unknown.status_code == 400 and "tws-general, tws-batch" in unknown.reason
+    first = service.connect(
+        connection_id="c1", query={"agent": "TWS-Batch"}, domain_name="d", stage="s", principal=ANA
+    )
+    assert first.status_code == 200 and first.record.agent == "tws-batch"
+    conversation_id = first.record.conversation_id
+    other = service.connect(
+        connection_id="c2",
+        query={"agent": "tws-general", "conversationId": conversation_id},
+        domain_name="d",
+        stage="s",
+        principal=ANA,
+    )
+    assert other.status_code == 400 and "tws-batch" in other.reason
+    resumed = service.connect(
+        connection_id="c3",
+        query={"conversationId": conversation_id},
+        domain_name="d",
+        stage="s",
+        principal=ANA,
+    )
+    assert resumed.status_code == 200 and resumed.record.agent == "tws-batch"
 
 
 def test_the_sweeper_closes_idle_and_old_connections_only_and_says_why(service, poster, clock, store):
@@ -163,8 +216,10 @@ def test_the_sweeper_closes_idle_and_old_connections_only_and_says_why(service, 
     closing = poster.sent("conn-old")[-1]
     assert closing["type"] == "closing" and closing["reason"] == "max_duration"
     assert closing["conversationId"] in closing["message"]
-    assert store.get_connection("conn-busy") is not None
-    assert store.get_connection("conn-idle") is None and store.get_connection("conn-old") is None
+    now = int(clock.now)
+    assert store.get_connection("conn-busy", now=now) is not None
+    assert store.get_connection("conn-idle", now=now) is None
+    assert store.get_connection("conn-old", now=now) is None
     assert service.sweep(poster=poster) == {"idle": 0, "max_duration": 0, "gone": 0}
 
 

@@ -19,10 +19,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
+from twschat import runtime
 from twschat.local.connections_api import LocalApiServer
 from twschat.local.gateway import Gateway, new_id, parse_connect_path, request_time
 from twschat.local.runtime import FunctionRunner
-from twschat.local.template import read_app
+from twschat.local.template import local_environment, read_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "local_app" / "template.yaml"
 T = 10  # seconds: bound on every wait
@@ -50,8 +51,10 @@ class Running:
 
 
 @asynccontextmanager
-async def gateway(monkeypatch: pytest.MonkeyPatch, **options: Any) -> AsyncIterator[Running]:
-    app = read_app(FIXTURE)
+async def gateway(
+    monkeypatch: pytest.MonkeyPatch, *, template: Path = FIXTURE, **options: Any
+) -> AsyncIterator[Running]:
+    app = read_app(template)
     runner = FunctionRunner(app)
     gw = Gateway(app, runner, stage="local", **options)
     api = LocalApiServer(gw, runner, stage="local")
@@ -331,3 +334,82 @@ def test_invoke_command_prints_frames_and_runs_async_invocations(
     assert "=== async invocation of EchoFunction returned" in out
     bad = main(["invoke", "nope", str(event), "--template", str(FIXTURE)])
     assert bad == 2
+
+
+# ---------------------------------------------------------------------------------------- bad frames
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+GOOD_QUESTION = "quais jobs estão em abend?"
+
+
+@asynccontextmanager
+async def chat_gateway(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> AsyncIterator[Running]:
+    """The project's template and handlers, sqlite in ``data_dir``, as ``twschat serve`` runs them."""
+    env, _ = local_environment(read_app(TEMPLATE), api_port=0, stage="local", data_dir=data_dir)
+    env.update(TWS_MODE="demo", AUTH_MODE="none")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    runtime.reset()
+    try:
+        async with gateway(monkeypatch, template=TEMPLATE) as gw:
+            yield gw
+    finally:
+        runtime.reset()
+
+
+BAD_FRAMES = [
+    ('{"message": "\\ud800"}', "invalid_text"),  # a lone surrogate, as the JSON escape a client can send
+    ('{"message": "job \\udfff abend", "action": "x"}', "invalid_text"),
+    ("[" * 15000 + "]" * 15000, "not_an_object"),
+    ('{"message": ' + "[" * 10_000 + "]" * 10_000 + "}", "invalid_json"),  # deep for route selection too
+    ("\u200b\u200c\u200d\ufeff\u2060", "empty_message"),
+    ("rerun JOB002 \u202e3B0J", "control_characters"),
+    ("\u2066JOB002\u2069 abend", "control_characters"),
+]
+
+
+def test_bad_frames_get_their_error_code_and_the_connection_goes_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with (
+            chat_gateway(monkeypatch, tmp_path) as gw,
+            connect(f"{gw.url}/api/v1/ws/tws-general") as ws,
+        ):
+            assert (await recv_json(ws))["type"] == "welcome"
+            for frame, code in BAD_FRAMES:
+                await ws.send(frame)
+                error = await recv_json(ws)
+                assert (error["type"], error.get("code")) == ("error", code), (frame[:40], error)
+                await ws.send('{"type": "ping"}')
+                assert (await recv_json(ws))["type"] == "pong"
+                await ws.send(GOOD_QUESTION)
+                reply = await recv_json(ws)
+                assert reply["type"] == "message" and "JOB002" in reply["message"]
+
+    run(scenario)
+
+
+def test_route_selection_falls_back_to_default_on_anything_it_cannot_parse() -> None:
+    app = read_app(FIXTURE)
+    gw = Gateway(app, FunctionRunner(app))
+    assert gw._select_route('{"action": "reply"}') == "reply"
+    for text in ['{"action": ' + "[" * 100_000 + "]" * 100_000 + "}", '{"action": "reply"', "{" * 50_000]:
+        assert gw._select_route(text) == "$default"
+
+
+def test_a_fault_in_the_gateway_costs_one_message_not_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_selection(text: str) -> str:
+        raise RuntimeError("a gateway bug")
+
+    async def scenario() -> None:
+        async with gateway(monkeypatch) as gw, connect(f"{gw.url}/?agent=a") as ws:
+            await recv_json(ws)
+            with monkeypatch.context() as patch:
+                patch.setattr(gw.gateway, "_select_route", broken_selection)
+                await ws.send("first")
+                assert (await recv_json(ws))["message"] == "Internal server error"
+            await ws.send("second")
+            assert (await recv_json(ws))["body"] == "second"
+
+    run(scenario)

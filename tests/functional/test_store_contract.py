@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 from twschat.core.conversation import ConnectionRecord, MessageRecord, reply_message_key, user_message_key
+
+# The stores never read the wall clock: every time comes from the caller, here a fixed one.
+NOW = 1_795_608_000
 
 
 def _connection(cid: str = "conn-1", **kw) -> ConnectionRecord:
-    now = int(time.time())
+    now = NOW
     fields = {
         "connection_id": cid,
         "agent": "tws-general",
@@ -39,18 +40,45 @@ def _message(i: int, role: str = "user", **kw) -> MessageRecord:
 def test_connection_round_trip_touch_and_delete(store):
     record = _connection(roles=("operator",), username="ana")
     store.save_connection(record)
-    assert store.get_connection("conn-1") == record
+    assert store.get_connection("conn-1", now=NOW) == record
     touched = store.touch_connection("conn-1", now=record.connected_at + 5, expires_at=record.expires_at + 5)
     assert touched is not None and touched.last_seen_at == record.connected_at + 5
     assert store.touch_connection("nope", now=1, expires_at=2) is None
     store.delete_connection("conn-1")
-    assert store.get_connection("conn-1") is None
+    assert store.get_connection("conn-1", now=NOW) is None
     store.delete_connection("conn-1")  # deleting twice is harmless ($disconnect after a 410 cleanup)
 
 
 def test_expired_connection_is_not_returned(store):
-    store.save_connection(_connection(expires_at=int(time.time()) - 1))
-    assert store.get_connection("conn-1") is None
+    store.save_connection(_connection(expires_at=NOW - 1))
+    assert store.get_connection("conn-1", now=NOW) is None
+
+
+def test_open_connections_are_counted_per_owner_and_leftovers_are_not(store):
+    store.save_connection(_connection("conn-1", owner="u-ana"))
+    store.save_connection(_connection("conn-2", owner="u-ana"))
+    store.save_connection(_connection("conn-3", owner="u-ana", connected_at=NOW - 7300))  # past 2 h
+    store.save_connection(_connection("conn-4", owner="u-bia"))
+    after = NOW - 7200
+    assert store.count_open_connections("u-ana", connected_after=after) == 2
+    assert store.count_open_connections("u-bia", connected_after=after) == 1
+    assert store.count_open_connections("u-cid", connected_after=after) == 0
+    store.delete_connection("conn-1")
+    assert store.count_open_connections("u-ana", connected_after=after) == 1
+
+
+def test_the_rate_window_carries_the_previous_minute_only_when_it_is_the_last_one(store):
+    start = (NOW // 60) * 60
+    store.save_connection(_connection(connected_at=start, last_seen_at=start))
+    for second in (1, 2, 3):
+        touched = store.touch_connection("conn-1", now=start + second, expires_at=NOW + 7200)
+    assert (touched.rate_count, touched.rate_prev_count) == (3, 0)
+    touched = store.touch_connection("conn-1", now=start + 61, expires_at=NOW + 7200)
+    assert (touched.rate_window, touched.rate_count, touched.rate_prev_count) == (start // 60 + 1, 1, 3)
+    touched = store.touch_connection("conn-1", now=start + 62, expires_at=NOW + 7200)
+    assert (touched.rate_count, touched.rate_prev_count) == (2, 3)
+    touched = store.touch_connection("conn-1", now=start + 300, expires_at=NOW + 7200)
+    assert (touched.rate_count, touched.rate_prev_count) == (1, 0)  # minutes passed in silence
 
 
 def test_add_message_is_written_once(store):
@@ -67,7 +95,7 @@ def test_recent_messages_are_the_newest_window_oldest_first(store):
     for i in range(30):
         store.add_message(_message(i))
         store.add_message(_message(i, role="agent", message_id=f"r{i}"))
-    store.stats.reset()
+    store.begin_turn()
     window = store.recent_messages("anonymous#c-1", 20)
     assert len(window) == 20
     assert [m.text for m in window][:2] == ["texto 20 ção", "texto 20 ção"]

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from tests.conftest import validity_window
 from twschat.adapters.tws_rest import (
     RestTwsClient,
     RetryPolicy,
@@ -442,15 +443,15 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-tws")])
-    now = dt.datetime.now(dt.UTC)
+    valid_from, valid_until = validity_window()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
+        .not_valid_before(valid_from)
+        .not_valid_after(valid_until)
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
         )

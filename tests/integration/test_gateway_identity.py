@@ -137,12 +137,11 @@ def test_the_rate_limit_through_the_gateway(gateway_factory: Callable[..., Any])
             for _ in range(4):
                 await ws.send("obrigado")
                 answers.append(await recv(ws))
-            if answers[3]["type"] == "message":  # the minute turned between two sends: one more try
-                await ws.send("obrigado")
-                answers.append(await recv(ws))
+            # A sliding window: the 4th in a few seconds is refused even if a minute turned between.
+            assert [a["type"] for a in answers] == ["message", "message", "message", "error"], answers
             limited = answers[-1]
-            assert limited["type"] == "error" and limited["code"] == "rate_limited", answers
-            assert 1 <= limited["retryAfter"] <= 60
+            assert limited["code"] == "rate_limited", answers
+            assert 1 <= limited["retryAfter"] <= 120  # until enough of the burst slid out of 60 s
             await ws.send('{"type": "ping"}')
             assert (await recv(ws))["code"] == "rate_limited"  # the connection stays open and answers
 

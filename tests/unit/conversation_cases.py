@@ -150,6 +150,37 @@ PT_CASES: list[Case] = [
     c("cancela o JOB009", "action_cancel", "Confirma cancelar Month End Close (JOB009)"),
     c("reroda o JOB005", "action_rerun", "está em execução", absent=("Confirma",)),
     c("libera o JOB001", "action_release", "não está em HOLD", absent=("Confirma",)),
+    # negations and questions about an action: answered, never a confirmation prompt
+    c(
+        "não reroda o JOB003",
+        "action_negated",
+        "Ok, não vou rerodar Report Generation (JOB003)",
+        "Nada foi feito",
+        absent=("Confirma",),
+    ),
+    c(
+        "nunca cancele o JOB015",
+        "action_negated",
+        "não vou cancelar Audit Report (JOB015)",
+        absent=("Confirma",),
+    ),
+    c(
+        "quem reexecutou o JOB003?",
+        "action_history",
+        "Nenhum registro de Rerun em Report Generation (JOB003) hoje nem ontem",
+        absent=("Confirma",),
+    ),
+    c("quem rodou o JOB003", "action_history", "Nenhuma ação registrada em Report Generation (JOB003)"),
+    c(
+        "devo rerodar o JOB003?",
+        "action_advice",
+        "SUCC em TWS_AGENT1",
+        'peça explicitamente: "reroda o JOB003"',
+        absent=("Confirma",),
+    ),
+    c("posso rerodar o JOB002?", "action_advice", "ORA-01653", absent=("Confirma",)),
+    # a request and a yes pasted in one frame: at most the question, never the action
+    c("reroda o JOB004\nsim", "action_rerun", "Confirma o rerun de Payroll Calculation (JOB004)"),
     # confirmations without anything pending
     c("sim", "confirm_yes", "Não há nenhuma ação pendente"),
     c("não", "confirm_no", "Não havia nenhuma ação pendente"),
@@ -207,6 +238,34 @@ EN_CASES: list[Case] = [
     e("put JOB008 on hold", "action_hold", "Confirm putting on HOLD Log Rotation (JOB008)"),
     e("please release JOB007", "action_release", "Confirm releasing Customer Sync (JOB007)"),
     e("cancel JOB009 please", "action_cancel", "Confirm cancelling Month End Close (JOB009)"),
+    e(
+        "don't rerun JOB003",
+        "action_negated",
+        "OK, I will not rerun Report Generation (JOB003)",
+        "Nothing was done",
+        absent=("Confirm",),
+    ),
+    e(
+        "never cancel JOB015",
+        "action_negated",
+        "I will not cancel Audit Report (JOB015)",
+        absent=("Confirm",),
+    ),
+    e(
+        "who reran JOB003?",
+        "action_history",
+        "No rerun of Report Generation (JOB003) recorded today or yesterday",
+        absent=("Confirm",),
+    ),
+    e(
+        "should I rerun JOB003?",
+        "action_advice",
+        "SUCC on TWS_AGENT1",
+        'ask explicitly: "rerun JOB003"',
+        absent=("Confirm",),
+    ),
+    e("can I rerun JOB002?", "action_advice", "ORA-01653", absent=("Confirm",)),
+    e("please rerun JOB004\nyes", "action_rerun", "Confirm rerun Payroll Calculation (JOB004)"),
     e("yes", "confirm_yes", "There is no action waiting"),
     e("nope", "confirm_no", "There was no pending action"),
     e("thanks!", "thanks", "You're welcome"),
@@ -301,6 +360,7 @@ SCENARIOS: list[Scenario] = [
             s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
         ),
         roles=("viewer",),
+        audits=(("rerun", "JOB002", "refused"),),
         final_status={"JOB002": "ABEND"},
     ),
     Scenario(
@@ -381,6 +441,93 @@ SCENARIOS: list[Scenario] = [
         ),
         audits=(("hold", "JOB008", "accepted"), ("release", "JOB008", "accepted")),
         final_status={"JOB008": "READY"},
+    ),
+    Scenario(
+        "a negation drops the pending action",
+        (
+            s("reroda o JOB002", "action_rerun", "Confirma o rerun"),
+            s("não reroda o JOB002", "action_negated", "Cancelei o pedido pendente", absent=("Confirma",)),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "english: a negation drops the pending action",
+        (
+            s("please rerun JOB002", "action_rerun", "Confirm rerun"),
+            s("don't rerun JOB002", "action_negated", "I dropped the pending request", absent=("Confirm",)),
+            s("yes", "confirm_yes", "There is no action waiting"),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "neither yes nor no asks again",
+        (
+            s("reroda o JOB002", "action_rerun", "Confirma o rerun"),
+            s("talvez", "confirm_unclear", "Não entendi se confirma", "Confirma o rerun de Data Processing"),
+            s("hmm", "confirm_unclear", "Confirma o rerun de Data Processing"),
+            s("sei lá", "confirm_unclear", "Confirma o rerun de Data Processing"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "english: maybe asks again",
+        (
+            s("please rerun JOB002", "action_rerun", "Confirm rerun"),
+            s("maybe", "confirm_unclear", "I need a yes or a no", "Confirm rerun Data Processing"),
+            s("yes", "confirm_yes", "Rerun of Data Processing (JOB002) on TWS_AGENT2 sent to TWS"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "yes to a portuguese question is answered in portuguese",
+        (
+            s("reroda o JOB002", "action_rerun", "Confirma o rerun"),
+            s("yes", "confirm_yes", "Rerun de Data Processing (JOB002) em TWS_AGENT2 enviado ao TWS"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "who reran it: the audit answers",
+        (
+            s("quem reexecutou o JOB002?", "action_history", "Nenhum registro de Rerun"),
+            s("reroda o JOB002", "action_rerun", "Confirma o rerun"),
+            s("sim", "confirm_yes", "enviado ao TWS"),
+            s(
+                "quem reexecutou o JOB002?",
+                "action_history",
+                "09:00 maria: Rerun em TWS_AGENT2 — aceito pelo TWS",
+            ),
+            s("who reran JOB002?", "action_history", "09:00 maria: Rerun on TWS_AGENT2 — accepted by TWS"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_status={"JOB002": "INTRO"},
+    ),
+    Scenario(
+        "should I rerun: facts, no question, so a yes confirms nothing",
+        (
+            s(
+                "devo rerodar o JOB002?",
+                "action_advice",
+                "ORA-01653",
+                '"reroda o JOB002"',
+                absent=("Confirma",),
+            ),
+            s("sim", "confirm_yes", "Não há nenhuma ação pendente"),
+        ),
+        final_status={"JOB002": "ABEND"},
+    ),
+    Scenario(
+        "english: should I rerun, then yes",
+        (
+            s("should I rerun JOB002?", "action_advice", "ORA-01653", '"rerun JOB002"', absent=("Confirm",)),
+            s("yes", "confirm_yes", "There is no action waiting"),
+        ),
+        final_status={"JOB002": "ABEND"},
     ),
     Scenario(
         "ambiguous name then the first one",

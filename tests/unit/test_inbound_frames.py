@@ -87,3 +87,62 @@ def test_message_keys_sort_by_time_and_reply_follows_its_message():
     first = user_message_key(1_795_608_005_000, "Bx2kZfJ4oAMCJdA=")
     second = user_message_key(1_795_608_009_000, "AAAAAAAAAAAAAAA=")
     assert first < reply_message_key(first) < second < reply_message_key(second)
+
+
+DEEP_ARRAY = "[" * 15000 + "]" * 15000
+DEEP_MESSAGE = '{"message": ' + "[" * 10_000 + "]" * 10_000 + "}"
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u180e", "\u2800", "\u3164"]
+BIDI_CONTROLS = [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('{"message": "\\ud800"}', "invalid_text"),  # the JSON escape of a lone surrogate
+        ('{"message": "job \\udfff abend"}', "invalid_text"),
+        ("job \ud800 abend", "invalid_text"),  # a str body that holds one (surrogateescape'd bytes)
+        (DEEP_ARRAY, "not_an_object"),
+        (DEEP_MESSAGE, "invalid_json"),
+        ('{"type": "history", "limit": ' + "[" * 5000 + "]" * 5000 + "}", "invalid_json"),
+        ("".join(INVISIBLE), "empty_message"),
+        ('{"message": "\\u200b\\u200c\\u200d\\ufeff\\u2060"}', "empty_message"),
+        *[(f"  {ch} {ch}\n", "empty_message") for ch in INVISIBLE],
+        *[(f"JOB002 {ch}DNEBA", "control_characters") for ch in BIDI_CONTROLS],
+        ('{"message": "rerun \\u202eJOB002"}', "control_characters"),
+    ],
+)
+def test_frames_that_used_to_crash_or_pass_get_their_code(body, code):
+    result = parse_frame(body, is_base64=False, max_chars=4000)
+    assert result == InputRejected(code, result.detail)
+
+
+def test_unknown_type_detail_never_echoes_unencodable_or_reordering_text():
+    result = parse_frame('{"type": "\\ud800\\u202e\\n"}', is_base64=False, max_chars=4000)
+    assert result == InputRejected("unknown_type", "???")
+    frames.encode(frames.error_frame(result.code, detail=result.detail))  # UTF-8 encodable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\u202bשלום\u202c",
+        "\u2067عربي\u2069",
+    ],
+)
+def test_bidi_embedding_and_isolates_are_refused_even_around_right_to_left_text(body):
+    assert parse_frame(body, is_base64=False, max_chars=4000) == InputRejected("control_characters")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "job \u200fJOB002\u200e ok",  # bidi marks: allowed, they reorder nothing by themselves
+        "família 👨\u200d👩\u200d👧 e ❤\ufe0f",  # joiners and variation selectors inside real text
+        "\ufeffqual job esta em abend?",  # a BOM before text is not a message of only invisibles
+        '{"message": "\\ud83d\\ude00 ok"}',  # a surrogate *pair* escape is one emoji, not a surrogate
+        "[" * 40 + " urgente",  # not JSON: the nesting bound does not turn text into an error
+        '{"message": "' + "[" * 100 + '"}',  # brackets inside a JSON string do not nest
+    ],
+)
+def test_text_that_only_looks_suspicious_is_accepted(body):
+    assert isinstance(parse_frame(body, is_base64=False, max_chars=4000), UserText)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from twschat.config import Settings
 from twschat.core import frames
@@ -24,16 +24,20 @@ from twschat.core.conversation import (
     ConnectionRecord,
     ConversationRecord,
     MessageRecord,
+    messages_in_last_minute,
     new_conversation_id,
     reply_message_id,
     reply_message_key,
+    seconds_until_allowed,
     user_message_key,
     window_turns,
 )
-from twschat.core.inbound import ClientRequest, InputRejected, parse_frame
+from twschat.core.exceptions import StorageUnavailable
+from twschat.core.inbound import ClientRequest, InputRejected, UserText, parse_frame
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
-from twschat.persistence.base import ChatStore
+from twschat.core.text import detect_language
+from twschat.persistence.base import ChatStore, StoreStats
 
 logger = logging.getLogger("twschat.chat")
 
@@ -86,10 +90,30 @@ class ConnectOutcome:
     record: ConnectionRecord | None = None
 
 
+TurnStatus = Literal[
+    "answered",
+    "redelivered",
+    "rejected",
+    "unknown_connection",
+    "rate_limited",
+    "responder_failed",
+    "storage_unavailable",
+    "answered_unsaved",
+    "history",
+    "conversations",
+    "ping",
+]
+"""What became of a ``$default`` frame (the handler's response body and the tests' handle on it).
+
+``answered_unsaved``: the reply was posted but could not be stored (the store failed after the
+responder ran; an action in it is in the audit trail). ``history``/``conversations``/``ping``: a
+client request was answered.
+"""
+
+
 @dataclass(slots=True)
 class TurnOutcome:
-    status: str
-    """answered | rejected | redelivered | unknown_connection | responder_failed"""
+    status: TurnStatus
     frames_posted: int = 0
     gone: bool = False
     error_code: str = ""
@@ -128,24 +152,73 @@ class ChatService:
     ) -> ConnectOutcome:
         query = query or {}
         principal = principal or Principal()
-        agent = (query.get("agent") or self.settings.default_agent).strip()
-        if not AGENT_PATTERN.match(agent):
-            self.metrics.add_metric("ConnectRejected", "Count", 1)
-            return ConnectOutcome(400, "invalid agent: use lowercase letters, digits and '-' (max 63)")
+        settings = self.settings
+        asked_agent = (query.get("agent") or "").strip().lower()
+        if asked_agent and not AGENT_PATTERN.match(asked_agent):
+            return self._refuse_connect(400, "invalid agent: use letters, digits and '-' (max 63)")
+        if asked_agent and asked_agent not in settings.agents:
+            return self._refuse_connect(400, f"unknown agent; available: {', '.join(settings.agents)}")
         conversation_id = query.get("conversationId")
         if conversation_id is not None and not CONVERSATION_ID_PATTERN.match(conversation_id):
-            self.metrics.add_metric("ConnectRejected", "Count", 1)
-            return ConnectOutcome(400, "invalid conversationId: 8-64 letters, digits, '-' or '_'")
+            return self._refuse_connect(400, "invalid conversationId: 8-64 letters, digits, '-' or '_'")
         now_ms = int(self.clock() * 1000)
+        try:
+            return self._open_connection(
+                connection_id=connection_id,
+                asked_agent=asked_agent,
+                conversation_id=conversation_id,
+                domain_name=domain_name,
+                stage=stage,
+                principal=principal,
+                welcome=welcome,
+                now_ms=now_ms,
+            )
+        except StorageUnavailable:
+            logger.exception("store unavailable at connect")
+            self.metrics.add_metric("StorageErrors", "Count", 1)
+            return ConnectOutcome(503, "chat storage unavailable; try again in a moment")
+
+    def _refuse_connect(self, status_code: int, reason: str) -> ConnectOutcome:
+        self.metrics.add_metric("ConnectRejected", "Count", 1)
+        return ConnectOutcome(status_code, reason)
+
+    def _open_connection(
+        self,
+        *,
+        connection_id: str,
+        asked_agent: str,
+        conversation_id: str | None,
+        domain_name: str,
+        stage: str,
+        principal: Principal,
+        welcome: WelcomeTrigger | None,
+        now_ms: int,
+    ) -> ConnectOutcome:
+        cap = self.settings.max_connections_per_user
+        # Counted before this connection is stored. Two connects racing can both pass at cap - 1;
+        # the cap is a guard against runaway clients, not an exact quota.
+        # API Gateway closes every connection at its 2-hour cap: older records are leftovers.
+        recent = now_ms // 1000 - self.settings.max_connection_seconds
+        if cap > 0 and self.store.count_open_connections(principal.user_id, connected_after=recent) >= cap:
+            return self._refuse_connect(
+                429, f"too many open connections: at most {cap} per user; close another chat tab or window"
+            )
         if conversation_id is None:
+            agent = asked_agent or self.settings.default_agent
             conversation_id = new_conversation_id(now_ms)
             self.store.create_conversation(
                 ConversationRecord(principal.user_id, conversation_id, agent, now_ms)
             )
-        elif self.store.get_conversation(principal.user_id, conversation_id) is None:
-            # Unknown and someone else's look the same: the refusal reveals nothing about other users.
-            self.metrics.add_metric("ConnectRejected", "Count", 1)
-            return ConnectOutcome(403, "conversation not found")
+        else:
+            conversation = self.store.get_conversation(principal.user_id, conversation_id)
+            if conversation is None:
+                # Unknown and someone else's look the same: the refusal reveals nothing about other users.
+                return self._refuse_connect(403, "conversation not found")
+            # A conversation keeps the agent it started with (records from before agents were
+            # checked may hold any case).
+            agent = conversation.agent.lower() or self.settings.default_agent
+            if asked_agent and asked_agent != agent:
+                return self._refuse_connect(400, f"this conversation belongs to agent {agent}")
         now = now_ms // 1000
         record = ConnectionRecord(
             connection_id=connection_id,
@@ -178,7 +251,7 @@ class ChatService:
         delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.5),
     ) -> bool:
         """Post the welcome once API Gateway knows the connection (410 until ``$connect`` returned)."""
-        record = self.store.get_connection(connection_id)
+        record = self.store.get_connection(connection_id, now=int(self.clock()))
         if record is None:
             logger.warning("welcome for an unknown connection")
             return False
@@ -223,21 +296,45 @@ class ChatService:
         is_base64: bool,
         poster: FramePoster,
     ) -> TurnOutcome:
-        self.store.stats.reset()
+        stats = self.store.begin_turn()
         parsed = parse_frame(body, is_base64=is_base64, max_chars=self.settings.max_message_chars)
         if isinstance(parsed, InputRejected):
             # Nothing is stored for a rejected frame; the connection stays open for the next one.
             self.metrics.add_metric("InputRejected", "Count", 1)
             logger.info("frame rejected", extra={"error_code": parsed.code})
-            frame = frames.error_frame(
-                parsed.code,
-                language=self.settings.default_language,
-                detail=parsed.detail,
-                in_reply_to=message_id,
+            return self._refuse(
+                poster, connection_id, message_id, "rejected", parsed.code, detail=parsed.detail
             )
-            outcome = self._post(poster, connection_id, [frame])
-            return TurnOutcome("rejected", error_code=parsed.code, **outcome)
+        # Server-written errors speak the operator's language, as far as the message tells it.
+        language = (
+            detect_language(parsed.text, self._language())
+            if isinstance(parsed, UserText)
+            else self._language()
+        )
+        try:
+            return self._turn(parsed, connection_id, message_id, request_time_ms, poster, language, stats)
+        except StorageUnavailable as failure:
+            # Raised before the reply existed: nothing ran (an action's audit record is written
+            # before the TWS call, and that write failing stops the action). Say so, in words.
+            logger.warning(
+                "store unavailable; turn not processed",
+                extra={"operation": failure.operation, "detail": failure.detail},
+            )
+            self.metrics.add_metric("StorageErrors", "Count", 1)
+            return self._refuse(
+                poster, connection_id, message_id, "storage_unavailable", "storage_unavailable", language
+            )
 
+    def _turn(
+        self,
+        parsed: UserText | ClientRequest,
+        connection_id: str,
+        message_id: str,
+        request_time_ms: int,
+        poster: FramePoster,
+        language: str,
+        stats: StoreStats,
+    ) -> TurnOutcome:
         now = self.clock()
         connection = self.store.touch_connection(
             connection_id,
@@ -247,31 +344,29 @@ class ChatService:
             activity_resolution=max(1, min(60, self.settings.idle_timeout_seconds // 5)),
         )
         if connection is None:
-            frame = frames.error_frame(
-                "unknown_connection", language=self.settings.default_language, in_reply_to=message_id
-            )
-            return TurnOutcome(
-                "unknown_connection",
-                error_code="unknown_connection",
-                **self._post(poster, connection_id, [frame]),
+            return self._refuse(
+                poster, connection_id, message_id, "unknown_connection", "unknown_connection", language
             )
         self._bind(conversation_id=connection.conversation_id, agent=connection.agent)
-        if connection.rate_count > self.settings.rate_limit_per_minute:
-            retry_after = 60 - int(now) % 60
+        limit = self.settings.rate_limit_per_minute
+        if messages_in_last_minute(connection, now) > limit:
+            retry_after = seconds_until_allowed(connection, now, limit)
             self.metrics.add_metric("RateLimited", "Count", 1)
-            frame = frames.error_frame(
+            return self._refuse(
+                poster,
+                connection_id,
+                message_id,
                 "rate_limited",
-                language=self.settings.default_language,
+                "rate_limited",
+                language,
                 detail=str(retry_after),
-                in_reply_to=message_id,
                 retryAfter=retry_after,
-            )
-            return TurnOutcome(
-                "rate_limited", error_code="rate_limited", **self._post(poster, connection_id, [frame])
             )
         if isinstance(parsed, ClientRequest):
             posted = self._post(poster, connection_id, [self._answer_request(parsed, connection, message_id)])
-            return TurnOutcome(parsed.request_type, conversation_id=connection.conversation_id, **posted)
+            return TurnOutcome(
+                cast(TurnStatus, parsed.request_type), conversation_id=connection.conversation_id, **posted
+            )
         conv_key = connection.conversation_key
         expires_at = self._history_expiry(now)
 
@@ -301,11 +396,10 @@ class ChatService:
                 return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
 
         window = self.store.recent_messages(conv_key, self.settings.history_window)
-        history = window_turns(window, user_key)
         request = ResponderRequest(
             agent=connection.agent,
             message=parsed.text,
-            history=history,
+            history=window_turns(window, user_key),
             default_language=self.settings.default_language,
             # Roles as stored at connect: the authorizer's groups, or the development principal's.
             # A signed-in user with no known group has none, and may ask but not act.
@@ -321,18 +415,20 @@ class ChatService:
         started = time.perf_counter()
         try:
             reply: Reply = self.responder.respond(request)
+        except StorageUnavailable:
+            raise  # the service's one answer to a store outage (handle_message)
         except Exception:
             # The user's message is stored; without a stored reply, a retry of the frame answers it.
             logger.exception("responder failed")
             self.metrics.add_metric("ResponderErrors", "Count", 1)
-            frame = frames.error_frame(
-                "internal_error", language=self.settings.default_language, in_reply_to=message_id
-            )
-            return TurnOutcome(
+            return self._refuse(
+                poster,
+                connection_id,
+                message_id,
                 "responder_failed",
-                error_code="internal_error",
+                "internal_error",
+                language,
                 conversation_id=connection.conversation_id,
-                **self._post(poster, connection_id, [frame]),
             )
         self.metrics.add_metric("ResponderLatency", "Milliseconds", (time.perf_counter() - started) * 1000)
         if reply.context.get("error"):
@@ -347,17 +443,35 @@ class ChatService:
             message_id=reply_message_id(conv_key, user_key),
             created_at=int(self.clock() * 1000),
             connection_id=connection_id,
-            context={**dict(reply.context), "intent": reply.intent, "language": reply.language},
+            context={**dict(reply.context), "intent": reply.intent},
             expires_at=expires_at,
         )
-        stored_reply, _ = self.store.add_message(reply_record)
-        posted = self._post(
-            poster, connection_id, self._reply_frames(connection.conversation_id, stored_reply, message_id)
-        )
+        status: TurnStatus = "answered"
+        try:
+            stored_reply, _ = self.store.add_message(reply_record)
+        except StorageUnavailable as failure:
+            # The responder ran (maybe an action, already in the audit trail): the operator must
+            # see its answer even though the history could not keep it, and know it was not kept.
+            logger.warning(
+                "reply not stored; posting it anyway",
+                extra={"operation": failure.operation, "intent": reply.intent},
+            )
+            self.metrics.add_metric("StorageErrors", "Count", 1)
+            stored_reply, status = reply_record, "answered_unsaved"
+        to_send = self._reply_frames(connection.conversation_id, stored_reply, message_id)
+        if status == "answered_unsaved":
+            to_send.append(
+                frames.error_frame(
+                    "storage_unavailable",
+                    language=reply.language if reply.language in ("pt", "en") else language,
+                    text_key="storage_unavailable_reply",
+                    in_reply_to=message_id,
+                )
+            )
+        posted = self._post(poster, connection_id, to_send)
         self.metrics.add_metric("Turns", "Count", 1)
-        stats = self.store.stats
         logger.info(
-            "turn stored",
+            "turn stored" if status == "answered" else "turn answered, reply not stored",
             extra={
                 "history_items_read": stats.items_read,
                 "history_read_capacity": round(stats.read_capacity, 3),
@@ -367,12 +481,42 @@ class ChatService:
                 "intent": reply.intent,
             },
         )
-        return TurnOutcome("answered", conversation_id=connection.conversation_id, **posted)
+        return TurnOutcome(status, conversation_id=connection.conversation_id, **posted)
+
+    def _refuse(
+        self,
+        poster: FramePoster,
+        connection_id: str,
+        message_id: str,
+        status: TurnStatus,
+        code: str,
+        language: str | None = None,
+        *,
+        detail: str = "",
+        conversation_id: str = "",
+        **extra: Any,
+    ) -> TurnOutcome:
+        """Answer a frame with one error frame: the one way every refusal of a turn is told."""
+        frame = frames.error_frame(
+            code,
+            language=language or self._language(),
+            detail=detail,
+            in_reply_to=message_id,
+            **extra,
+        )
+        posted = self._post(poster, connection_id, [frame])
+        return TurnOutcome(status, error_code=code, conversation_id=conversation_id, **posted)
 
     # -- $disconnect -------------------------------------------------------------------------
     def disconnect(self, *, connection_id: str) -> None:
         # History stays: a client reconnects with ?conversationId= and continues.
-        self.store.delete_connection(connection_id)
+        try:
+            self.store.delete_connection(connection_id)
+        except StorageUnavailable:
+            # The record expires (TTL) and the sweeper closes nothing that is gone: log, count, go on.
+            logger.warning("store unavailable at disconnect; the record expires by TTL")
+            self.metrics.add_metric("StorageErrors", "Count", 1)
+            return
         self.metrics.add_metric("Disconnects", "Count", 1)
         logger.info("connection removed")
 

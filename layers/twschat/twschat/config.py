@@ -33,6 +33,10 @@ class Settings:
     history_window: int = 20
     max_message_chars: int = 4000
     default_agent: str = "tws-general"
+    agents: tuple[str, ...] = ("tws-general",)
+    """The agents a client may choose at ``$connect`` (lowercase); the default agent is among them."""
+    max_connections_per_user: int = 10
+    """Open connections one user may hold; 0 for no cap."""
     default_language: str = "pt"
     connection_ttl_seconds: int = 3 * 3600
     history_retention_days: int = 0
@@ -52,6 +56,9 @@ class Settings:
     max_connection_seconds: int = 7200
     """API Gateway's connection cap; the sweeper warns and closes ``closing_margin_seconds`` before it."""
     closing_margin_seconds: int = 300
+    create_missing_tables: bool = False
+    """Local development only (``twschat serve --dynamodb-endpoint``): recreate tables that vanished
+    (DynamoDB Local restarted in memory). Never set in AWS, where the stack owns the tables."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +76,12 @@ class Settings:
         if auth_mode not in ("none", "cognito", "local"):
             raise ValueError(f"AUTH_MODE must be none, cognito or local, got {auth_mode!r}")
         d = cls()
+        agents = tuple(
+            dict.fromkeys(a.strip().lower() for a in env.get("AGENTS", "").split(",") if a.strip())
+        ) or (env.get("DEFAULT_AGENT", "").strip().lower() or d.default_agent,)
+        default_agent = env.get("DEFAULT_AGENT", "").strip().lower() or agents[0]
+        if default_agent not in agents:
+            agents = (default_agent, *agents)
         return cls(
             connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
             history_table=env.get("HISTORY_TABLE", d.history_table),
@@ -77,7 +90,9 @@ class Settings:
             sqlite_path=env.get("SQLITE_PATH", d.sqlite_path),
             history_window=window,
             max_message_chars=max_chars,
-            default_agent=env.get("DEFAULT_AGENT", d.default_agent) or d.default_agent,
+            default_agent=default_agent,
+            agents=agents,
+            max_connections_per_user=_int(env, "MAX_CONNECTIONS_PER_USER", d.max_connections_per_user),
             default_language=env.get("DEFAULT_LANGUAGE", d.default_language) or d.default_language,
             connection_ttl_seconds=_int(env, "CONNECTION_TTL_SECONDS", 3 * 3600),
             history_retention_days=_int(env, "HISTORY_RETENTION_DAYS", 0),
@@ -92,4 +107,5 @@ class Settings:
             idle_timeout_seconds=_int(env, "IDLE_TIMEOUT_SECONDS", 300),
             max_connection_seconds=_int(env, "MAX_CONNECTION_SECONDS", 7200),
             closing_margin_seconds=_int(env, "CLOSING_MARGIN_SECONDS", 300),
+            create_missing_tables=env.get("CREATE_MISSING_TABLES", "").strip().lower() in ("1", "true"),
         )

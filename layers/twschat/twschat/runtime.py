@@ -7,8 +7,9 @@ invocations reuse connections; ``reset()`` drops the cache (tests, the local gat
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from twschat.chat import ChatService
 from twschat.config import Settings
@@ -16,13 +17,42 @@ from twschat.core.ports import FramePoster, MetricsSink, WelcomeTrigger
 from twschat.core.responder import Responder
 from twschat.persistence.base import ChatStore
 
+_T = TypeVar("_T")
+_BUILD_LOCK = threading.RLock()
 
-@functools.cache
+
+class _once(Generic[_T]):  # a decorator, named like functools.cache
+    """Cache ``build``'s result for the process, building it exactly once.
+
+    ``functools.cache`` alone lets concurrent first calls each build (it caches after the call
+    returns): under the local gateway, 200 simultaneous connects made 200 SQLite stores racing to
+    set up the same file ("database is locked"). Lambda runs one event at a time per environment,
+    so there the lock is never contended.
+    """
+
+    def __init__(self, build: Callable[[], _T]) -> None:
+        self._build = build
+        self._built: list[_T] = []
+        functools.update_wrapper(self, build)
+
+    def __call__(self) -> _T:
+        if not self._built:
+            with _BUILD_LOCK:  # re-entrant: responder() builds store() inside
+                if not self._built:
+                    self._built.append(self._build())
+        return self._built[0]
+
+    def cache_clear(self) -> None:
+        with _BUILD_LOCK:
+            self._built.clear()
+
+
+@_once
 def settings() -> Settings:
     return Settings.from_env()
 
 
-@functools.cache
+@_once
 def store() -> ChatStore:
     s = settings()
     if s.store_backend == "sqlite":
@@ -31,10 +61,15 @@ def store() -> ChatStore:
         return SQLiteChatStore(s.sqlite_path)
     from twschat.persistence.dynamodb import DynamoDBChatStore
 
-    return DynamoDBChatStore(s.connections_table, s.history_table, audit_table=s.audit_table)
+    return DynamoDBChatStore(
+        s.connections_table,
+        s.history_table,
+        audit_table=s.audit_table,
+        create_missing_tables=s.create_missing_tables,
+    )
 
 
-@functools.cache
+@_once
 def responder() -> Responder:
     from twschat.adapters.audit import StoreAuditSink
     from twschat.responders import build_responder
@@ -42,7 +77,7 @@ def responder() -> Responder:
     return build_responder(settings(), audit=StoreAuditSink(store()))
 
 
-@functools.cache
+@_once
 def welcome_trigger() -> WelcomeTrigger:
     from twschat.adapters.welcome import LambdaWelcomeTrigger
 

@@ -47,12 +47,11 @@ class ApiGatewayPoster:
                 client = _clients.get(endpoint_url)
                 if client is None:
                     import boto3
-                    from botocore.config import Config
+
+                    from twschat.adapters.aws import client_config
 
                     session = boto3_session or boto3.session.Session()
-                    config = boto_config or Config(
-                        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
-                    )
+                    config = boto_config or client_config()
                     client = session.client(
                         "apigatewaymanagementapi", endpoint_url=endpoint_url, config=config
                     )

@@ -165,6 +165,10 @@ class TokenVerifier:
         jwt = self._jwt
         if not token:
             raise InvalidToken("missing")
+        if not token.isascii():
+            # A JWT is base64url and dots: anything else (a lone surrogate, which PyJWT would let
+            # escape as UnicodeEncodeError, a 500) is malformed.
+            raise InvalidToken("malformed")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.exceptions.PyJWTError:

@@ -8,6 +8,7 @@ the time API Gateway received the user's frame. The sort key is derived from the
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import uuid
@@ -73,6 +74,8 @@ class ConnectionRecord:
     rate_window: int = 0
     """The minute (epoch seconds // 60) that ``rate_count`` counts messages in."""
     rate_count: int = 0
+    rate_prev_count: int = 0
+    """Messages counted in the minute before ``rate_window`` (0 if that minute had none)."""
 
     @property
     def conversation_key(self) -> str:
@@ -103,6 +106,34 @@ class ConversationRecord:
     agent: str
     created_at: int
     """Epoch milliseconds."""
+
+
+def messages_in_last_minute(record: ConnectionRecord, now: float) -> float:
+    """The sliding-window estimate of messages in the 60 s before ``now``.
+
+    The previous minute's count weighted by how much of it still lies within the last 60 s, plus
+    the current minute's: a burst at the end of one minute still counts at the start of the next,
+    so the limit cannot be passed twice across a minute boundary (a fixed window lets 2x through).
+    """
+    elapsed = (now % 60) / 60
+    previous = record.rate_prev_count if record.rate_window == int(now) // 60 else 0
+    return previous * (1 - elapsed) + record.rate_count
+
+
+def seconds_until_allowed(record: ConnectionRecord, now: float, limit: int) -> int:
+    """Whole seconds until one more message keeps :func:`messages_in_last_minute` within ``limit``."""
+    into_minute = now % 60
+    left_in_minute = 60 - into_minute
+    previous = record.rate_prev_count if record.rate_window == int(now) // 60 else 0
+    room = limit - record.rate_count - 1
+    if previous and room >= 0:
+        # Still this minute, once enough of the previous minute has slid out of the window.
+        wait = left_in_minute - room * 60 / previous
+        if wait < left_in_minute:
+            return max(1, math.ceil(wait))
+    # Next minute, once enough of this minute has slid out: count * (60 - u) / 60 + 1 <= limit.
+    slide = 60 * (1 - (limit - 1) / record.rate_count) if record.rate_count else 0.0
+    return max(1, math.ceil(left_in_minute + max(0.0, slide)))
 
 
 StaleReason = Literal["idle", "max_duration"]

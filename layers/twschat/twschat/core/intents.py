@@ -49,7 +49,15 @@ _VOCAB: dict[str, tuple[str, str]] = {
         "sim s confirmo confirma confirmado confirmar pode claro isso positivo manda bora certo",
         "yes y yep yeah yup sure confirm confirmed proceed go okay ok",
     ),
-    "no": ("nao n negativo esquece deixa nada", "no nope nah abort never"),
+    "no": ("nao n negativo esquece deixa nada", "no nope nah abort"),
+    # Negation of what follows ("não reroda", "don't rerun"); "nao" (a "no") negates as well.
+    "neg": ("nunca jamais", "dont not never doesnt didnt shouldnt"),
+    # Undecided answers: while an action waits for a yes/no they ask the question again.
+    "maybe": ("talvez sei", "maybe perhaps dunno unsure"),
+    # Questions about an action, never the action itself.
+    "who": ("quem", "who"),
+    "when": ("quando", "when"),
+    "should": ("devo devemos deveria deveriamos posso podemos", "should shall worth"),
     "job": ("job jobs tarefa tarefas processo processos rotina rotinas sj showjobs", "task tasks"),
     "stream": (
         "stream streams jobstream jobstreams schedule schedules ss showschedules cadeia cadeias fluxo fluxos",
@@ -69,8 +77,9 @@ _VOCAB: dict[str, tuple[str, str]] = {
     "status": ("status estado", "state"),
     "rerun": (
         "reroda rerodar rerode rerodem rerun rr reexecuta reexecutar reexecute reprocessa reprocessar "
-        "reinicia reiniciar reinicie resubmete resubmeter",
-        "rerun rerunning restart resubmit retry",
+        "reinicia reiniciar reinicie resubmete resubmeter rerodou reexecutou reprocessou reiniciou rerodado "
+        "reexecutado reprocessado",
+        "rerun rerunning restart resubmit retry reran restarted",
     ),
     "run": ("roda rodar rode executa executar execute", "run"),
     "again": ("novamente denovo", "again"),
@@ -78,8 +87,8 @@ _VOCAB: dict[str, tuple[str, str]] = {
     "hold_state": ("", "held"),
     "ran": ("rodou rodaram rodado rodados executou executaram executado executados", "ran"),
     "hold_verb": ("coloca colocar coloque poe por ponha bota botar deixa deixar", "put place set"),
-    "release": ("libera liberar libere solta soltar solte rj release", "release unhold resume"),
-    "cancel": ("cancela cancelar cancele cj", "cancel"),
+    "release": ("libera liberar libere solta soltar solte rj release liberou", "release unhold resume"),
+    "cancel": ("cancela cancelar cancele cj cancelou", "cancel"),
     "abend": ("abend abends abendou abendaram abendado abendados abendando abendp abenp", "abended"),
     "failed": (
         "falha falhas falhou falharam falhando falhado falhados erro erros problema problemas quebrou "
@@ -164,6 +173,9 @@ _PHRASES: dict[tuple[str, str], str] = {
     ("em", "erro"): "failed",
     ("ok", "obrigado"): "thanks",
     ("de", "nada"): "thanks",
+    ("can", "i"): "should",
+    ("a", "pena"): "should",
+    ("not", "sure"): "maybe",
 }
 
 _STOPWORDS = words(
@@ -216,8 +228,12 @@ INTENTS: tuple[str, ...] = (
     "action_hold",
     "action_release",
     "action_cancel",
+    "action_negated",
+    "action_history",
+    "action_advice",
     "confirm_yes",
     "confirm_no",
+    "confirm_unclear",
     "unknown",
 )
 
@@ -640,12 +656,14 @@ def recognize(
     # ---- yes / no: short answers only, a yes never hides inside a longer request
     short = n <= 5 and not target and not workstation and not unknown_tokens
     answer_words = _ANSWER_CONCEPTS
-    if short and has("no") and not has("yes") and all(c in answer_words for c in concepts):
+    if pending and short and has("maybe"):  # "talvez", "sei lá", "sim, talvez": neither yes nor no
+        return make("confirm_unclear")
+    if short and has("no", "neg") and not has("yes") and all(c in answer_words for c in concepts):
         return make("confirm_no")
     if (
         short
         and has("yes")
-        and not has("no")
+        and not has("no", "neg")
         and all(c in answer_words for c in concepts)
         and (pending or not has("rerun", "hold", "release", "cancel", "run"))
     ):
@@ -676,8 +694,22 @@ def recognize(
             action = "hold"
     elif has("run") and (target or referent == "this") and not has("list", "be"):
         action = "rerun"
-    if action and not (listing and state):
-        return make(f"action_{action}", action=action)
+    # Only an instruction to act asks for a confirmation. A negation ("não reroda o JOB003"), a question
+    # about past actions ("quem reexecutou o JOB003?") or for advice ("devo rerodar o JOB003?") and a
+    # why ("por que não roda?") are answered, and nothing is ever proposed from them.
+    if action and not (listing and state) and not has("why"):
+        if _negated(tokens, concepts):
+            return make("action_negated", action=action)
+        # "when did JOB002 run?" is about the plan (its status has the times), "when was it rerun?" the audit
+        bare_run = action == "rerun" and not has("rerun", "again")
+        if has("who") or (has("when") and not bare_run):
+            return make("action_history", action=action)
+        if has("should"):
+            return make("action_advice", action=action)
+        if not has("when"):
+            return make(f"action_{action}", action=action)
+    if has("who") and has("ran") and (target or referent):  # "quem rodou o JOB003?"
+        return make("action_history")
 
     # ---- logs and why
     if has("log"):
@@ -754,12 +786,38 @@ def recognize(
         return make("help", generic=True)
     if has("yes") and not unknown_tokens:
         return make("confirm_yes")
+    if pending:  # "hmm", "?", anything not understood while a yes/no is awaited: ask the question again
+        return make("confirm_unclear")
     return make("unknown")
 
 
 _ANSWER_CONCEPTS = frozenset(
-    {"yes", "no", "thanks", "and", "rerun", "hold", "release", "cancel", "again", "run", "ref_this", "be"}
+    {
+        "yes",
+        "no",
+        "neg",
+        "thanks",
+        "and",
+        "rerun",
+        "hold",
+        "release",
+        "cancel",
+        "again",
+        "run",
+        "ref_this",
+        "be",
+    }
 )
+_NEGATIONS = frozenset({"nao", "nunca", "jamais", "dont", "not", "never", "doesnt", "didnt", "shouldnt"})
+_ACTION_CONCEPTS = ("rerun", "run", "release", "cancel", "hold", "hold_verb", "hold_state")
+
+
+def _negated(tokens: Sequence[str], concepts: Mapping[str, int]) -> bool:
+    """A negation before the first action word: "não reroda", "don't rerun", "nunca cancele"."""
+    first_action = min(concepts[c] for c in _ACTION_CONCEPTS if c in concepts)
+    return any(t in _NEGATIONS for t in tokens[:first_action])
+
+
 _HOLD_FIRST = frozenset(
     {"hold", "segura", "segurar", "segure", "pausa", "pausar", "pause", "suspende", "suspender"}
 )

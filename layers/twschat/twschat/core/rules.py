@@ -1,22 +1,42 @@
 """The rule-based responder: operator questions about the TWS plan answered from live plan data.
 
 Stateless: whatever a later turn needs (the jobs a reply referred to, the job in focus, the language,
-an action waiting for confirmation and its expiry) goes into ``Reply.context`` and comes back in the
+an action waiting for confirmation, its id and expiry) goes into ``Reply.context`` and comes back in the
 history window. Actions (rerun, hold, release, cancel) always need an explicit "sim"/"yes" in the very
-next turn, pass :func:`~twschat.core.actions.may_act` twice (when asked and when confirmed) and are
-written to the audit sink. ``respond`` never raises: TWS failures become answers that say what failed
-and what to try.
+next turn, received after the question was sent, and pass :func:`~twschat.core.actions.may_act` twice
+(when asked and when confirmed). A confirmed action is written to the audit sink as ``requested`` —
+keyed by the pending action's id, conditionally — before the TWS is called, and its outcome after: the
+same confirmation never runs twice, and an action that ran is on record even if the store fails during
+the TWS call. Refusals are audited too.
+
+``respond`` raises only :class:`~twschat.core.exceptions.StorageUnavailable` (the audit store could
+not record a confirmed action, so it did not run; the chat service answers ``storage_unavailable``).
+TWS failures become answers that say what failed and what to try.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .actions import REASON_NO_ROLE, REASON_READ_ONLY, AuditRecord, AuditSink, may_act
+from .actions import (
+    REASON_NO_ROLE,
+    REASON_READ_ONLY,
+    RESULT_ACCEPTED,
+    RESULT_FAILED,
+    RESULT_REFUSED,
+    RESULT_REJECTED,
+    RESULT_REQUESTED,
+    AuditRecord,
+    AuditSink,
+    may_act,
+)
+from .exceptions import StorageUnavailable
 from .intents import STATE_SETS, Catalog, Intent, recognize
 from .responder import Principal, Reply, ResponderRequest, Turn
 from .tws import (
@@ -82,6 +102,54 @@ _ACTION_WORDS = {
         "release": ("releasing", "Release", "release"),
         "cancel": ("cancelling", "Cancel", "cancel"),
     },
+}
+
+_RESULT_WORDS = {
+    "pt": {
+        RESULT_ACCEPTED: "aceito pelo TWS",
+        RESULT_REJECTED: "recusado pelo TWS",
+        RESULT_FAILED: "falhou",
+        RESULT_REQUESTED: "enviado, resultado desconhecido",
+        RESULT_REFUSED: "negado (sem permissão)",
+    },
+    "en": {
+        RESULT_ACCEPTED: "accepted by TWS",
+        RESULT_REJECTED: "refused by TWS",
+        RESULT_FAILED: "failed",
+        RESULT_REQUESTED: "sent, outcome unknown",
+        RESULT_REFUSED: "denied (no permission)",
+    },
+}
+
+# A second confirmation of one pending action: what the audit says about the first (by result).
+_ALREADY_SENT = {
+    "pt": {
+        "head": "{title} de {label} já foi enviado ao TWS, confirmado por {who} às {when}; não enviei de novo.",
+        RESULT_ACCEPTED: "O TWS aceitou.",
+        RESULT_REJECTED: "O TWS recusou: {detail}.",
+        RESULT_FAILED: 'A chamada ao TWS falhou ({detail}): pode ter rodado ou não — confira com "status do {id}".',
+        "unknown": 'O resultado não foi registrado (desconhecido): confira com "status do {id}" antes de pedir '
+        "de novo.",
+    },
+    "en": {
+        "head": "{title} of {label} was already sent to TWS, confirmed by {who} at {when}; I did not send it "
+        "again.",
+        RESULT_ACCEPTED: "TWS accepted it.",
+        RESULT_REJECTED: "TWS refused it: {detail}.",
+        RESULT_FAILED: 'The TWS call failed ({detail}): it may or may not have run — check with "status of {id}".',
+        "unknown": 'Its outcome was not recorded (unknown): check with "status of {id}" before asking again.',
+    },
+}
+
+# The explicit request for an action, as the operator would type it.
+_ASK_FOR = {
+    "pt": {
+        "rerun": "reroda o {id}",
+        "hold": "segura o {id}",
+        "release": "libera o {id}",
+        "cancel": "cancela o {id}",
+    },
+    "en": {"rerun": "rerun {id}", "hold": "hold {id}", "release": "release {id}", "cancel": "cancel {id}"},
 }
 
 _WHAT = {
@@ -201,10 +269,12 @@ class _NeedsAnswer(Exception):
 
 
 class _TwsFailure(Exception):
-    def __init__(self, error: TwsError, what: str) -> None:
+    def __init__(self, error: TwsError, what: str, lang: str = "") -> None:
         super().__init__(str(error))
         self.error = error
         self.what = what
+        self.lang = lang
+        """The language to answer in when the turn's is not the conversation's (a confirmation)."""
 
 
 class _Plan:
@@ -265,9 +335,11 @@ class RuleResponder:
         pending_ttl_seconds: int = 300,
         list_cap: int = 20,
         long_running_minutes: int = 60,
+        id_factory: Callable[[], str] | None = None,
     ) -> None:
         self._tws = tws
         self._audit = audit
+        self._new_id = id_factory or (lambda: uuid.uuid4().hex)
         self._zone = _zone(tz)
         self._clock = clock or _utc_now
         self._ttl = int(pending_ttl_seconds)
@@ -299,12 +371,17 @@ class RuleResponder:
             return Reply(answer.text, lang, name, ctx)
         except _TwsFailure as failure:
             name = intent.name if intent else "unknown"
+            lang = failure.lang or lang
             text = (
                 _ERRORS[lang]
                 .get(failure.error.kind, _ERRORS[lang]["server"])
                 .format(what=_WHAT[lang].get(failure.what, failure.what))
             )
             return Reply(text, lang, name, {"lang": lang, "intent": name, "error": failure.error.kind})
+        except StorageUnavailable:
+            # Not a bug to hide behind "internal error": the action did not run because it could not be
+            # put on record; the service tells the operator the store is unavailable.
+            raise
         except Exception:  # never let a bug in a rule break the conversation
             _log.exception("rule responder failed")
             name = intent.name if intent else "unknown"
@@ -376,12 +453,20 @@ class RuleResponder:
             return self._workstation_status(intent, plan, lang)
         if name == "plan_summary":
             return self._summary(plan, lang)
+        if name == "action_negated":
+            return self._negated(intent, prev, plan, lang)
+        if name == "action_history":
+            return self._history(intent, prev, plan, lang)
+        if name == "action_advice":
+            return self._advice(intent, prev, plan, lang)
         if name.startswith("action_"):
             return self._action_request(intent, request, prev, plan, lang)
         if name == "confirm_yes":
             return self._confirm(request, prev, plan, lang)
         if name == "confirm_no":
             return self._decline(prev, lang)
+        if name == "confirm_unclear":
+            return self._unclear(prev, lang)
         return self._reply(_UNKNOWN[lang], lang, "unknown")
 
     # ---------------------------------------------------------------------------------------- helpers
@@ -693,7 +778,7 @@ class RuleResponder:
             raise _TwsFailure(err, "log") from err
         all_lines = [ln.rstrip()[:200] for ln in log.splitlines() if ln.strip().strip("=")]
         tail = all_lines[-15:]
-        errors = [ln for ln in all_lines if _looks_like_error(ln)]
+        error = _first_error(log)
         on = "em" if lang == "pt" else "on"
         if lang == "pt":
             head = f"Log de {job.name} ({job.job_id}) — {job.status} {on} {job.workstation}"
@@ -702,8 +787,8 @@ class RuleResponder:
             head = f"Log of {job.name} ({job.job_id}) — {job.status} {on} {job.workstation}"
             head += f" (last {len(tail)} lines):" if len(all_lines) > len(tail) else ":"
         lines = [head, *tail]
-        if errors:
-            lines.append(("Erro encontrado: " if lang == "pt" else "Error found: ") + errors[0].strip())
+        if error:
+            lines.append(("Erro encontrado: " if lang == "pt" else "Error found: ") + error)
         if job.status in FAILED_STATES:
             lines.append(
                 f'Corrigida a causa, peça o rerun: "reroda o {job.job_id}".'
@@ -965,6 +1050,8 @@ class RuleResponder:
             return self._reply(_UNKNOWN[lang], lang, "unknown")
         allowed, reason = may_act(request.principal, action)
         if not allowed:
+            job = self._quiet_target(intent, prev, plan, lang)
+            self._audit_refusal(self._audit_record(request, action, RESULT_REFUSED, reason, job=job))
             return self._reply(self._refusal(reason, action, request.principal, lang), lang, intent.name)
         targets = self._targets(intent, prev, plan, lang)
         if len(targets) > 1:
@@ -973,15 +1060,19 @@ class RuleResponder:
         blocked = self._blocked(action, job, lang)
         if blocked:
             return self._reply(blocked, lang, intent.name, jobs=_carry(prev, [job.id]), focus=job.id)
-        what = _ACTION_WORDS[lang][action][0]
-        minutes = max(1, self._ttl // 60)
-        if lang == "pt":
-            text = f"Confirma {what} {job.name} ({job.job_id}) em {job.workstation}? Responda sim ou não."
-            note = f" (expira em {minutes} min)"
-        else:
-            text = f"Confirm {what} {job.name} ({job.job_id}) on {job.workstation}? Reply yes or no."
-            note = f" (expires in {minutes} min)"
-        text = text[:-1] + note + "." if text.endswith(".") else text
+        now = int(self._now().timestamp())
+        pending = {
+            "id": self._new_id(),
+            "action": action,
+            "job": job.id,
+            "job_id": job.job_id,
+            "name": job.name,
+            "workstation": job.workstation,
+            "lang": lang,
+            "proposed_at": now,
+            "expires_at": now + self._ttl,
+        }
+        text = self._question(pending, lang)
         if action == "rerun":
             ws = plan.workstation(job.workstation)
             if ws is not None and ws.status == "OFFLINE":
@@ -990,22 +1081,28 @@ class RuleResponder:
                     if lang == "pt"
                     else f"\nNote: {ws.name} is OFFLINE; the job stays in INTRO until the workstation links."
                 )
-        pending = {
-            "action": action,
-            "job": job.id,
-            "job_id": job.job_id,
-            "name": job.name,
-            "workstation": job.workstation,
-            "expires_at": int(self._now().timestamp()) + self._ttl,
-        }
+        text += self._recent_note(job, lang)
         return self._reply(
             text, lang, intent.name, jobs=_carry(prev, [job.id]), focus=job.id, pending=pending
         )
 
+    def _question(self, pending: Mapping[str, Any], lang: str) -> str:
+        """The confirmation question for ``pending`` (asked again word for word when the answer was not
+        a clear yes or no), with the minutes it has left."""
+        action = str(pending["action"])
+        what = _ACTION_WORDS[lang][action][0]
+        label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+        ws = pending.get("workstation", "")
+        left = int(pending.get("expires_at", 0)) - int(self._now().timestamp())
+        minutes = max(1, left // 60)
+        if lang == "pt":
+            return f"Confirma {what} {label} em {ws}? Responda sim ou não (expira em {minutes} min)."
+        return f"Confirm {what} {label} on {ws}? Reply yes or no (expires in {minutes} min)."
+
     def _confirm(self, request: ResponderRequest, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
         pending = prev.get("pending")
-        pt = lang == "pt"
-        if not isinstance(pending, Mapping) or pending.get("action") not in _ACTIONS:
+        if not _is_pending(pending):
+            pt = lang == "pt"
             text = (
                 "Não há nenhuma ação pendente de confirmação, então nada foi feito. "
                 'Peça a ação de novo, por exemplo: "reroda o JOB002".'
@@ -1014,21 +1111,33 @@ class RuleResponder:
                 'Ask again, e.g. "rerun JOB002".'
             )
             return self._reply(text, lang, "confirm_yes")
+        assert isinstance(pending, Mapping)
+        # The outcome is told in the language of the question, even when the operator answers "yes" to it.
+        lang = _pending_lang(pending, lang)
+        pt = lang == "pt"
         action: JobAction = pending["action"]
         label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
-        expires = int(pending.get("expires_at", 0))
-        if int(self._now().timestamp()) > expires:
-            what = _ACTION_WORDS[lang][action][0]
+        asked_ms = _last_agent_turn(request.history).created_at_ms
+        if request.received_at_ms and asked_ms and request.received_at_ms < asked_ms:
+            # A "sim" typed (or pasted) before the question reached the operator answers nothing.
             text = (
-                f"A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser."
+                "Sua confirmação chegou antes da pergunta, então nada foi feito. "
                 if pt
-                else f"The confirmation for {what} {label} expired; nothing was done. "
-                "Ask again if you still want it."
-            )
-            return self._reply(text, lang, "confirm_yes", focus=str(pending.get("job", "")))
+                else "Your confirmation arrived before the question was sent, so nothing was done. "
+            ) + self._question(pending, lang)
+            return self._reply(text, lang, "confirm_yes", focus=str(pending.get("job", "")), pending=pending)
         allowed, reason = may_act(request.principal, action)
         if not allowed:
+            self._audit_refusal(self._audit_record(request, action, RESULT_REFUSED, reason, pending=pending))
             return self._reply(self._refusal(reason, action, request.principal, lang), lang, "confirm_yes")
+        # Was this very action already sent (its reply lost when the store failed mid-turn)? Asked
+        # first, so neither the expiry nor the job's new state can make us say "nothing was done".
+        already = self._requested_before(pending)
+        if already is not None:
+            return self._already_sent(already, pending, lang)
+        expires = int(pending.get("expires_at", 0))
+        if int(self._now().timestamp()) > expires:
+            return self._expired(pending, lang, "confirm_yes")
         job = plan.job(str(pending.get("job", "")))
         if job is None:
             text = (
@@ -1045,12 +1154,19 @@ class RuleResponder:
                 "confirm_yes",
                 focus=job.id,
             )
+        requested = self._audit_record(request, action, RESULT_REQUESTED, job=job, pending=pending)
+        if self._audit is not None:
+            # The conditional write is the at-most-once guard. StorageUnavailable propagates: an action
+            # that cannot be put on record does not run.
+            existing = self._audit.begin(requested)
+            if existing is not None:
+                return self._already_sent(existing, pending, lang)
         try:
             result = self._tws.act(action, job)
         except TwsError as err:
-            self._record(request, action, job, f"error:{err.kind}", err.detail)
-            raise _TwsFailure(err, "act") from err
-        self._record(request, action, job, "accepted" if result.accepted else "rejected", result.detail)
+            self._finish(requested, RESULT_FAILED, str(err))
+            raise _TwsFailure(err, "act", lang) from err
+        self._finish(requested, RESULT_ACCEPTED if result.accepted else RESULT_REJECTED, result.detail)
         title = _ACTION_WORDS[lang][action][1]
         after = result.job
         if result.accepted:
@@ -1081,9 +1197,34 @@ class RuleResponder:
             )
         return self._reply(text, lang, "confirm_yes", jobs=[job.id], focus=job.id)
 
+    def _expired(self, pending: Mapping[str, Any], lang: str, intent: str) -> Reply:
+        what = _ACTION_WORDS[lang][str(pending["action"])][0]
+        label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+        text = (
+            f"A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser."
+            if lang == "pt"
+            else f"The confirmation for {what} {label} expired; nothing was done. Ask again if you still want it."
+        )
+        return self._reply(text, lang, intent, focus=str(pending.get("job", "")))
+
+    def _already_sent(self, record: AuditRecord, pending: Mapping[str, Any], lang: str) -> Reply:
+        """The answer to a second confirmation of one pending action: what happened the first time."""
+        action = str(pending["action"])
+        label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+        job_id = str(pending.get("job_id", ""))
+        title = _ACTION_WORDS[lang][action][1]
+        when = self._at(record.at, lang)
+        words = _ALREADY_SENT[lang]
+        text = words["head"].format(title=title, label=label, who=record.username, when=when)
+        text += " " + words.get(record.result, words["unknown"]).format(detail=record.detail, id=job_id)
+        plan_id = str(pending.get("job", ""))
+        return self._reply(text, lang, "confirm_yes", jobs=[plan_id], focus=plan_id)
+
     def _decline(self, prev: Mapping[str, Any], lang: str) -> Reply:
         pending = prev.get("pending")
-        if isinstance(pending, Mapping) and pending.get("action") in _ACTIONS:
+        if _is_pending(pending):
+            assert isinstance(pending, Mapping)
+            lang = _pending_lang(pending, lang)
             action = str(pending["action"])
             label = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
             what = _ACTION_WORDS[lang][action][0]
@@ -1097,34 +1238,288 @@ class RuleResponder:
         text = "Ok. Não havia nenhuma ação pendente." if lang == "pt" else "OK. There was no pending action."
         return self._reply(text, lang, "confirm_no")
 
-    def _record(self, request: ResponderRequest, action: str, job: Job, result: str, detail: str) -> None:
+    # A pending action lives for exactly one turn: the very next message must answer it. A clear
+    # yes runs it, a no drops it, and an answer that is neither ("talvez", "hmm", gibberish) asks the
+    # question again and keeps it. Anything else the operator asks (e.g. "status do JOB002") is
+    # answered normally and drops it: a "sim" two questions later must not confirm an action the
+    # operator may no longer have in mind.
+    def _unclear(self, prev: Mapping[str, Any], lang: str) -> Reply:
+        pending = prev.get("pending")
+        if not _is_pending(pending):
+            return self._reply(_UNKNOWN[lang], lang, "unknown")
+        assert isinstance(pending, Mapping)
+        lang = _pending_lang(pending, lang)
+        if int(self._now().timestamp()) > int(pending.get("expires_at", 0)):
+            return self._expired(pending, lang, "confirm_unclear")
+        text = ("Não entendi se confirma. " if lang == "pt" else "I need a yes or a no. ") + self._question(
+            pending, lang
+        )
+        return self._reply(text, lang, "confirm_unclear", focus=str(pending.get("job", "")), pending=pending)
+
+    def _negated(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        """ "não reroda o JOB003": nothing is done, and a pending action for that job is dropped."""
+        action = intent.action if intent.action in _ACTIONS else "rerun"
+        job = self._quiet_target(intent, prev, plan, lang)
+        verb = _ACTION_WORDS[lang][action][2]
+        pt = lang == "pt"
+        if job is not None:
+            label = f"{job.name} ({job.job_id})"
+            text = f"Ok, não vou {verb} {label}." if pt else f"OK, I will not {verb} {label}."
+        else:
+            text = f"Ok, não vou {verb} nada." if pt else f"OK, I will not {verb} anything."
+        pending = prev.get("pending")
+        if _is_pending(pending):
+            assert isinstance(pending, Mapping)
+            if job is None or pending.get("job") == job.id:
+                text += " Cancelei o pedido pendente." if pt else " I dropped the pending request."
+            else:
+                what = _ACTION_WORDS[lang][str(pending["action"])][0]
+                other = f"{pending.get('name', '')} ({pending.get('job_id', '')})"
+                text += (
+                    f" O pedido pendente para {what} {other} também foi descartado; peça de novo se ainda quiser."
+                    if pt
+                    else f" The pending request for {what} {other} was dropped too; ask again if you still want it."
+                )
+        text += " Nada foi feito." if pt else " Nothing was done."
+        focus = job.id if job is not None else ""
+        return self._reply(text, lang, intent.name, jobs=_carry(prev, [focus]) if focus else [], focus=focus)
+
+    def _history(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        """ "quem reexecutou o JOB003?": the job's audit records of today and yesterday."""
+        job = self._one_target(intent, prev, plan, lang)
+        label = f"{job.name} ({job.job_id})"
+        pt = lang == "pt"
+        ctx = {"jobs": _carry(prev, [job.id]), "focus": job.id}
         if self._audit is None:
-            return
-        record = AuditRecord(
+            text = (
+                "O registro de ações não está disponível nesta instalação."
+                if pt
+                else "The action record is not available in this installation."
+            )
+            return self._reply(text, lang, intent.name, **ctx)
+        records = self._records_for(job)
+        action = intent.action if intent.action in _ACTIONS else ""
+        if action:
+            records = [r for r in records if r.action == action]
+        if not records:
+            if action:
+                what = _ACTION_WORDS[lang][action][1]
+                text = (
+                    f"Nenhum registro de {what} em {label} hoje nem ontem."
+                    if pt
+                    else f"No {what.lower()} of {label} recorded today or yesterday."
+                )
+            else:
+                text = (
+                    f"Nenhuma ação registrada em {label} hoje nem ontem."
+                    if pt
+                    else f"No action on {label} recorded today or yesterday."
+                )
+            return self._reply(text, lang, intent.name, **ctx)
+        head = (
+            f"Ações registradas em {label} (hoje e ontem, mais recentes primeiro):"
+            if pt
+            else f"Actions recorded on {label} (today and yesterday, newest first):"
+        )
+        lines = [head, *(self._record_line(r, lang) for r in records[:5])]
+        if len(records) > 5:
+            lines.append(f"... mais {len(records) - 5}." if pt else f"... {len(records) - 5} more.")
+        return self._reply("\n".join(lines), lang, intent.name, **ctx)
+
+    def _advice(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
+        """ "devo rerodar o JOB003?": the facts to decide on, and how to ask for it; nothing is proposed."""
+        action = intent.action if intent.action in _ACTIONS else "rerun"
+        job = self._one_target(intent, prev, plan, lang)
+        pt = lang == "pt"
+        lines = [self._job_line(job, lang)[2:]]
+        if job.status in FAILED_STATES:
+            error = self._log_error(job)
+            if error:
+                lines.append(("Erro no log: " if pt else "Error in the log: ") + error)
+        blocked = self._blocked(action, job, lang)
+        if blocked:
+            lines.append(blocked)
+        elif action == "rerun" and job.status in FAILED_STATES:
+            lines.append(
+                "Antes de rerodar, confirme que a causa foi corrigida (log, dependências, recursos)."
+                if pt
+                else "Before a rerun, make sure the cause was fixed (log, dependencies, resources)."
+            )
+        elif action == "rerun" and job.status in SUCCESS_STATES:
+            lines.append(
+                "Ele já terminou com sucesso: um rerun executa tudo de novo."
+                if pt
+                else "It already completed successfully: a rerun runs it all again."
+            )
+        note = self._recent_note(job, lang)
+        if note:
+            lines.append(note.strip())
+        if not blocked:
+            ask = _ASK_FOR[lang][action].format(id=job.job_id)
+            lines.append(
+                f'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).'
+                if pt
+                else f'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).'
+            )
+        return self._reply("\n".join(lines), lang, intent.name, jobs=_carry(prev, [job.id]), focus=job.id)
+
+    # ------------------------------------------------------------------------------------ audit trail
+    def _audit_record(
+        self,
+        request: ResponderRequest,
+        action: str,
+        result: str,
+        detail: str = "",
+        *,
+        job: Job | None = None,
+        pending: Mapping[str, Any] | None = None,
+    ) -> AuditRecord:
+        """A record of ``action`` by the request's principal, about ``job`` (else the pending one's)."""
+        pending = pending or {}
+        if job is not None:
+            plan_id, name, workstation = job.id, job.name, job.workstation
+        else:
+            plan_id, name, workstation = (str(pending.get(k, "")) for k in ("job", "name", "workstation"))
+        proposed = pending.get("proposed_at")
+        return AuditRecord(
             at=self._now().astimezone(UTC).isoformat(timespec="seconds"),
             user_id=request.principal.user_id,
             username=request.principal.username,
             action=action,
-            job_id=job.id,
+            job_id=plan_id,
             result=result,
             connection_id=request.connection_id,
             conversation_id=request.conversation_id,
-            job_name=job.name,
-            workstation=job.workstation,
+            job_name=name,
+            workstation=workstation,
             detail=detail,
+            action_id=str(pending.get("id", "")),
+            proposed_at=(
+                datetime.fromtimestamp(int(proposed), UTC).isoformat(timespec="seconds")
+                if isinstance(proposed, int)
+                else ""
+            ),
         )
+
+    def _audit_refusal(self, record: AuditRecord) -> None:
+        if self._audit is None:
+            return
         try:
             self._audit.record(record)
-        except Exception:  # the action already ran: never hide its outcome because the audit write failed
-            _log.exception("audit record failed: %s", record)
+        except Exception:  # the refusal stands whether or not it could be recorded
+            _log.exception("audit of a refusal failed: action %s by %s", record.action, record.user_id)
+
+    def _finish(self, requested: AuditRecord, result: str, detail: str) -> None:
+        if self._audit is None:
+            return
+        try:
+            self._audit.finish(replace(requested, result=result, detail=detail))
+        except Exception:
+            # The action ran: its outcome is answered all the same, and the "requested" record stays as
+            # the evidence that it was sent. Logged by id, never with the TWS detail or credentials.
+            _log.exception(
+                "audit finish failed: action %s (%s) result %s", requested.action_id, requested.action, result
+            )
+
+    def _records_for(self, job: Job) -> list[AuditRecord]:
+        """The job's audit records since yesterday (UTC), newest first (same workstation or unknown)."""
+        assert self._audit is not None
+        since = (self._now().astimezone(UTC) - timedelta(days=1)).date().isoformat()
+        return [r for r in self._audit.for_job(job.name, since) if r.workstation in ("", job.workstation)]
+
+    def _requested_before(self, pending: Mapping[str, Any]) -> AuditRecord | None:
+        """The record of an earlier confirmation of this very pending action, if there was one."""
+        if self._audit is None:
+            return None
+        proposed = int(pending.get("proposed_at", 0))
+        since = datetime.fromtimestamp(proposed, UTC).date().isoformat()
+        records = self._audit.for_job(str(pending.get("name", "")), since)
+        return next(
+            (r for r in records if r.action_id == pending.get("id") and r.result != RESULT_REFUSED), None
+        )
+
+    def _recent_note(self, job: Job, lang: str) -> str:
+        """ "\\nAtenção: ..." about the job's latest executed action since yesterday ("" when none).
+
+        Best effort: the prompt and the advice stand without it, and a store that cannot be read
+        stops the action at confirmation time, before anything runs.
+        """
+        if self._audit is None:
+            return ""
+        try:
+            records = [r for r in self._records_for(job) if r.result != RESULT_REFUSED]
+        except Exception:
+            _log.warning("audit read failed for the recent-action note", exc_info=True)
+            return ""
+        if not records:
+            return ""
+        line = self._record_line(records[0], lang)[2:]
+        return (
+            f"\nAtenção: última ação registrada nele: {line}."
+            if lang == "pt"
+            else (f"\nNote: latest action recorded on it: {line}.")
+        )
+
+    def _record_line(self, record: AuditRecord, lang: str) -> str:
+        action = _ACTION_WORDS[lang].get(record.action, ("", record.action, ""))[1]
+        result = _RESULT_WORDS[lang].get(record.result, record.result)
+        if record.result in (RESULT_FAILED, RESULT_REJECTED) and record.detail:
+            result += f" ({record.detail[:120]})"
+        on = "em" if lang == "pt" else "on"
+        who = record.username or record.user_id
+        return f"- {self._at(record.at, lang)} {who}: {action} {on} {record.workstation} — {result}"
+
+    def _at(self, iso: str, lang: str) -> str:
+        try:
+            return self._time(datetime.fromisoformat(iso), lang)
+        except ValueError:
+            return iso
+
+    def _quiet_target(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Job | None:
+        """The one job a message is about, or None when that would need a question (refusals, negations)."""
+        try:
+            targets = self._targets(intent, prev, plan, lang)
+        except (_NeedsAnswer, _TwsFailure):
+            return None
+        return targets[0] if len(targets) == 1 else None
+
+    def _one_target(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Job:
+        targets = self._targets(intent, prev, plan, lang)
+        if len(targets) > 1:
+            self._ask_which(targets, plan, lang)
+        return targets[0]
+
+    def _log_error(self, job: Job) -> str:
+        """The first error line of the job's log ("" when there is none or the log cannot be read)."""
+        try:
+            return _first_error(self._tws.job_log(job))
+        except TwsError:
+            return ""
 
 
 # ---------------------------------------------------------------------------------------------- module
+def _last_agent_turn(history: Sequence[Turn]) -> Turn:
+    """The reply the message answers (an empty turn when there is none)."""
+    return next((turn for turn in reversed(history) if turn.role == "agent"), Turn("agent", ""))
+
+
 def _previous_context(history: Sequence[Turn]) -> Mapping[str, Any]:
-    for turn in reversed(history):
-        if turn.role == "agent":
-            return turn.context or {}
-    return {}
+    return _last_agent_turn(history).context or {}
+
+
+def _is_pending(pending: Any) -> bool:
+    """A pending action this version can confirm: one stored before actions had ids is not."""
+    return (
+        isinstance(pending, Mapping)
+        and pending.get("action") in _ACTIONS
+        and bool(pending.get("id"))
+        and isinstance(pending.get("proposed_at"), int)
+    )
+
+
+def _pending_lang(pending: Mapping[str, Any], lang: str) -> str:
+    stored = pending.get("lang")
+    return stored if stored in ("pt", "en") else lang
 
 
 def _carry(prev: Mapping[str, Any], ids: list[str]) -> list[str]:
@@ -1143,6 +1538,10 @@ def _count_states(jobs: Sequence[Job]) -> str:
 
 
 _ERROR_MARKERS = ("ERROR", "ORA-", "FATAL", "Exception", "AWSB", "SEVERE", "failed", "denied")
+
+
+def _first_error(log: str) -> str:
+    return next((ln.rstrip()[:200].strip() for ln in log.splitlines() if _looks_like_error(ln)), "")
 
 
 def _looks_like_error(line: str) -> bool:

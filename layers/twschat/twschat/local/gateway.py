@@ -425,11 +425,21 @@ class Gateway:
             await self._on_close(conn, ws)
 
     async def _on_message(self, conn: LiveConnection, message: str | bytes) -> None:
+        request_id = new_id()
+        try:
+            await self._dispatch(conn, message, request_id)
+        except Exception:
+            # A fault of the gateway itself costs this one message, never the connection's receive
+            # loop: the client gets what API Gateway sends on an internal failure, and can go on.
+            log.exception("message on %s not processed", conn.connection_id)
+            with contextlib.suppress(Exception):
+                await self._send_status(conn, "Internal server error", request_id)
+
+    async def _dispatch(self, conn: LiveConnection, message: str | bytes, request_id: str) -> None:
         if isinstance(message, bytes):
             body, is_base64, route_key = base64.b64encode(message).decode(), True, "$default"
         else:
             body, is_base64, route_key = message, False, self._select_route(message)
-        request_id = new_id()
         if self.verbose:
             log.debug("> %s %s %s", conn.connection_id, route_key, _preview(message))
         route = self.app.routes.get(route_key)
@@ -467,11 +477,13 @@ class Gateway:
         await self._deliver(conn, json.dumps(frame))
 
     def _select_route(self, text: str) -> str:
+        """The route a text frame names, else ``$default``: also for what json.loads cannot take
+        (invalid, or nested deeper than the stack). Like API Gateway, selection never fails a frame."""
         if self._selection_path is None or not text.lstrip().startswith("{"):
             return "$default"
         try:
             value: Any = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack allows
             return "$default"
         for key in self._selection_path:
             value = value.get(key) if isinstance(value, dict) else None

@@ -653,6 +653,8 @@ def local_environment(
     if dynamodb_endpoint:
         env["STORE_BACKEND"] = "dynamodb"
         env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+        # DynamoDB Local in memory forgets its tables when restarted: create them again on demand.
+        env["CREATE_MISSING_TABLES"] = "true"
         store = StoreChoice("dynamodb", dynamodb_endpoint=dynamodb_endpoint)
     else:
         sqlite_path = (Path(data_dir) / "twschat.db").resolve()

@@ -7,6 +7,7 @@ accounting — and each adapter implements a handful of primitive operations for
 
 from __future__ import annotations
 
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from twschat.core.conversation import (
 SWEEP_KEY = "connections"
 IDLE_INDEX = "byLastSeen"
 AGE_INDEX = "byConnectedAt"
+# Connections by owner: counts a user's open connections for the per-user cap at $connect.
+OWNER_INDEX = "byOwner"
 
 
 class MessageAlreadyExists(Exception):
@@ -39,7 +42,7 @@ class MessageAlreadyExists(Exception):
 
 @dataclass(slots=True)
 class StoreStats:
-    """What a turn cost the store; the chat service logs it per turn and resets it."""
+    """What one turn cost the store; the chat service logs it per turn."""
 
     items_read: int = 0
     read_capacity: float = 0.0
@@ -47,24 +50,46 @@ class StoreStats:
     write_capacity: float = 0.0
     queries: int = 0
 
-    def reset(self) -> None:
-        self.items_read = 0
-        self.read_capacity = 0.0
-        self.writes = 0
-        self.write_capacity = 0.0
-        self.queries = 0
-
 
 class ChatStore(ABC):
     def __init__(self) -> None:
-        self.stats = StoreStats()
+        # One store serves every concurrent turn of a process (the local gateway runs handlers on
+        # worker threads): each thread counts into its own turn's figures, so logs never mix turns.
+        self._turn = threading.local()
+
+    @property
+    def stats(self) -> StoreStats:
+        """The figures of the turn running on this thread (since its ``begin_turn``)."""
+        stats: StoreStats | None = getattr(self._turn, "stats", None)
+        if stats is None:
+            stats = self._turn.stats = StoreStats()
+        return stats
+
+    def begin_turn(self) -> StoreStats:
+        """Start counting a new turn on this thread and return its figures."""
+        stats = self._turn.stats = StoreStats()
+        return stats
 
     # -- connections -------------------------------------------------------------------------
     @abstractmethod
     def save_connection(self, record: ConnectionRecord) -> None: ...
 
     @abstractmethod
-    def get_connection(self, connection_id: str) -> ConnectionRecord | None: ...
+    def get_connection(self, connection_id: str, *, now: int) -> ConnectionRecord | None:
+        """The live record, or ``None`` (none, or expired at ``now``: TTL deletion lags by hours).
+
+        ``now`` comes from the caller's clock: a store never reads the wall clock, so a test that
+        moves the service's clock moves the store's too.
+        """
+
+    @abstractmethod
+    def count_open_connections(self, owner: str, *, connected_after: int) -> int:
+        """How many connection records ``owner`` has that connected after ``connected_after``.
+
+        By connection time, not expiry: API Gateway closes every connection after 2 hours, so older
+        records are leftovers; and the owner index then needs only keys, which a turn's update of
+        the record never writes (a projected ``expiresAt`` would add an index write to every turn).
+        """
 
     @abstractmethod
     def touch_connection(
@@ -73,8 +98,11 @@ class ChatStore(ABC):
         """Record activity on a live connection and count it in the current minute's rate window.
 
         Returns the updated record (``rate_count`` includes this message); ``None`` when there is
-        no record. ``lastSeenAt`` (the idle index's key) moves only when it is older than
-        ``activity_resolution`` seconds or the minute changed: most turns cost one write, not three.
+        no record. When the minute changes, the finished minute's count moves to ``rate_prev_count``
+        (zero if that minute was not the previous one): the sliding-window estimate
+        (:func:`~twschat.core.conversation.messages_in_last_minute`) needs both, at no extra write.
+        ``lastSeenAt`` (the idle index's key) moves only when it is older than ``activity_resolution``
+        seconds or the minute changed: most turns cost one write, not three.
         """
 
     @abstractmethod
@@ -151,19 +179,93 @@ class ChatStore(ABC):
         ]
 
     # -- audit trail ---------------------------------------------------------------------------
+    # Partitioned by UTC day (auditDay), sorted by time (auditKey). An append (a refusal) gets a random
+    # key; an executed action's record is keyed by its pending action — the day and time it was
+    # proposed and its id — so the conditional write in ``begin_audit`` is the at-most-once guard for
+    # that action and ``finish_audit`` finds the same item again without a read.
+    audit_scan_limit = 200
+    """Records read per day partition by ``audit_for_job``: the read stays bounded on a busy day."""
+
     def add_audit(self, record: AuditRecord) -> None:
-        """Append one executed action to the audit trail (partitioned by UTC day, sorted by time)."""
-        item = {k: v for k, v in record.to_dict().items() if v != ""}
-        item["auditDay"] = record.at[:10]
-        item["auditKey"] = f"{record.at}#{uuid.uuid4().hex}"
-        self._put_audit(item)
+        """Append one record to the audit trail."""
+        self._put_audit(self._audit_item(record, record.at[:10], f"{record.at}#{uuid.uuid4().hex}"))
+
+    def begin_audit(self, record: AuditRecord) -> AuditRecord | None:
+        """Write ``record`` (result ``requested``) unless its action already has a record.
+
+        ``None`` when written; the stored record when the action id was already requested. Raises
+        ``StorageUnavailable`` when the store cannot tell: the caller must not run the action then.
+        """
+        if not (record.action_id and record.proposed_at):
+            raise ValueError("begin_audit needs the pending action's id and proposal time")
+        item = self._audit_item(record, record.proposed_at[:10], self._audit_action_key(record))
+        existing = self._audit_begin(item)
+        return AuditRecord.from_dict(existing) if existing is not None else None
+
+    def finish_audit(self, record: AuditRecord) -> None:
+        """Set result and detail of the record ``begin_audit`` wrote for ``record.action_id``."""
+        day, key = record.proposed_at[:10], self._audit_action_key(record)
+        if not self._audit_finish(day, key, record.result, record.detail):
+            # The requested record is gone (deleted by hand?): keep the outcome all the same.
+            self._put_audit(self._audit_item(record, day, key))
+
+    def audit_for_job(self, job_name: str, days: list[str], limit: int = 20) -> list[AuditRecord]:
+        """Records about ``job_name`` in the ``days`` partitions (``YYYY-MM-DD``), newest first, at
+        most ``limit``; one read of at most ``audit_scan_limit`` records per day."""
+        found = [AuditRecord.from_dict(i) for day in days for i in self._audit_for_job(day, job_name)]
+        found.sort(key=lambda r: r.at, reverse=True)
+        return found[:limit]
+
+    @staticmethod
+    def _audit_action_key(record: AuditRecord) -> str:
+        return f"{record.proposed_at}#{record.action_id}"
+
+    @staticmethod
+    def _audit_item(record: AuditRecord, day: str, key: str) -> dict[str, Any]:
+        item: dict[str, Any] = {k: v for k, v in record.to_dict().items() if v != ""}
+        item["auditDay"] = day
+        item["auditKey"] = key
+        return item
 
     @abstractmethod
     def _put_audit(self, item: dict[str, Any]) -> None: ...
 
     @abstractmethod
+    def _audit_begin(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Write ``item`` unless its key exists: ``None`` when written, else the stored item."""
+
+    @abstractmethod
+    def _audit_finish(self, day: str, key: str, result: str, detail: str) -> bool:
+        """Set ``result`` and ``detail`` ("" removes it) of an existing item; False when there is none."""
+
+    @abstractmethod
+    def _audit_for_job(self, day: str, job_name: str) -> list[dict[str, Any]]:
+        """The day's items whose ``job_name`` matches, among its newest ``audit_scan_limit``."""
+
+    @abstractmethod
     def audit_for_day(self, day: str, limit: int = 100) -> list[dict[str, Any]]:
         """The day's audit records (``YYYY-MM-DD``, UTC), oldest first."""
+
+    @staticmethod
+    def next_rate_window(old: Mapping[str, Any], window: int) -> dict[str, int]:
+        """The rate attributes after a message in minute ``window``, from the stored item ``old``.
+
+        Written once for both backends: same minute counts one more; the next minute carries the
+        finished minute's count as the previous one; a later minute starts from nothing.
+        """
+        old_window = int(old.get("rateWindow", 0))
+        old_count = int(old.get("rateCount", 0))
+        if old_window == window:
+            return {
+                "rateWindow": window,
+                "rateCount": old_count + 1,
+                "ratePrevCount": int(old.get("ratePrevCount", 0)),
+            }
+        return {
+            "rateWindow": window,
+            "rateCount": 1,
+            "ratePrevCount": old_count if old_window == window - 1 else 0,
+        }
 
     # -- item layout shared by the adapters ----------------------------------------------------
     @staticmethod
@@ -182,6 +284,7 @@ class ChatStore(ABC):
             "username": record.username,
             "rateWindow": record.rate_window,
             "rateCount": record.rate_count,
+            "ratePrevCount": record.rate_prev_count,
         }
         if record.roles:
             item["roles"] = list(record.roles)
@@ -203,6 +306,7 @@ class ChatStore(ABC):
             roles=tuple(str(r) for r in item.get("roles", ())),
             rate_window=int(item.get("rateWindow", 0)),
             rate_count=int(item.get("rateCount", 0)),
+            rate_prev_count=int(item.get("ratePrevCount", 0)),
         )
 
     @staticmethod

@@ -7,18 +7,67 @@ functions that never touch a table do not pay for the client.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from twschat.core.conversation import ConnectionRecord, StaleConnection, StaleReason
-from twschat.persistence.base import AGE_INDEX, IDLE_INDEX, SWEEP_KEY, ChatStore, MessageAlreadyExists
+from twschat.core.exceptions import StorageUnavailable
+from twschat.persistence.base import (
+    AGE_INDEX,
+    IDLE_INDEX,
+    OWNER_INDEX,
+    SWEEP_KEY,
+    ChatStore,
+    MessageAlreadyExists,
+)
 
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+logger = logging.getLogger("twschat.store")
+
+_RECREATE_LOCK = threading.Lock()
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _unavailable_on_error(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """boto3 errors left after its retries -> StorageUnavailable (one vocabulary for the service).
+
+    A missing table (DynamoDB Local restarted in memory under ``twschat serve``) is recreated once
+    and the call retried, when the store was built with ``create_missing_tables``.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        store = args[0]
+        assert isinstance(store, DynamoDBChatStore)
+        operation = method.__name__.lstrip("_")
+        for attempt in (1, 2):
+            try:
+                return method(*args, **kwargs)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code == "ResourceNotFoundException" and attempt == 1 and store.create_missing_tables:
+                    logger.warning("table missing during %s: creating the tables again", operation)
+                    store.recreate_tables()
+                    continue
+                raise StorageUnavailable(operation, code or "ClientError") from exc
+            except BotoCoreError as exc:
+                raise StorageUnavailable(operation, type(exc).__name__) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -54,11 +103,14 @@ class DynamoDBChatStore(ChatStore):
         boto_config: Config | None = None,
         client: DynamoDBClient | None = None,
         endpoint_url: str | None = None,
+        create_missing_tables: bool = False,
     ) -> None:
         super().__init__()
         self.connections_table = connections_table
         self.history_table = history_table
         self.audit_table = audit_table
+        self.create_missing_tables = create_missing_tables
+        """Local development only (DynamoDB Local in memory): recreate tables that vanished."""
         self._session = boto3_session
         self._config = boto_config
         self._endpoint_url = endpoint_url
@@ -72,14 +124,24 @@ class DynamoDBChatStore(ChatStore):
     def client(self) -> DynamoDBClient:
         if self._client is None:
             import boto3
-            from botocore.config import Config
+
+            from twschat.adapters.aws import client_config
 
             session = self._session or boto3.session.Session()
-            config = self._config or Config(
-                retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
-            )
+            # The retry budget every client shares (adapters/aws.py): a store outage ends in a
+            # StorageUnavailable well within the function's timeout.
+            config = self._config or client_config()
             self._client = session.client("dynamodb", config=config, endpoint_url=self._endpoint_url)
         return self._client
+
+    def recreate_tables(self) -> None:
+        with _RECREATE_LOCK:  # concurrent turns that all found the table missing create it once
+            ensure_tables(
+                connections_table=self.connections_table,
+                history_table=self.history_table,
+                audit_table=self.audit_table,
+                client=self.client,
+            )
 
     # -- item conversion ---------------------------------------------------------------------
     def _serialize(self, item: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,6 +159,7 @@ class DynamoDBChatStore(ChatStore):
         self.stats.write_capacity += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
 
     # -- connections -------------------------------------------------------------------------
+    @_unavailable_on_error
     def save_connection(self, record: ConnectionRecord) -> None:
         response = self.client.put_item(
             TableName=self.connections_table,
@@ -105,7 +168,8 @@ class DynamoDBChatStore(ChatStore):
         )
         self._count_write(response)
 
-    def get_connection(self, connection_id: str) -> ConnectionRecord | None:
+    @_unavailable_on_error
+    def get_connection(self, connection_id: str, *, now: int) -> ConnectionRecord | None:
         response = self.client.get_item(
             TableName=self.connections_table,
             Key={"connectionId": {"S": connection_id}},
@@ -118,8 +182,25 @@ class DynamoDBChatStore(ChatStore):
             return None
         record = self.connection_from_item(self._deserialize(item))
         # TTL deletion lags by hours; an expired record is as good as gone.
-        return record if record.expires_at > time.time() else None
+        return record if record.expires_at > now else None
 
+    @_unavailable_on_error
+    def count_open_connections(self, owner: str, *, connected_after: int) -> int:
+        # The owner index holds a handful of items per user (the cap): the Query stays small.
+        response = self.client.query(
+            TableName=self.connections_table,
+            IndexName=OWNER_INDEX,
+            KeyConditionExpression="#owner = :owner AND connectedAt > :after",
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={":owner": {"S": owner}, ":after": {"N": str(connected_after)}},
+            Select="COUNT",
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.stats.queries += 1
+        self._count_read(response, int(response.get("ScannedCount", 0)))
+        return int(response.get("Count", 0))
+
+    @_unavailable_on_error
     def touch_connection(
         self, connection_id: str, *, now: int, expires_at: int, activity_resolution: int = 60
     ) -> ConnectionRecord | None:
@@ -151,24 +232,23 @@ class DynamoDBChatStore(ChatStore):
             if not old:
                 return None  # no such connection
             # A new minute or stale activity (at most once per resolution): record activity now, and
-            # start the rate window over if the minute changed.
-            same_window = self._deserialize(old).get("rateWindow") == window  # type: ignore[arg-type]
-            update = (
-                "SET lastSeenAt = :now, expiresAt = :exp ADD rateCount :one"
-                if same_window
-                else "SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, rateCount = :one"
-            )
+            # move the rate window on if the minute changed (the rule is the base's, for both stores).
+            rate = self.next_rate_window(self._deserialize(old), window)  # type: ignore[arg-type]
             try:
                 response = self.client.update_item(
                     TableName=self.connections_table,
                     Key=key,
-                    UpdateExpression=update,
+                    UpdateExpression=(
+                        "SET lastSeenAt = :now, expiresAt = :exp, rateWindow = :w, "
+                        "rateCount = :count, ratePrevCount = :prev"
+                    ),
                     ConditionExpression="attribute_exists(connectionId)",
                     ExpressionAttributeValues={
                         ":now": {"N": str(now)},
                         ":exp": values[":exp"],
-                        ":one": values[":one"],
-                        **({} if same_window else {":w": values[":w"]}),
+                        ":w": values[":w"],
+                        ":count": {"N": str(rate["rateCount"])},
+                        ":prev": {"N": str(rate["ratePrevCount"])},
                     },
                     ReturnValues="ALL_NEW",
                     ReturnConsumedCapacity="TOTAL",
@@ -178,6 +258,7 @@ class DynamoDBChatStore(ChatStore):
         self._count_write(response)
         return self.connection_from_item(self._deserialize(response["Attributes"]))
 
+    @_unavailable_on_error
     def delete_connection(self, connection_id: str) -> None:
         response = self.client.delete_item(
             TableName=self.connections_table,
@@ -186,6 +267,7 @@ class DynamoDBChatStore(ChatStore):
         )
         self._count_write(response)
 
+    @_unavailable_on_error
     def stale_connections(
         self, *, idle_before: int, connected_before: int, limit: int
     ) -> list[StaleConnection]:
@@ -213,6 +295,7 @@ class DynamoDBChatStore(ChatStore):
         return list(found.values())[:limit]
 
     # -- history -----------------------------------------------------------------------------
+    @_unavailable_on_error
     def _put_history_item_if_absent(self, item: dict[str, Any]) -> None:
         try:
             response = self.client.put_item(
@@ -230,6 +313,7 @@ class DynamoDBChatStore(ChatStore):
             ) from exc
         self._count_write(response)
 
+    @_unavailable_on_error
     def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:
         response = self.client.get_item(
             TableName=self.history_table,
@@ -241,6 +325,7 @@ class DynamoDBChatStore(ChatStore):
         self._count_read(response, 1 if item else 0)
         return self._deserialize(item) if item else None
 
+    @_unavailable_on_error
     def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
         # Newest first with Limit: the read is bounded by the window, not the conversation's length.
         condition = "conversationKey = :ck"
@@ -263,20 +348,86 @@ class DynamoDBChatStore(ChatStore):
         return [self._deserialize(i) for i in items]
 
     # -- audit trail ---------------------------------------------------------------------------
-    def _put_audit(self, item: dict[str, Any]) -> None:
+    def _audit_table_name(self) -> str:
         if not self.audit_table:
             raise RuntimeError("AUDIT_TABLE is not configured: refusing to act without an audit trail")
+        return self.audit_table
+
+    @_unavailable_on_error
+    def _put_audit(self, item: dict[str, Any]) -> None:
         response = self.client.put_item(
-            TableName=self.audit_table,
+            TableName=self._audit_table_name(),
             Item=self._serialize(item),
             ConditionExpression="attribute_not_exists(auditKey)",
             ReturnConsumedCapacity="TOTAL",
         )
         self._count_write(response)
 
+    @_unavailable_on_error
+    def _audit_begin(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            response = self.client.put_item(
+                TableName=self._audit_table_name(),
+                Item=self._serialize(item),
+                ConditionExpression="attribute_not_exists(auditKey)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            self.stats.writes += 1
+            old: Mapping[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            # DynamoDB returns the stored item (ALL_OLD); should it not, the key alone proves the
+            # action was requested before: report it as requested (outcome unknown), never run it again.
+            return self._deserialize(old) if old else {**item, "result": "requested"}
+        self._count_write(response)
+        return None
+
+    @_unavailable_on_error
+    def _audit_finish(self, day: str, key: str, result: str, detail: str) -> bool:
+        values: dict[str, Any] = {":r": {"S": result}}
+        update = "SET #result = :r"
+        if detail:
+            update += ", #detail = :d"
+            values[":d"] = {"S": detail}
+        else:
+            update += " REMOVE #detail"
+        try:
+            response = self.client.update_item(
+                TableName=self._audit_table_name(),
+                Key={"auditDay": {"S": day}, "auditKey": {"S": key}},
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(auditKey)",
+                ExpressionAttributeNames={"#result": "result", "#detail": "detail"},
+                ExpressionAttributeValues=values,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            self.stats.writes += 1
+            return False
+        self._count_write(response)
+        return True
+
+    @_unavailable_on_error
+    def _audit_for_job(self, day: str, job_name: str) -> list[dict[str, Any]]:
+        # Limit bounds what is read (before the filter): the newest audit_scan_limit records of the day.
+        response = self.client.query(
+            TableName=self._audit_table_name(),
+            KeyConditionExpression="auditDay = :day",
+            FilterExpression="job_name = :job",
+            ExpressionAttributeValues={":day": {"S": day}, ":job": {"S": job_name}},
+            ScanIndexForward=False,
+            Limit=self.audit_scan_limit,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        items = response.get("Items", [])
+        self.stats.queries += 1
+        self._count_read(response, len(items))
+        return [self._deserialize(i) for i in items]
+
+    @_unavailable_on_error
     def audit_for_day(self, day: str, limit: int = 100) -> list[dict[str, Any]]:
         response = self.client.query(
-            TableName=self.audit_table,
+            TableName=self._audit_table_name(),
             KeyConditionExpression="auditDay = :day",
             ExpressionAttributeValues={":day": {"S": day}},
             Limit=limit,
@@ -322,6 +473,7 @@ def ensure_tables(
                 {"AttributeName": "sweepKey", "AttributeType": "S"},
                 {"AttributeName": "lastSeenAt", "AttributeType": "N"},
                 {"AttributeName": "connectedAt", "AttributeType": "N"},
+                {"AttributeName": "owner", "AttributeType": "S"},
             ],
             "GlobalSecondaryIndexes": [
                 {
@@ -333,6 +485,16 @@ def ensure_tables(
                     "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["conversationId"]},
                 }
                 for index, attribute in ((IDLE_INDEX, "lastSeenAt"), (AGE_INDEX, "connectedAt"))
+            ]
+            + [
+                {
+                    "IndexName": OWNER_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "owner", "KeyType": "HASH"},
+                        {"AttributeName": "connectedAt", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
             ],
         },
         _string_keyed_table(history_table, "conversationKey", "messageKey"),
@@ -342,7 +504,9 @@ def ensure_tables(
     for spec in specs:
         if spec["TableName"] in existing:
             continue
-        client.create_table(BillingMode="PAY_PER_REQUEST", **spec)
+        # Another thread or process may be creating it (ResourceInUse): wait for it below.
+        with contextlib.suppress(client.exceptions.ResourceInUseException):
+            client.create_table(BillingMode="PAY_PER_REQUEST", **spec)
         client.get_waiter("table_exists").wait(
             TableName=spec["TableName"], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
         )

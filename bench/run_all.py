@@ -1,0 +1,386 @@
+"""Run every benchmark in bench/ and write docs/performance.md (machine, date, one section each).
+
+    .venv/bin/python bench/run_all.py [--only turn_overhead,gateway_load] [--quick] [--output PATH]
+
+Each benchmark runs in its own subprocess with the arguments listed below (its documented default,
+or a smaller size where the default takes minutes) plus ``--json``; the table it prints goes into
+the document verbatim and its one-line JSON summary gives the headline figure and whether the goal
+was met. A benchmark that fails or overruns its time bound is reported as such and the run goes on.
+On a 2-core machine the whole run takes about 5 minutes (bounded by ``--budget``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+Summary = dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------- headlines
+
+
+def _cold_start(s: Summary) -> tuple[str, bool | None]:
+    handlers = {k: v for k, v in s["modules"].items() if k.startswith("functions/")}
+    name, worst = max(handlers.items(), key=lambda kv: kv[1]["median_ms"])
+    return (
+        f"slowest handler import: {name} {worst['median_ms']:.0f} ms median "
+        f"({worst['x_pydantic']:.1f}x a bare `import pydantic`)",
+        None,
+    )
+
+
+def _responder(s: Summary) -> tuple[str, bool | None]:
+    met = s["engine_us_p50"] < s["target_us"]
+    return (
+        f"rule engine median {s['engine_us_p50']:.0f} µs, p95 {s['engine_us_p95']:.0f} µs "
+        f"(target well under {s['target_us']} µs)",
+        met,
+    )
+
+
+def _tws_rest(s: Summary) -> tuple[str, bool | None]:
+    parts = [
+        f"{name}: REST {v['rest_us_p50'] / 1000:.2f} ms vs demo {v['demo_us_p50']:.1f} µs"
+        for name, v in s["per_call"].items()
+        if name in ("list_jobs", "job_log(JOB002)")
+    ]
+    return "; ".join(parts), None
+
+
+def _history(s: Summary) -> tuple[str, bool | None]:
+    last = s["checkpoints"][-1]
+    failed_at = s["single_item_failed_at"]
+    # The design's claim: the per-turn cost stays flat (the window bounds the read) while the
+    # single-item pattern grows and fails at 400 KB.
+    flat = all(c["items_read"] <= last["items_read"] for c in s["checkpoints"])
+    return (
+        f"at turn {last['turn']}: {last['rcu']:.0f} RCU / {last['wcu']:.0f} WCU / {last['items_read']} items "
+        f"per turn, median {s['turn_ms_p50']:.1f} ms; single-item history "
+        + (f"failed at turn {failed_at} (400 KB)" if failed_at else "did not fail"),
+        flat,
+    )
+
+
+def _turn_overhead(s: Summary) -> tuple[str, bool | None]:
+    return (
+        f"turn {s['plumbing_ms_p50']:.1f} ms vs bare calls {s['bare_ms_p50']:.1f} ms (median): "
+        f"{s['ratio_p50']:.2f}x (p95 {s['ratio_p95']:.2f}x), goal <= {s['goal']}x",
+        bool(s["goal_met"]),
+    )
+
+
+def _gateway_load(s: Summary) -> tuple[str, bool | None]:
+    failed = sum(s["failed"].values())
+    connect = sum(s["connect_failures"].values())
+    return (
+        f"{s['answered']}/{s['clients'] * s['turns']} answered; lost {s['lost']}, misrouted {s['misrouted']}, "
+        f"failed {failed}, connect failures {connect}; latency p50/p95/p99 {s['latency_ms_p50']:.0f}/"
+        f"{s['latency_ms_p95']:.0f}/{s['latency_ms_p99']:.0f} ms; {s['total_s']:.0f} s",
+        bool(s["goal_met"]),
+    )
+
+
+@dataclass(frozen=True)
+class Bench:
+    key: str
+    title: str
+    script: str
+    args: tuple[str, ...]
+    quick_args: tuple[str, ...]
+    goal: str
+    timeout: float
+    headline: Callable[[Summary], tuple[str, bool | None]]
+
+    def command(self, quick: bool) -> list[str]:
+        return [".venv/bin/python", f"bench/{self.script}", *(self.quick_args if quick else self.args)]
+
+
+BENCHES = (
+    Bench(
+        "cold_start",
+        "Handler cold-start import time",
+        "bench_cold_start.py",
+        (),
+        ("--runs", "2"),
+        "No fixed goal: each handler's import time as a ratio to a bare `import pydantic`, so regressions "
+        "show as ratios.",
+        240,
+        _cold_start,
+    ),
+    Bench(
+        "responder",
+        "Rule responder vs TWS call time",
+        "bench_responder.py",
+        (),
+        ("--rounds", "3"),
+        "The rule engine's median per message well under 1000 µs (TWS I/O excluded).",
+        120,
+        _responder,
+    ),
+    Bench(
+        "tws_rest",
+        "TWS REST client against the fake TWS (loopback HTTP)",
+        "bench_tws_rest.py",
+        (),
+        ("--calls", "20"),
+        "No fixed goal: the REST client's own overhead (HTTP framing, JSON, paging) beside the in-memory "
+        "demo client.",
+        180,
+        _tws_rest,
+    ),
+    Bench(
+        "history",
+        "Per-turn DynamoDB cost: one item per message vs single-item history",
+        "bench_history.py",
+        (),
+        ("--turns", "100"),
+        "The per-turn cost stays flat as the conversation grows (the window bounds the read), while the "
+        "single-item pattern grows every turn and fails at DynamoDB's 400 KB item limit.",
+        300,
+        _history,
+    ),
+    Bench(
+        "turn_overhead",
+        "Chat plumbing overhead of a $default turn",
+        "bench_turn_overhead.py",
+        (),
+        ("--turns", "40", "--warmup", "10"),
+        "A turn (ChatService.handle_message, responder time taken out) at most 1.3x the bare DynamoDB and "
+        "post_to_connection calls it makes (median).",
+        300,
+        _turn_overhead,
+    ),
+    Bench(
+        "gateway_load",
+        "Gateway load: concurrent WebSocket clients through twschat serve (SQLite store)",
+        "bench_gateway_load.py",
+        (),
+        ("--clients", "50", "--turns", "5"),
+        "0 lost, 0 misrouted, 0 failed turns and 0 connect failures; latency percentiles and total time "
+        "recorded (client and server share the machine).",
+        700,
+        _gateway_load,
+    ),
+    Bench(
+        "gateway_load_dynamodb",
+        "Gateway load on DynamoDB Local (fewer clients)",
+        "bench_gateway_load.py",
+        ("--store", "dynamodb", "--clients", "100", "--turns", "10", "--max-seconds", "300"),
+        ("--store", "dynamodb", "--clients", "20", "--turns", "5"),
+        "As above, with the DynamoDB store on DynamoDB Local (a JVM sharing the same 2 cores, hence "
+        "fewer clients).",
+        400,
+        _gateway_load,
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------- running
+
+
+@dataclass
+class Outcome:
+    bench: Bench
+    command: list[str]
+    returncode: int | None
+    seconds: float
+    stdout: str
+    stderr: str
+    summary: Summary | None
+    note: str = ""
+
+
+def run_bench(bench: Bench, quick: bool, timeout: float) -> Outcome:
+    command = bench.command(quick)
+    argv = [sys.executable, str(ROOT / command[1]), *command[2:], "--json"]
+    started = time.monotonic()
+    # Its own session: a timeout stops the benchmark and what it started (DynamoDB Local, twschat serve).
+    process = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    note = ""
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
+        note = f"stopped after {timeout:.0f} s"
+    seconds = time.monotonic() - started
+    summary = None
+    lines = out.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].startswith('{"bench"'):
+            try:
+                summary = json.loads(lines[i])
+            except ValueError:
+                break
+            del lines[i]
+            break
+    return Outcome(bench, command, process.returncode, seconds, "\n".join(lines).rstrip(), err, summary, note)
+
+
+# ---------------------------------------------------------------------------------------- the document
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = re.search(r"^model name\s*:\s*(.+)$", _read("/proc/cpuinfo"), re.M)
+    mem = re.search(r"^MemTotal:\s*(\d+) kB", _read("/proc/meminfo"), re.M)
+    os_name = re.search(r'^PRETTY_NAME="?([^"\n]+)', _read("/etc/os-release"), re.M)
+    java = ""
+    if shutil.which("java"):
+        probe = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=30)
+        java = (probe.stderr or probe.stdout).splitlines()[0] if (probe.stderr or probe.stdout) else ""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    changed = len([line for line in dirty.stdout.splitlines() if line.strip()])
+    return [
+        ("CPU", cpu.group(1).strip() if cpu else platform.processor() or "unknown"),
+        ("cores", str(os.cpu_count())),
+        ("memory", f"{int(mem.group(1)) / 1024 / 1024:.1f} GiB" if mem else "unknown"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("OS", f"{os_name.group(1) if os_name else platform.system()} (kernel {platform.release()})"),
+        ("Java (DynamoDB Local)", java or "not found"),
+        (
+            "tree",
+            f"{commit.stdout.strip() or '?'}"
+            + (f" with {changed} uncommitted change(s)" if changed else " (clean)"),
+        ),
+    ]
+
+
+def status_of(outcome: Outcome) -> tuple[str, str]:
+    """(headline, status) of one benchmark."""
+    if outcome.note:
+        return outcome.note, "**stopped**"
+    if outcome.returncode != 0 or outcome.summary is None:
+        return f"exit code {outcome.returncode}", "**failed to run**"
+    try:
+        headline, met = outcome.bench.headline(outcome.summary)
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"summary not understood ({type(exc).__name__}: {exc})", "?"
+    return headline, {True: "met", False: "**NOT met**", None: "(no fixed goal)"}[met]
+
+
+def document(outcomes: list[Outcome], started: datetime, total_s: float, quick: bool) -> str:
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `.venv/bin/python bench/run_all.py`"
+        + (" `--quick` (reduced sizes: not representative)" if quick else "")
+        + f" on {started:%Y-%m-%d %H:%M} UTC ({total_s / 60:.1f} min). Do not edit by hand: rerun it.",
+        "Every figure below is from one run on the machine described here; DynamoDB Local, the local",
+        "gateway and the clients share its cores, so absolute latencies are this machine's, and the",
+        "ratios (measured side by side in one run) are what carries over.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in machine()),
+        "",
+        "## Summary",
+        "",
+        "| benchmark | measured | goal |",
+        "|---|---|---|",
+    ]
+    for outcome in outcomes:
+        headline, status = status_of(outcome)
+        lines.append(f"| [{outcome.bench.title}](#{outcome.bench.key}) | {headline} | {status} |")
+    for outcome in outcomes:
+        headline, status = status_of(outcome)
+        lines += [
+            "",
+            f'<a id="{outcome.bench.key}"></a>',
+            "",
+            f"## {outcome.bench.title}",
+            "",
+            f"Command: `{' '.join(outcome.command)}` ({outcome.seconds:.0f} s)",
+            "",
+            f"Goal: {outcome.bench.goal}",
+            "",
+            f"Result: {headline} — {status}",
+            "",
+            "```text",
+            outcome.stdout or "(no output)",
+            "```",
+        ]
+        if outcome.returncode != 0 or outcome.note:
+            tail = "\n".join(outcome.stderr.splitlines()[-25:])
+            lines += ["", "stderr (last lines):", "", "```text", tail or "(empty)", "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated keys: " + ",".join(b.key for b in BENCHES))
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test of the benchmarks")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument(
+        "--budget", type=float, default=900.0, help="seconds; benchmarks not started by then are skipped"
+    )
+    args = parser.parse_args(argv)
+    chosen = [b for b in BENCHES if not args.only or b.key in args.only.split(",")]
+    if not chosen:
+        parser.error(f"--only names none of {', '.join(b.key for b in BENCHES)}")
+
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    for bench in chosen:
+        left = args.budget - (time.monotonic() - started)
+        if left < 30:
+            outcomes.append(
+                Outcome(bench, bench.command(args.quick), None, 0.0, "", "", None, "skipped: budget")
+            )
+            continue
+        print(f"[run_all] {bench.key}: {' '.join(bench.command(args.quick))}", file=sys.stderr, flush=True)
+        outcome = run_bench(bench, args.quick, min(bench.timeout, left))
+        outcomes.append(outcome)
+        headline, status = status_of(outcome)
+        print(
+            f"[run_all] {bench.key}: {outcome.seconds:.0f} s, {status}: {headline}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    total = time.monotonic() - started
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document(outcomes, started_at, total, args.quick), encoding="utf-8")
+    print(f"{'benchmark':24} {'goal':18} measured")
+    for outcome in outcomes:
+        headline, status = status_of(outcome)
+        print(f"{outcome.bench.key:24} {status.strip('*'):18} {headline}")
+    print(f"\nwrote {output} in {total / 60:.1f} min")
+    return 0 if all(o.returncode == 0 and not o.note for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
