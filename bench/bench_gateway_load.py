@@ -42,11 +42,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "layers" / "twschat"))
+from twschat_dev import dynamodb_local
+from twschat_dev.gateway import serve_command
+from twschat_dev.template import load_template
 
-from twschat.local import dynamodb_local  # noqa: E402
-from twschat.local.template import load_template  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = ROOT / "template.yaml"
 # Read-only questions the rule responder answers from the demo plan (nothing asks for a confirmation).
@@ -83,31 +83,18 @@ class Serve:
         self.port, self.api_port = free_port(), free_port()
         self.out = workdir / "serve.out"
         self.err = workdir / "serve.err"
-        cmd = [
-            sys.executable,
-            "-m",
-            "twschat.cli",
-            "serve",
-            "--template",
-            str(TEMPLATE),
-            "--port",
-            str(self.port),
-            "--api-port",
-            str(self.api_port),
-            "--data-dir",
-            str(workdir / "data"),
-        ]
-        if dynamodb_endpoint:
-            cmd += ["--dynamodb-endpoint", dynamodb_endpoint]
-        if overrides:
-            cmd += ["--parameter-overrides", *overrides]
+        cmd = serve_command(
+            TEMPLATE,
+            port=self.port,
+            api_port=self.api_port,
+            data_dir=workdir / "data",
+            dynamodb_endpoint=dynamodb_endpoint,
+            extra_args=["--parameter-overrides", *overrides] if overrides else (),
+        )
         self.cmd = cmd
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(ROOT / "layers" / "twschat"), os.environ.get("PYTHONPATH", "")) if p
-            ),
             # DynamoDB Local accepts any credentials; boto3 still wants some to sign with.
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
             "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "bench"),

@@ -26,8 +26,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from twschat.core.conversation import MessageRecord, reply_message_key, user_message_key
-from twschat.local import dynamodb_local
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+from twschat_dev import dynamodb_local
 
 USER_TEXT = "qual job esta em abend no TWS_AGENT2 agora? preciso saber antes da janela batch"  # ~80 chars
 REPLY_TEXT = (

@@ -5,7 +5,7 @@
 
 One turn is ``ChatService.handle_message`` through the real ``DynamoDBChatStore`` (DynamoDB Local)
 and the real ``ApiGatewayPoster`` (boto3 ``post_to_connection`` to the local gateway's connections
-API, ``twschat.local.connections_api.LocalApiServer``, on loopback). The bare calls are the five
+API, ``twschat_dev.connections_api.LocalApiServer``, on loopback). The bare calls are the five
 requests that turn cannot do without, made directly with the same boto3 clients and items of the
 same size: the connection update (``update_item``), the user message put (``put_item`` with the
 ``attribute_not_exists`` condition), the history window (``Query``, newest first, ``Limit`` =
@@ -46,9 +46,9 @@ from twschat.config import Settings  # noqa: E402
 from twschat.core.demo_tws import DemoTwsClient  # noqa: E402
 from twschat.core.responder import Reply, Responder, ResponderRequest  # noqa: E402
 from twschat.core.rules import RuleResponder  # noqa: E402
-from twschat.local import dynamodb_local  # noqa: E402
-from twschat.local.connections_api import ConnectionInfo, LocalApiServer  # noqa: E402
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables  # noqa: E402
+from twschat_dev import dynamodb_local  # noqa: E402
+from twschat_dev.connections_api import ConnectionInfo, LocalApiServer  # noqa: E402
 
 GOAL = 1.3
 STAGE = "local"

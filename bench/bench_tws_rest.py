@@ -20,7 +20,7 @@ from typing import Any
 from twschat.adapters.tws_rest import RestTwsClient, TwsCredentials
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.tws import TwsClient
-from twschat.local.fake_tws import FakeTwsServer
+from twschat_dev.fake_tws import FakeTwsServer
 
 
 def timings(fn: Callable[[], Any], calls: int, warmup: int = 5) -> list[float]:

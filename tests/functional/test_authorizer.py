@@ -18,8 +18,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.handlers import FakeContext, event, load_handler
-from twschat.local import auth as local_auth
-from twschat.local.auth import mint_token
+from twschat_dev import auth as local_auth
+from twschat_dev.auth import mint_token
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/$connect"
 

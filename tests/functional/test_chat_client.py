@@ -18,8 +18,8 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from twschat import cli
-from twschat.client import (
+from twschat_dev import cli
+from twschat_dev.client import (
     ChatClient,
     Decision,
     PartAssembler,

@@ -16,9 +16,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from twschat.local.connections_api import ConnectionInfo, LocalApiServer
-from twschat.local.runtime import FunctionRunner
-from twschat.local.template import read_app
+from twschat_dev.connections_api import ConnectionInfo, LocalApiServer
+from twschat_dev.runtime import FunctionRunner
+from twschat_dev.template import read_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "local_app" / "template.yaml"
 LIVE = "Bx2kXcPOoAMCJdA="  # '=' travels URL-encoded as %3D

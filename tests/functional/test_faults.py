@@ -37,9 +37,9 @@ from twschat.core.frames import Frame
 from twschat.core.ports import FramePoster
 from twschat.core.responder import Principal
 from twschat.core.rules import RuleResponder
-from twschat.local.fake_tws import FakeTwsServer
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
 from twschat.persistence.sqlite import SQLiteChatStore
+from twschat_dev.fake_tws import FakeTwsServer
 
 NOW = 1_795_608_000.0
 OPERATOR = Principal(user_id="u-ana", username="ana", roles=("operator",))

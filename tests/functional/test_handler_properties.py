@@ -19,7 +19,7 @@ from tests.handlers import FakeContext, event, load_handler
 from tests.unit.test_inbound_properties import bodies, texts
 from twschat import runtime
 from twschat.core.inbound import InputRejected, UserText, parse_frame
-from twschat.local.auth import mint_token
+from twschat_dev.auth import mint_token
 
 # The fixtures and helpers of the handler and authorizer tests, shared rather than copied.
 env = test_handlers.env

@@ -18,8 +18,8 @@ from moto import mock_aws
 from tests.handlers import FakeContext, event, load_handler
 from twschat import runtime
 from twschat.core.conversation import ConnectionRecord
-from twschat.local.template import load_template
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+from twschat_dev.template import load_template
 
 TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
 FUNCTIONS = {"twschat-welcome": "WelcomeFunction"}

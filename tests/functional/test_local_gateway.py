@@ -20,10 +20,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from twschat import runtime
-from twschat.local.connections_api import LocalApiServer
-from twschat.local.gateway import Gateway, new_id, parse_connect_path, request_time
-from twschat.local.runtime import FunctionRunner
-from twschat.local.template import local_environment, read_app
+from twschat_dev.connections_api import LocalApiServer
+from twschat_dev.gateway import Gateway, new_id, parse_connect_path, request_time
+from twschat_dev.runtime import FunctionRunner
+from twschat_dev.template import local_environment, read_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "local_app" / "template.yaml"
 T = 10  # seconds: bound on every wait
@@ -306,7 +306,7 @@ def test_shutdown_runs_disconnect_for_open_connections(monkeypatch: pytest.Monke
 def test_invoke_command_prints_frames_and_runs_async_invocations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from twschat.cli import main
+    from twschat_dev.cli import main
 
     event = tmp_path / "connect.json"
     event.write_text(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twschat.local.template import (
+from twschat_dev.template import (
     LocalApp,
     TemplateError,
     load_template,

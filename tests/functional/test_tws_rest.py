@@ -36,8 +36,8 @@ from twschat.adapters.tws_rest import (
 )
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.tws import Job, TwsError
-from twschat.local import fake_tws
-from twschat.local.fake_tws import FakeTwsServer
+from twschat_dev import fake_tws
+from twschat_dev.fake_tws import FakeTwsServer
 
 USER, PASSWORD, API_KEY = "twsadmin", "s3cr3t-P4ss!", "ak-7f3e9c1d2b4a"
 FAST = Timeouts(connect=0.5, read=0.5)

@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from twschat.local.dynamodb_local import DynamoDBLocalUnavailable, running
+from twschat_dev.dynamodb_local import DynamoDBLocalUnavailable, running
+from twschat_dev.gateway import serve_command
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -95,23 +95,14 @@ class GatewayProcess:
         assert self.process is None, "already running"
         self.runs += 1
         self.port, api_port = free_port(), free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "twschat.cli",
-            "serve",
-            "--template",
-            str(TEMPLATE),
-            "--port",
-            str(self.port),
-            "--api-port",
-            str(api_port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
-        if self.dynamodb_endpoint:
-            cmd += ["--dynamodb-endpoint", self.dynamodb_endpoint]
-        cmd += self.extra_args
+        cmd = serve_command(
+            TEMPLATE,
+            port=self.port,
+            api_port=api_port,
+            data_dir=self.data_dir,
+            dynamodb_endpoint=self.dynamodb_endpoint,
+            extra_args=self.extra_args,
+        )
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(cmd, cwd=self.log_dir, stdout=out, stderr=err, env=env)

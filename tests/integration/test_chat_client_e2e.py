@@ -20,7 +20,7 @@ T = 15.0  # seconds: bound on every wait
 
 
 def chat_command(url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "twschat.cli", "chat", url, *args]
+    return [sys.executable, "-m", "twschat_dev.cli", "chat", url, *args]
 
 
 def chat_env() -> dict[str, str]:

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from twschat.local.template import read_app
+from twschat_dev.template import read_app
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from twschat.local.auth import mint_token
+from twschat_dev.auth import mint_token
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ def token(data_dir: Any, user: str, *roles: str, ttl: int = 3600) -> str:
     args = [
         sys.executable,
         "-m",
-        "twschat.cli",
+        "twschat_dev.cli",
         "token",
         "--user",
         user,

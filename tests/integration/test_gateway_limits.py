@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.integration.test_gateway_chat import TEMPLATE, T, ask, assert_reply, assert_welcome, recv, run
-from twschat.local.template import read_app
+from twschat_dev.template import read_app
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
-from twschat.local.fake_tws import FakeTwsServer
+from twschat_dev.fake_tws import FakeTwsServer
 
 pytestmark = pytest.mark.integration
 

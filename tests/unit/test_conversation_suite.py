@@ -15,7 +15,7 @@ from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat.core.rules import RuleResponder
 from twschat.core.tws import TwsClient
-from twschat.local.fake_tws import FakeTwsServer
+from twschat_dev.fake_tws import FakeTwsServer
 
 from .conversation_cases import EN_CASES, NOW, PT_CASES, SCENARIOS, Case, Scenario
 

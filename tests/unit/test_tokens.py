@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from twschat.auth import InvalidToken, TokenVerifier, extract_token, redact
 from twschat.core.responder import Principal
-from twschat.local import auth as local_auth
-from twschat.local.auth import LOCAL_CLIENT_ID, LOCAL_ISSUER, mint_token
+from twschat_dev import auth as local_auth
+from twschat_dev.auth import LOCAL_CLIENT_ID, LOCAL_ISSUER, mint_token
 
 
 class JWKSServer:
@@ -394,7 +394,7 @@ def test_importing_twschat_auth_does_not_import_jwt() -> None:
     import subprocess
     import sys
 
-    code = "import sys, twschat.auth, twschat.local.auth; print('jwt' in sys.modules, 'cryptography' in sys.modules)"
+    code = "import sys, twschat.auth, twschat_dev.auth; print('jwt' in sys.modules, 'cryptography' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -15,7 +15,7 @@ changes whenever the key does. Development only: anyone who can read the data di
 tokens for any user and role.
 
 Import-light: ``cryptography`` and PyJWT are imported inside the functions that need them, because
-``twschat.cli`` imports every command module to build its parser.
+``twschat_dev.cli`` imports every command module to build its parser.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from twschat import __version__
 
 COMMANDS: tuple[str, ...] = (
-    "twschat.local.gateway",  # serve
-    "twschat.local.invoke",  # invoke
-    "twschat.local.fake_tws",  # fake-tws
-    "twschat.local.auth",  # token
-    "twschat.client",  # chat
+    "twschat_dev.gateway",  # serve
+    "twschat_dev.invoke",  # invoke
+    "twschat_dev.fake_tws",  # fake-tws
+    "twschat_dev.auth",  # token
+    "twschat_dev.client",  # chat
 )
 
 

@@ -37,8 +37,9 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -48,9 +49,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CLOSE_CODE_EXPLANATIONS
 from websockets.http11 import Request, Response
 
-from twschat.local.connections_api import ConnectionInfo, LocalApiServer
-from twschat.local.runtime import FunctionRunner, Invocation
-from twschat.local.template import (
+from twschat_dev.connections_api import ConnectionInfo, LocalApiServer
+from twschat_dev.runtime import FunctionRunner, Invocation
+from twschat_dev.template import (
     LocalApp,
     StoreNotReady,
     TemplateError,
@@ -648,6 +649,23 @@ def quiet_powertools(verbose: bool) -> None:
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
+def serve_command(
+    template: Path,
+    *,
+    port: int,
+    api_port: int,
+    data_dir: Path,
+    dynamodb_endpoint: str | None = None,
+    extra_args: Sequence[str] = (),
+) -> list[str]:
+    """The argv that starts ``twschat serve`` in a subprocess of this interpreter (tests, benchmarks)."""
+    cmd = [sys.executable, "-m", "twschat_dev.cli", "serve", "--template", str(template)]
+    cmd += ["--port", str(port), "--api-port", str(api_port), "--data-dir", str(data_dir)]
+    if dynamodb_endpoint:
+        cmd += ["--dynamodb-endpoint", dynamodb_endpoint]
+    return cmd + list(extra_args)
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
@@ -725,7 +743,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
     if args.auth == "local":
-        from twschat.local.auth import jwks
+        from twschat_dev.auth import jwks
 
         if app.connect_authorizer is None:
             api.server_close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from twschat.local.template import ACCOUNT_ID, DEFAULT_REGION, FunctionSpec, LocalApp
+from twschat_dev.template import ACCOUNT_ID, DEFAULT_REGION, FunctionSpec, LocalApp
 
 log = logging.getLogger("twschat-local")
 

@@ -684,7 +684,7 @@ def apply_local_environment(app: LocalApp, args: argparse.Namespace, *, api_port
     env.update(tws_environment(args))
     env["AUTH_MODE"] = getattr(args, "auth", "none")  # the template's default (cognito) needs AWS
     if env["AUTH_MODE"] == "local":
-        from twschat.local.auth import JWKS_PATH, local_auth_environment
+        from twschat_dev.auth import JWKS_PATH, local_auth_environment
 
         env.update(local_auth_environment(f"http://127.0.0.1:{api_port}{JWKS_PATH}"))
         # urllib would send even loopback requests through an HTTP(S)_PROXY of the developer's shell.

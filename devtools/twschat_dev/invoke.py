@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from twschat.local.connections_api import ConnectionInfo, LocalApiServer
-from twschat.local.runtime import FunctionRunner, Invocation
-from twschat.local.template import (
+from twschat_dev.connections_api import ConnectionInfo, LocalApiServer
+from twschat_dev.runtime import FunctionRunner, Invocation
+from twschat_dev.template import (
     StoreNotReady,
     TemplateError,
     add_local_arguments,
@@ -90,7 +90,7 @@ def register(subparsers: Any) -> None:
 
 def run_invoke(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from twschat.local.gateway import quiet_powertools, setup_console
+    from twschat_dev.gateway import quiet_powertools, setup_console
 
     setup_console(args.verbose)
     quiet_powertools(args.verbose)
