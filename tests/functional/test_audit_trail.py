@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from twschat.adapters.audit import MAX_DAYS, StoreAuditSink, _days
-from twschat.core.actions import AuditRecord
+from twschat.core.audit import AuditRecord
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn

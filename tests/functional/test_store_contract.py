@@ -113,7 +113,7 @@ def test_get_message(store):
 
 
 def test_audit_records_are_appended_and_read_back_by_day(store):
-    from twschat.core.actions import AuditRecord
+    from twschat.core.audit import AuditRecord
 
     for i, action in enumerate(["rerun", "hold"]):
         store.add_audit(

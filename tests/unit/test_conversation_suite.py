@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from twschat.adapters.tws_rest import build_rest_client
-from twschat.core.actions import InMemoryAuditSink
+from twschat.core.audit import InMemoryAuditSink
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat.core.rules import RuleResponder

@@ -14,10 +14,9 @@ from twschat.core.actions import (
     REASON_OK,
     REASON_READ_ONLY,
     REASON_UNKNOWN_ACTION,
-    AuditRecord,
-    InMemoryAuditSink,
     may_act,
 )
+from twschat.core.audit import AuditRecord, InMemoryAuditSink
 from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest, Turn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from twschat.config import Settings
-from twschat.core.actions import AuditSink
+from twschat.core.audit import AuditSink
 from twschat.core.responder import Responder
 from twschat.core.tws import TwsClient
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from twschat.core.actions import FOR_JOB_LIMIT, AuditRecord
+from twschat.core.audit import FOR_JOB_LIMIT, AuditRecord
 from twschat.persistence.base import ChatStore
 
 MAX_DAYS = 7

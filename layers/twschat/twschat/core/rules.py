@@ -24,9 +24,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .actions import (
-    REASON_NO_ROLE,
-    REASON_READ_ONLY,
+from .actions import REASON_NO_ROLE, REASON_READ_ONLY, may_act
+from .audit import (
     RESULT_ACCEPTED,
     RESULT_FAILED,
     RESULT_REFUSED,
@@ -34,7 +33,6 @@ from .actions import (
     RESULT_REQUESTED,
     AuditRecord,
     AuditSink,
-    may_act,
 )
 from .exceptions import StorageUnavailable
 from .intents import STATE_SETS, Catalog, Intent, recognize

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twschat.core.actions import AuditRecord
+from twschat.core.audit import AuditRecord
 from twschat.core.conversation import (
     ConnectionRecord,
     ConversationRecord,
