@@ -524,46 +524,36 @@ class ChatService:
     def _answer_request(
         self, request: ClientRequest, connection: ConnectionRecord, message_id: str
     ) -> frames.Frame:
-        base: frames.Frame = {
-            "sender": "agent",
-            "conversationId": connection.conversation_id,
-            "inReplyTo": message_id,
-        }
+        conversation_id = connection.conversation_id
         if request.request_type == "ping":
-            return {"type": "pong", **base}
+            return frames.pong_frame(conversation_id=conversation_id, in_reply_to=message_id)
         if request.request_type == "conversations":
             found = self.store.list_conversations(connection.owner, request.limit, request.before)
-            return {
-                "type": "conversations",
-                **base,
-                "conversations": [
+            return frames.conversations_frame(
+                conversation_id=conversation_id,
+                in_reply_to=message_id,
+                conversations=[
                     {"conversationId": c.conversation_id, "agent": c.agent, "createdAt": _iso(c.created_at)}
                     for c in found
                 ],
-                "nextBefore": found[-1].conversation_id if len(found) == request.limit else None,
-            }
+                next_before=found[-1].conversation_id if len(found) == request.limit else None,
+            )
         messages = self.store.recent_messages(connection.conversation_key, request.limit, request.before)
-        more = len(messages) == request.limit
-        entries = [
-            {
-                "role": m.role,
-                "message": m.text,
-                "messageId": m.message_id,
-                "createdAt": _iso(m.created_at),
-                "key": m.message_key,
-            }
-            for m in messages
-        ]
-        frame: frames.Frame = {"type": "history", **base, "messages": entries}
-        # Keep the page under API Gateway's frame limit: drop the oldest, and point the cursor at them.
-        while (
-            entries
-            and len(frames.encode({**frame, "nextBefore": entries[0]["key"]})) > frames.MAX_FRAME_BYTES
-        ):
-            entries.pop(0)
-            more = True
-        frame["nextBefore"] = entries[0]["key"] if more and entries else None
-        return frame
+        return frames.history_frame(
+            conversation_id=conversation_id,
+            in_reply_to=message_id,
+            entries=[
+                {
+                    "role": m.role,
+                    "message": m.text,
+                    "messageId": m.message_id,
+                    "createdAt": _iso(m.created_at),
+                    "key": m.message_key,
+                }
+                for m in messages
+            ],
+            more=len(messages) == request.limit,
+        )
 
     # -- the sweeper (scheduled) -------------------------------------------------------------
     def sweep(self, *, poster: FramePoster, batch: int = 100, max_batches: int = 5) -> dict[str, int]:
@@ -585,13 +575,9 @@ class ChatService:
                 text = CLOSING_TEXT[language][connection.reason].format(
                     minutes=settings.idle_timeout_seconds // 60, conversation_id=connection.conversation_id
                 )
-                frame = {
-                    "type": "closing",
-                    "sender": "agent",
-                    "reason": connection.reason,
-                    "conversationId": connection.conversation_id,
-                    "message": text,
-                }
+                frame = frames.closing_frame(
+                    reason=connection.reason, conversation_id=connection.conversation_id, message=text
+                )
                 if poster.post(connection.connection_id, frame) is PostOutcome.GONE:
                     counts["gone"] += 1
                 else:

@@ -93,6 +93,57 @@ def welcome_frame(*, agent: str, conversation_id: str, message: str, **extra: An
     }
 
 
+def pong_frame(*, conversation_id: str, in_reply_to: str) -> Frame:
+    return {"type": "pong", "sender": "agent", "conversationId": conversation_id, "inReplyTo": in_reply_to}
+
+
+def closing_frame(*, reason: str, conversation_id: str, message: str) -> Frame:
+    """Sent before the server closes a connection (idle, or near API Gateway's 2-hour cap)."""
+    return {
+        "type": "closing",
+        "sender": "agent",
+        "reason": reason,
+        "conversationId": conversation_id,
+        "message": message,
+    }
+
+
+def conversations_frame(
+    *, conversation_id: str, in_reply_to: str, conversations: list[dict[str, Any]], next_before: str | None
+) -> Frame:
+    return {
+        "type": "conversations",
+        "sender": "agent",
+        "conversationId": conversation_id,
+        "inReplyTo": in_reply_to,
+        "conversations": conversations,
+        "nextBefore": next_before,
+    }
+
+
+def history_frame(
+    *, conversation_id: str, in_reply_to: str, entries: list[dict[str, Any]], more: bool
+) -> Frame:
+    """A page of history, oldest first, kept under the frame limit.
+
+    Past the limit the oldest entries are dropped and ``nextBefore`` points at them, so a client
+    paging back gets them next; ``more`` says whether older messages exist beyond this page.
+    """
+    entries = list(entries)
+    frame: Frame = {
+        "type": "history",
+        "sender": "agent",
+        "conversationId": conversation_id,
+        "inReplyTo": in_reply_to,
+        "messages": entries,
+    }
+    while entries and len(encode({**frame, "nextBefore": entries[0]["key"]})) > MAX_FRAME_BYTES:
+        entries.pop(0)
+        more = True
+    frame["nextBefore"] = entries[0]["key"] if more and entries else None
+    return frame
+
+
 def encode(frame: Frame) -> bytes:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
