@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from twschat_dev.dynamodb_local import DynamoDBLocalUnavailable, running
@@ -57,6 +58,16 @@ def dynamodb_endpoint() -> Iterator[str]:
         if required:
             pytest.fail(message + " [TWSCHAT_REQUIRE_DYNAMODB_LOCAL=1]", pytrace=False)
         pytest.skip(message)
+
+
+def dynamodb_client(endpoint: str) -> Any:
+    """A client of DynamoDB Local that sees the gateway's tables.
+
+    DynamoDB Local keeps one set of tables per access key and region. A fresh session reads the
+    credentials the gateway gets from this environment; boto3's default session may hold others,
+    cached while an earlier test ran under moto (which sets its own fake keys).
+    """
+    return boto3.session.Session().client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
 
 
 class GatewayProcess:

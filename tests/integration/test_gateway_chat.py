@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.integration.conftest import dynamodb_client
 from twschat_dev.template import read_app
 
 pytestmark = pytest.mark.integration
@@ -236,7 +236,7 @@ def test_thousand_turns_read_cost_stays_flat(
 def _conversation_items(endpoint: str) -> list[dict[str, Any]]:
     """Every history item on the endpoint, as DynamoDB returns it (attribute names and typed values):
     its JSON length bounds the item's size as DynamoDB counts it."""
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    client = dynamodb_client(endpoint)
     table = read_app(TEMPLATE).tables["HistoryTable"]
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=table):

@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from tests.integration.conftest import dynamodb_client
 from tests.integration.test_gateway_chat import TEMPLATE, T, ask, assert_reply, assert_welcome, recv, run
 from twschat_dev.template import read_app
 
@@ -104,7 +104,7 @@ def test_dynamodb_local_restarted_in_memory_the_gateway_recreates_the_tables(
 ) -> None:
     gw = gateway_factory(dynamodb_endpoint)
     gw.start()
-    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="us-east-1")
+    client = dynamodb_client(dynamodb_endpoint)
 
     async def scenario() -> None:
         async with connect(f"{gw.url}/api/v1/ws/tws-general", open_timeout=T) as ws:
