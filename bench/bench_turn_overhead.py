@@ -41,11 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "twschat"))
 
 from twschat.adapters.connections import ApiGatewayPoster  # noqa: E402
+from twschat.assistant.demo import DemoTwsClient  # noqa: E402
+from twschat.assistant.responder import RuleResponder  # noqa: E402
 from twschat.chat import ChatService  # noqa: E402
 from twschat.config import Settings  # noqa: E402
-from twschat.core.demo_tws import DemoTwsClient  # noqa: E402
 from twschat.core.responder import Reply, Responder, ResponderRequest  # noqa: E402
-from twschat.core.rules import RuleResponder  # noqa: E402
 from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables  # noqa: E402
 from twschat_dev import dynamodb_local  # noqa: E402
 from twschat_dev.connections_api import ConnectionInfo, LocalApiServer  # noqa: E402

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from twschat.adapters.tws_rest import RestTwsClient, TwsCredentials
-from twschat.core.demo_tws import DemoTwsClient
-from twschat.core.tws import TwsClient
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.tws import TwsClient
 from twschat_dev.fake_tws import FakeTwsServer
 
 
@@ -48,8 +48,8 @@ def cases(tws: TwsClient) -> dict[str, Callable[[], Any]]:
         "job_log(JOB002)": lambda: tws.job_log(job),
     }
     try:
+        from twschat.assistant.responder import RuleResponder
         from twschat.core.responder import ResponderRequest
-        from twschat.core.rules import RuleResponder
     except ImportError:
         return out
     responder = RuleResponder(tws)

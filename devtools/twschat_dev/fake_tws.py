@@ -43,8 +43,8 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
-from twschat.core.demo_tws import DemoTwsClient
-from twschat.core.tws import JobAction, TwsError
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.tws import JobAction, TwsError
 
 __all__ = ["FakeTwsServer", "FaultMode", "RequestRecord", "register", "run"]
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 
 from twschat.adapters.audit import MAX_DAYS, StoreAuditSink, _days
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
 from twschat.core.audit import AuditRecord
-from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
-from twschat.core.rules import RuleResponder
-from twschat.persistence.sqlite import SQLiteChatStore
+from twschat.persistence.sqlite import SQLiteStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 JOB002 = "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002"
@@ -42,65 +42,65 @@ def _requested(action_id: str = "a1", **kw: str) -> AuditRecord:
 
 def test_begin_writes_once_per_action_id(store):
     first = _requested()
-    assert store.begin_audit(first) is None
+    assert store.audit.begin_audit(first) is None
     # A second confirmation of the same pending action, a minute later: the key comes from the pending
     # action (proposal time and id), not from the confirmation time, so it finds the first record.
-    existing = store.begin_audit(replace(first, at="2026-11-25T12:01:30+00:00", username="bruno"))
+    existing = store.audit.begin_audit(replace(first, at="2026-11-25T12:01:30+00:00", username="bruno"))
     assert existing == first
-    assert store.begin_audit(_requested("a2")) is None  # another pending action is another key
-    assert [r["action_id"] for r in store.audit_for_day("2026-11-25")] == ["a1", "a2"]
+    assert store.audit.begin_audit(_requested("a2")) is None  # another pending action is another key
+    assert [r["action_id"] for r in store.audit.audit_for_day("2026-11-25")] == ["a1", "a2"]
 
 
 def test_finish_overwrites_the_result_of_that_record_only(store):
-    store.begin_audit(_requested("a1"))
-    store.begin_audit(_requested("a2"))
-    store.finish_audit(replace(_requested("a1"), result="failed", detail="timeout: slow"))
-    records = {r["action_id"]: r for r in store.audit_for_day("2026-11-25")}
+    store.audit.begin_audit(_requested("a1"))
+    store.audit.begin_audit(_requested("a2"))
+    store.audit.finish_audit(replace(_requested("a1"), result="failed", detail="timeout: slow"))
+    records = {r["action_id"]: r for r in store.audit.audit_for_day("2026-11-25")}
     assert len(records) == 2
     assert (records["a1"]["result"], records["a1"]["detail"]) == ("failed", "timeout: slow")
     assert records["a1"]["username"] == "ana" and records["a1"]["at"] == "2026-11-25T12:00:30+00:00"
     assert records["a2"]["result"] == "requested"
-    store.finish_audit(replace(_requested("a1"), result="accepted"))  # no detail: none kept
-    [again] = [r for r in store.audit_for_day("2026-11-25") if r["action_id"] == "a1"]
+    store.audit.finish_audit(replace(_requested("a1"), result="accepted"))  # no detail: none kept
+    [again] = [r for r in store.audit.audit_for_day("2026-11-25") if r["action_id"] == "a1"]
     assert again["result"] == "accepted" and "detail" not in again
-    assert store.begin_audit(_requested("a1")) == replace(_requested("a1"), result="accepted")
+    assert store.audit.begin_audit(_requested("a1")) == replace(_requested("a1"), result="accepted")
 
 
 def test_finish_without_its_requested_record_still_keeps_the_outcome(store):
-    store.finish_audit(replace(_requested("lost"), result="accepted"))
-    [record] = store.audit_for_day("2026-11-25")
+    store.audit.finish_audit(replace(_requested("lost"), result="accepted"))
+    [record] = store.audit.audit_for_day("2026-11-25")
     assert (record["action_id"], record["result"]) == ("lost", "accepted")
 
 
 def test_begin_needs_the_pending_action(store):
     with pytest.raises(ValueError):
-        store.begin_audit(replace(_requested(), action_id=""))
+        store.audit.begin_audit(replace(_requested(), action_id=""))
     with pytest.raises(ValueError):
-        store.begin_audit(replace(_requested(), proposed_at=""))
+        store.audit.begin_audit(replace(_requested(), proposed_at=""))
 
 
 def test_audit_for_job_is_newest_first_across_days_and_bounded(store):
-    store.begin_audit(
+    store.audit.begin_audit(
         _requested("y1", at="2026-11-24T23:00:00+00:00", proposed_at="2026-11-24T22:59:00+00:00")
     )
-    store.begin_audit(_requested("t1"))
-    store.add_audit(
+    store.audit.begin_audit(_requested("t1"))
+    store.audit.add_audit(
         replace(_requested(""), at="2026-11-25T13:00:00+00:00", result="refused", detail="read_only")
     )
-    store.begin_audit(_requested("other", job_name="Daily Backup", job_id="TWS_MASTER;X;JOB001"))
-    store.begin_audit(
+    store.audit.begin_audit(_requested("other", job_name="Daily Backup", job_id="TWS_MASTER;X;JOB001"))
+    store.audit.begin_audit(
         _requested("old", at="2026-11-20T10:00:00+00:00", proposed_at="2026-11-20T10:00:00+00:00")
     )
-    found = store.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"])
+    found = store.audit.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"])
     assert [(r.action_id, r.result) for r in found] == [
         ("", "refused"),
         ("t1", "requested"),
         ("y1", "requested"),
     ]
     assert (
-        store.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"], limit=1)[0].result == "refused"
+        store.audit.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"], limit=1)[0].result == "refused"
     )
-    assert store.audit_for_job("Nope", ["2026-11-25"]) == []
+    assert store.audit.audit_for_job("Nope", ["2026-11-25"]) == []
 
 
 def test_the_day_partitions_read_come_from_the_sink_clock():
@@ -110,18 +110,18 @@ def test_the_day_partitions_read_come_from_the_sink_clock():
 
 
 def test_store_errors_are_storage_unavailable(store):
-    if isinstance(store, SQLiteChatStore):
+    if isinstance(store.audit, SQLiteStore):
         store.close()  # any sqlite3.Error: here a closed database
     else:
-        store.audit_table = "missing"  # any ClientError: here ResourceNotFoundException
+        store.audit.table_name = "missing"  # any ClientError: here ResourceNotFoundException
     with pytest.raises(StorageUnavailable) as err:  # not a ConditionalCheckFailed: the store cannot tell
-        store.begin_audit(_requested())
+        store.audit.begin_audit(_requested())
     assert err.value.operation == "audit_begin"
     with pytest.raises(StorageUnavailable) as err:
-        store.finish_audit(replace(_requested(), result="accepted"))
+        store.audit.finish_audit(replace(_requested(), result="accepted"))
     assert err.value.operation == "audit_finish"
     with pytest.raises(StorageUnavailable) as err:
-        store.audit_for_job("Data Processing", ["2026-11-25"])
+        store.audit.audit_for_job("Data Processing", ["2026-11-25"])
     assert err.value.operation == "audit_for_job"
 
 
@@ -141,14 +141,14 @@ def _ask(bot: RuleResponder, text: str, history: list[Turn]) -> Reply:
 
 def test_a_confirmation_runs_at_most_once_through_the_store(store):
     tws = DemoTwsClient(clock=lambda: NOW)
-    sink = StoreAuditSink(store, clock=lambda: NOW)
+    sink = StoreAuditSink(store.audit, clock=lambda: NOW)
     bot = RuleResponder(tws, audit=sink, clock=lambda: NOW, id_factory=lambda: "p-1")
     asked = _ask(bot, "reroda o JOB002", [])
     history = [Turn("user", "reroda o JOB002"), Turn("agent", asked.text, asked.context)]
     assert "enviado ao TWS" in _ask(bot, "sim", history).text
     again = _ask(bot, "sim", history)  # the first reply was lost: the prompt is still the last turn
     assert "já foi enviado ao TWS, confirmado por ana" in again.text and "O TWS aceitou." in again.text
-    [record] = store.audit_for_day("2026-11-25")
+    [record] = store.audit.audit_for_day("2026-11-25")
     assert (record["action_id"], record["result"], record["auditKey"]) == (
         "p-1",
         "accepted",

@@ -29,16 +29,17 @@ from twschat.adapters.audit import StoreAuditSink
 from twschat.adapters.aws import MAX_ATTEMPTS
 from twschat.adapters.connections import ApiGatewayPoster
 from twschat.adapters.tws_rest import RetryPolicy, Timeouts, build_rest_client
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
 from twschat.chat import ChatService, TurnOutcome
 from twschat.config import Settings
-from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.frames import Frame
 from twschat.core.ports import FramePoster
 from twschat.core.responder import Principal
-from twschat.core.rules import RuleResponder
-from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
-from twschat.persistence.sqlite import SQLiteChatStore
+from twschat.persistence.dynamodb import dynamodb_stores
+from twschat.persistence.sqlite import sqlite_stores
+from twschat.persistence.tables import ensure_tables
 from twschat_dev.fake_tws import FakeTwsServer
 
 NOW = 1_795_608_000.0
@@ -107,14 +108,14 @@ class World:
         ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
         self.client = boto3.client("dynamodb", region_name="us-east-1")
         self.faults = StoreFaults(self.client)
-        self.store = DynamoDBChatStore("conn", "hist", audit_table="audit", client=self.client)
+        self.store = dynamodb_stores("conn", "hist", audit_table="audit", client=self.client)
         self.tws = tws if tws is not None else DemoTwsClient()
         self.metrics = Metrics()
         self.clock = Clock()
         self.service = ChatService(
             Settings(auth_mode="local"),
             self.store,
-            RuleResponder(self.tws, audit=StoreAuditSink(self.store)),
+            RuleResponder(self.tws, audit=StoreAuditSink(self.store.audit)),
             metrics=self.metrics,
             clock=self.clock,
         )
@@ -147,7 +148,7 @@ class World:
         return self.poster.sent("conn-1")
 
     def history_roles(self) -> list[str]:
-        return [m.role for m in self.store.recent_messages(self.conversation_key, 50)]
+        return [m.role for m in self.store.history.recent_messages(self.conversation_key, 50)]
 
     def audit(self) -> list[dict[str, Any]]:
         items = self.client.scan(TableName="audit")["Items"]
@@ -242,10 +243,10 @@ def test_an_audit_outage_before_the_tws_call_runs_nothing(world: World) -> None:
 
 
 def test_the_sqlite_store_reports_a_locked_file_as_storage_unavailable(tmp_path: Path) -> None:
-    store = SQLiteChatStore(tmp_path / "chat.db")
-    store._db.close()  # what a vanished or unusable file looks like to every later call
+    store = sqlite_stores(tmp_path / "chat.db")
+    store.close()  # what a vanished or unusable file looks like to every later call
     with pytest.raises(StorageUnavailable) as raised:
-        store.get_connection("conn-1", now=int(NOW))
+        store.connections.get_connection("conn-1", now=int(NOW))
     assert raised.value.operation == "get_connection"
     assert isinstance(raised.value.__cause__, sqlite3.Error)
 
@@ -273,9 +274,9 @@ def test_boto3_retries_throttling_a_bounded_number_of_times(tmp_path: Path) -> N
     server = ThreadingHTTPServer(("127.0.0.1", 0), Throttling)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        store = DynamoDBChatStore("conn", "hist", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}")
+        store = dynamodb_stores("conn", "hist", endpoint_url=f"http://127.0.0.1:{server.server_address[1]}")
         with pytest.raises(StorageUnavailable) as raised:
-            store.touch_connection("conn-1", now=int(NOW), expires_at=int(NOW) + 60)
+            store.connections.touch_connection("conn-1", now=int(NOW), expires_at=int(NOW) + 60)
     finally:
         server.shutdown()
     assert raised.value.detail == "ThrottlingException"
@@ -289,13 +290,13 @@ def test_a_table_that_vanished_is_created_again_when_the_store_may_do_so() -> No
         client = boto3.client("dynamodb", region_name="us-east-1")
         for table in ("conn", "hist", "audit"):
             client.delete_table(TableName=table)
-        strict = DynamoDBChatStore("conn", "hist", audit_table="audit", client=client)
+        strict = dynamodb_stores("conn", "hist", audit_table="audit", client=client)
         with pytest.raises(StorageUnavailable):
-            strict.get_connection("conn-1", now=int(NOW))
-        local = DynamoDBChatStore(
+            strict.connections.get_connection("conn-1", now=int(NOW))
+        local = dynamodb_stores(
             "conn", "hist", audit_table="audit", client=client, create_missing_tables=True
         )
-        assert local.get_connection("conn-1", now=int(NOW)) is None
+        assert local.connections.get_connection("conn-1", now=int(NOW)) is None
         assert sorted(client.list_tables()["TableNames"]) == ["audit", "conn", "hist"]
 
 
@@ -327,7 +328,7 @@ def test_a_failed_post_loses_nothing_and_is_counted(
     assert outcome.frames_posted == 0 and outcome.gone is (not connection_kept)
     assert world.history_roles() == ["user", "agent"]  # stored before posting: history has it
     assert world.metrics.counts[metric] == 1
-    alive = world.store.get_connection("conn-1", now=int(world.clock.now)) is not None
+    alive = world.store.connections.get_connection("conn-1", now=int(world.clock.now)) is not None
     assert alive is connection_kept
 
 

@@ -9,11 +9,11 @@ import json
 import pytest
 
 from tests.conftest import RecordingPoster
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
 from twschat.chat import ChatService
 from twschat.config import Settings
-from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal
-from twschat.core.rules import RuleResponder
 
 ANA = Principal(user_id="u-ana", username="ana", roles=("operator",))
 BIA = Principal(user_id="u-bia", username="bia", roles=("viewer",))
@@ -142,7 +142,7 @@ def test_the_rate_limit_answers_rate_limited_with_retry_after_and_stores_nothing
     # 4 counted this minute (the refused one too): one more fits once half of them slid out of the
     # last 60 s, 30 s into the next minute (4 x 0.5 + 1 = 3).
     assert limited["code"] == "rate_limited" and limited["retryAfter"] == 80
-    assert len(store.recent_messages(outcome.record.conversation_key, 50)) == 6  # 3 turns, not 4
+    assert len(store.history.recent_messages(outcome.record.conversation_key, 50)) == 6  # 3 turns, not 4
     clock.now += limited["retryAfter"]  # into the next minute, where the burst has half slid out
     assert ana.send("obrigado")["type"] == "message"
 
@@ -217,9 +217,9 @@ def test_the_sweeper_closes_idle_and_old_connections_only_and_says_why(service, 
     assert closing["type"] == "closing" and closing["reason"] == "max_duration"
     assert closing["conversationId"] in closing["message"]
     now = int(clock.now)
-    assert store.get_connection("conn-busy", now=now) is not None
-    assert store.get_connection("conn-idle", now=now) is None
-    assert store.get_connection("conn-old", now=now) is None
+    assert store.connections.get_connection("conn-busy", now=now) is not None
+    assert store.connections.get_connection("conn-idle", now=now) is None
+    assert store.connections.get_connection("conn-old", now=now) is None
     assert service.sweep(poster=poster) == {"idle": 0, "max_duration": 0, "gone": 0}
 
 

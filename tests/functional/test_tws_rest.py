@@ -34,8 +34,8 @@ from twschat.adapters.tws_rest import (
     build_rest_client,
     credentials_from_secret,
 )
-from twschat.core.demo_tws import DemoTwsClient
-from twschat.core.tws import Job, TwsError
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.tws import Job, TwsError
 from twschat_dev import fake_tws
 from twschat_dev.fake_tws import FakeTwsServer
 
@@ -592,7 +592,7 @@ def _ask(responder: Any, message: str) -> Any:
 
 
 def test_conversation_through_the_rest_client(fake: FakeTwsServer) -> None:
-    rules = pytest.importorskip("twschat.core.rules")
+    rules = pytest.importorskip("twschat.assistant.responder")
     responder = rules.RuleResponder(client(fake))
     assert "JOB002" in _ask(responder, "qual job esta em abend?").text
     assert "TWS_AGENT2" in _ask(responder, "quais workstations estão offline?").text

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from twschat.adapters.tws_rest import build_rest_client
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
+from twschat.assistant.tws import TwsClient
 from twschat.core.audit import InMemoryAuditSink
-from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
-from twschat.core.rules import RuleResponder
-from twschat.core.tws import TwsClient
 from twschat_dev.fake_tws import FakeTwsServer
 
 from .conversation_cases import EN_CASES, NOW, PT_CASES, SCENARIOS, Case, Scenario
@@ -119,7 +119,7 @@ def test_suite_size() -> None:
     assert all(case.lang == "en" for case in EN_CASES)
     # every intent the engine knows is exercised; confirm_unclear only exists while an action waits for
     # its yes/no, so it is exercised by the scenarios
-    from twschat.core.intents import INTENTS
+    from twschat.assistant.nlu.intents import INTENTS
 
     assert set(INTENTS) - {"confirm_unclear"} <= {case.intent for case in ALL_CASES}
     assert "confirm_unclear" in {step.intent for scenario in SCENARIOS for step in scenario.steps}

@@ -9,19 +9,19 @@ from typing import Any
 
 import pytest
 
-from twschat.core.actions import (
+from twschat.assistant.actions import (
     REASON_NO_ROLE,
     REASON_OK,
     REASON_READ_ONLY,
     REASON_UNKNOWN_ACTION,
     may_act,
 )
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
+from twschat.assistant.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
 from twschat.core.audit import AuditRecord, InMemoryAuditSink
-from twschat.core.demo_tws import DemoTwsClient
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest, Turn
-from twschat.core.rules import RuleResponder
-from twschat.core.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
 
 NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
 

@@ -2,16 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from twschat.core.text import (
-    best_match,
-    detect_language,
-    edit_distance,
-    fold,
-    fuzzy_equal,
-    max_typos,
-    tokenize,
-    words,
-)
+from twschat.assistant.nlu.text import best_match, edit_distance, fuzzy_equal, max_typos
+from twschat.core.language import detect_language, fold, tokenize, words
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,9 @@ from twschat.core.conversation import (
 )
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.inbound import ClientRequest, InputRejected, UserText, parse_frame
+from twschat.core.language import detect_language
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
-from twschat.core.text import detect_language
 from twschat.persistence.base import ChatStore, StoreStats
 
 logger = logging.getLogger("twschat.chat")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 
+from twschat.assistant.tws import TwsClient
 from twschat.config import Settings
 from twschat.core.audit import AuditSink
 from twschat.core.responder import Responder
-from twschat.core.tws import TwsClient
 
 
 def build_tws_client(settings: Settings) -> TwsClient:
     if settings.tws_mode == "demo":
-        from twschat.core.demo_tws import DemoTwsClient
+        from twschat.assistant.demo import DemoTwsClient
 
         return DemoTwsClient()
     if settings.tws_mode == "rest":
@@ -34,6 +34,6 @@ def build_tws_client(settings: Settings) -> TwsClient:
 
 
 def build_responder(settings: Settings, audit: AuditSink | None = None) -> Responder:
-    from twschat.core.rules import RuleResponder
+    from twschat.assistant.responder import RuleResponder
 
     return RuleResponder(build_tws_client(settings), audit=audit, tz=settings.time_zone)

@@ -51,7 +51,7 @@ from email.message import Message
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from twschat.core.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
+from twschat.assistant.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
 
 __all__ = [
     "CredentialsProvider",

@@ -1,21 +1,19 @@
-"""Text helpers for the rule engine: folding, tokens, small-typo matching, pt/en detection.
+"""Small-typo matching for the NLU: edit distance, typo budgets, the closest known word.
 
-Pure stdlib. Everything here is cheap and deterministic; the expensive bits (fuzzy lookups) are
-memoized so a warm Lambda answers a message in microseconds.
+Folding and tokens come from :mod:`twschat.core.language` (the platform's language detection needs
+them too). Pure stdlib and deterministic; fuzzy lookups are memoized so a warm Lambda answers a
+message in microseconds.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from twschat.core.language import fold, tokenize, words
+
 __all__ = [
-    "EN_MARKERS",
-    "PT_MARKERS",
     "best_match",
-    "detect_language",
     "edit_distance",
     "fold",
     "fuzzy_equal",
@@ -23,32 +21,6 @@ __all__ = [
     "tokenize",
     "words",
 ]
-
-# Anything that is not a letter, a digit or an underscore separates tokens. Apostrophes are dropped
-# first so "what's" -> "whats" and "don't" -> "dont" stay one token.
-_SEPARATORS = re.compile(r"[^a-z0-9_]+")
-_APOSTROPHES = re.compile(r"['’`´]")
-
-
-@lru_cache(maxsize=4096)
-def fold(text: str) -> str:
-    """Lower-case, strip accents and turn punctuation into single spaces.
-
-    >>> fold("Qual job está em ABEND?")
-    'qual job esta em abend'
-    >>> fold("TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002")
-    'tws_agent2 0aaaaaaaaaaaaab2 job002'
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = _APOSTROPHES.sub("", stripped)
-    return _SEPARATORS.sub(" ", stripped).strip()
-
-
-def tokenize(text: str) -> list[str]:
-    """Folded tokens of ``text`` (see :func:`fold`)."""
-    folded = fold(text)
-    return folded.split() if folded else []
 
 
 def max_typos(word: str) -> int:
@@ -151,61 +123,3 @@ def best_match(token: str, candidates: Sequence[str] | Iterable[str]) -> str | N
     """The unique closest candidate within the typo budget, or None (no match or a tie)."""
     cands = candidates if isinstance(candidates, tuple) else tuple(candidates)
     return _best_match_cached(token, cands)
-
-
-def words(text: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(text.split())
-
-
-# Words that tell Portuguese from English. Keyword tables in ``intents`` add their own.
-PT_MARKERS = words(
-    "qual quais esta estao sao tem tinha o os as do da dos das de em no na nos nas para pra pro que "
-    "por porque pq com mostra mostre mostrar lista liste listar ver veja quero preciso pode "
-    "poderia voce vc sim nao obrigado obrigada valeu vlw oi ola bom boa dia tarde noite tudo bem "
-    "como ambiente rodando executando reroda rerodar roda rodar libera liberar segura segurar "
-    "cancela cancelar falha falhou falharam erro esse essa isso dele dela deles delas outro outra "
-    "agora hoje ainda aguardando esperando atrasado atrasados ajuda sabe fazer quanto tempo meu "
-    "minha e um uma "
-)
-EN_MARKERS = words(
-    "what which whats is are the of show list me please why how does did can could you yes no thanks "
-    "thank hello hi hey running failed failing jobs job stream streams down up offline online rerun "
-    "hold release cancel it this that one other them those these and on in at for all any with log "
-    "logs status again waiting stuck late long summary environment help good morning afternoon "
-    "evening bye give an to get tell any some now right there here my your was were be been would should "
-    "will have has had who where when there into from about "
-) - {
-    "job",
-    "jobs",
-    "stream",
-    "streams",
-    "offline",
-    "online",
-    "hold",
-    "release",
-    "rerun",
-    "log",
-    "logs",
-    "status",
-    "me",
-    "no",
-    "e",
-}
-
-
-def detect_language(text: str | Sequence[str], default: str = "pt") -> str:
-    """``"pt"`` or ``"en"`` by marker words and accents; ``default`` when the text does not tell."""
-    if isinstance(text, str):
-        if any(ch in text for ch in "ãõçáéíóúâêôà"):
-            return "pt"
-        tokens: Sequence[str] = tokenize(text)
-    else:
-        tokens = text
-    pt = sum(1 for t in tokens if t in PT_MARKERS)
-    en = sum(1 for t in tokens if t in EN_MARKERS)
-    if pt > en:
-        return "pt"
-    if en > pt:
-        return "en"
-    return default

@@ -24,8 +24,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .actions import REASON_NO_ROLE, REASON_READ_ONLY, may_act
-from .audit import (
+from twschat.core.audit import (
     RESULT_ACCEPTED,
     RESULT_FAILED,
     RESULT_REFUSED,
@@ -34,9 +33,11 @@ from .audit import (
     AuditRecord,
     AuditSink,
 )
-from .exceptions import StorageUnavailable
-from .intents import STATE_SETS, Catalog, Intent, recognize
-from .responder import Principal, Reply, ResponderRequest, Turn
+from twschat.core.exceptions import StorageUnavailable
+from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
+
+from .actions import REASON_NO_ROLE, REASON_READ_ONLY, may_act
+from .nlu.intents import STATE_SETS, Catalog, Intent, recognize
 from .tws import (
     FAILED_STATES,
     READY_STATES,

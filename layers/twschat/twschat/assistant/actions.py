@@ -9,7 +9,7 @@ Every attempt, allowed or refused, is recorded in the audit trail (:mod:`twschat
 
 from __future__ import annotations
 
-from .responder import Principal
+from twschat.core.responder import Principal
 
 __all__ = [
     "ACTING_ROLES",

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import EN_MARKERS, PT_MARKERS, best_match, edit_distance, max_typos, tokenize, words
-from .tws import (
+from twschat.core.language import EN_MARKERS, PT_MARKERS, tokenize, words
+
+from ..tws import (
     FAILED_STATES,
     READY_STATES,
     RUNNING_STATES,
@@ -25,6 +26,7 @@ from .tws import (
     Job,
     Workstation,
 )
+from .text import best_match, edit_distance, max_typos
 
 __all__ = [
     "INTENTS",
