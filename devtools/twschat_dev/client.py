@@ -34,9 +34,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "ANSWER_TYPES",
@@ -66,9 +68,14 @@ WELCOME_TIMEOUT_S = 10.0
 OPEN_TIMEOUT_S = 15.0
 CLOSE_TIMEOUT_S = 2.0
 CLOSING_RETRIES = 5  # after a closing frame: the server asked us to come back
-DROP_RETRIES = 2  # after an unexpected drop: try a little, then say so
 BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0)
-DROP_BACKOFF_S = (0.5, 2.0)
+# After an unexpected drop (a gateway restart, a network blip): keep trying for this long, with
+# these waits between attempts (the last repeats), then say how to resume by hand.
+RECONNECT_FOR_S = 60.0
+DROP_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+# API Gateway closes the connection (1009) on a client frame over 32 KB: check before sending.
+MAX_FRAME_BYTES = 32 * 1024
+HISTORY_FILE_ENV = "TWSCHAT_CHAT_HISTORY"
 
 ANSWER_TYPES = frozenset({"message", "error", "history", "conversations", "pong"})
 """Frame types that answer something we sent (``welcome`` and ``closing`` come unasked)."""
@@ -132,8 +139,20 @@ def _block(prefix: str, text: str, indent: str | None = None) -> str:
     return "\n".join([prefix + lines[0], *(indent + line if line else "" for line in lines[1:])])
 
 
-def _when(value: Any) -> str:
-    """``createdAt`` (ISO 8601, UTC) as local ``dd/mm HH:MM``; anything else as it came."""
+def server_zone(name: object) -> tzinfo | None:
+    """The zone the server writes times in (the welcome's ``timeZone``), if this machine knows it."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _when(value: Any, zone: tzinfo | None = None) -> str:
+    """``createdAt`` (ISO 8601, UTC) as ``dd/mm HH:MM`` in ``zone`` — the server's, so that history
+    and replies (whose text the server writes in its ``TIME_ZONE``) agree; this machine's when the
+    server did not say. Anything else as it came."""
     if not isinstance(value, str) or not value:
         return "?"
     try:
@@ -141,17 +160,21 @@ def _when(value: Any) -> str:
     except ValueError:
         return value
     if moment.tzinfo is not None:
-        moment = moment.astimezone()
+        moment = moment.astimezone(zone)
     return moment.strftime("%d/%m %H:%M")
 
 
-def render(frame: Frame) -> str:
+def render(frame: Frame, zone: tzinfo | None = None) -> str:
     """A received frame as text for a terminal (one or more lines, no trailing newline)."""
     kind = frame.get("type")
     text = frame.get("message")
     text = text if isinstance(text, str) else ""
     if kind == "message":
-        return _block(AGENT_PREFIX, text)
+        shown = _block(AGENT_PREFIX, text)
+        hints = [q for q in frame.get("quickReplies") or () if isinstance(q, str)]
+        if hints:  # the web page shows these as buttons; here they are what one may type
+            shown += "\n" + INDENT + "[responda: " + " | ".join(hints) + "]"
+        return shown
     if kind == "welcome":
         head = f"[conectado: agente {frame.get('agent', '?')}, conversa {frame.get('conversationId', '?')}"
         if frame.get("continued"):
@@ -172,7 +195,7 @@ def render(frame: Frame) -> str:
     if kind == "pong":
         return "[pong] conexão ativa"
     if kind == "history":
-        return _render_history(frame)
+        return _render_history(frame, zone)
     if kind == "conversations":
         return _render_conversations(frame)
     if kind is None and text:  # API Gateway's own frames: {"message": "Forbidden", "requestId": ...}
@@ -181,7 +204,7 @@ def render(frame: Frame) -> str:
     return "[frame não reconhecido] " + json.dumps(frame, ensure_ascii=False)
 
 
-def _render_history(frame: Frame) -> str:
+def _render_history(frame: Frame, zone: tzinfo | None = None) -> str:
     messages = [m for m in frame.get("messages") or [] if isinstance(m, dict)]
     if not messages:
         return "[histórico vazio]"
@@ -190,7 +213,7 @@ def _render_history(frame: Frame) -> str:
         who = "tws> " if m.get("role") == "agent" else "você> "
         body = m.get("message")
         out.append(
-            _block(f"{_when(m.get('createdAt'))} {who}", body if isinstance(body, str) else "", INDENT)
+            _block(f"{_when(m.get('createdAt'), zone)} {who}", body if isinstance(body, str) else "", INDENT)
         )
     if frame.get("nextBefore"):
         out.append(f"[há mais antigas: /history {len(messages)} {frame['nextBefore']}]")
@@ -289,14 +312,22 @@ class Decision:
     message: str = ""
 
 
-def reconnect_decision(closing_reason: str | None, attempt: int, *, idle_without_input: int = 0) -> Decision:
+def reconnect_decision(
+    closing_reason: str | None,
+    attempt: int,
+    *,
+    idle_without_input: int = 0,
+    waited: float = 0.0,
+    reconnect_for: float = RECONNECT_FOR_S,
+) -> Decision:
     """After a connection ended: reconnect (after ``delay``), wait for input, or give up.
 
     ``closing_reason``: the ``reason`` of the closing frame the server sent first (``idle``,
     ``max_duration``), or None for an unexpected drop. ``attempt``: reconnection attempts already
     failed since then. ``idle_without_input``: how many times in a row we reconnected after an idle
     close with nothing typed since; a second idle close in a row waits for the user instead of
-    reconnecting every few minutes while nobody is there.
+    reconnecting every few minutes while nobody is there. ``waited``: seconds already spent waiting
+    between attempts since the drop; a drop (a gateway restart) is retried for ``reconnect_for``.
     """
     if closing_reason is not None:
         if closing_reason == "idle" and idle_without_input >= 1 and attempt == 0:
@@ -304,9 +335,13 @@ def reconnect_decision(closing_reason: str | None, attempt: int, *, idle_without
         if attempt < CLOSING_RETRIES:
             return Decision("reconnect", BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
         return Decision("give_up", message=f"não consegui reconectar após {attempt} tentativas")
-    if attempt < DROP_RETRIES:
-        return Decision("reconnect", DROP_BACKOFF_S[min(attempt, len(DROP_BACKOFF_S) - 1)])
-    return Decision("give_up", message=f"conexão perdida; não consegui reconectar após {attempt} tentativas")
+    if waited < reconnect_for:
+        delay = DROP_BACKOFF_S[min(attempt, len(DROP_BACKOFF_S) - 1)]
+        return Decision("reconnect", min(delay, reconnect_for - waited))
+    return Decision(
+        "give_up",
+        message=f"conexão perdida; não consegui reconectar em {reconnect_for:.0f} s ({attempt} tentativas)",
+    )
 
 
 # ---------------------------------------------------------------------------------------- commands
@@ -420,6 +455,36 @@ class StdinLines:
         return await future
 
 
+class TerminalLines:
+    """Lines typed at a terminal, with line editing (arrows, Home/End, Ctrl-W...) and history
+    (Up/Down, Ctrl-R; kept across sessions in ``~/.twschat/chat_history`` or $TWSCHAT_CHAT_HISTORY).
+
+    prompt_toolkit draws the prompt; whatever the client prints meanwhile goes above it (the client
+    runs inside ``patch_stdout``), so an answer arriving while one types does not mangle the line.
+    """
+
+    def __init__(self, history_file: Path | None = None) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        path = history_file or Path(
+            os.environ.get(HISTORY_FILE_ENV) or Path.home() / ".twschat" / "chat_history"
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            history: FileHistory | InMemoryHistory = FileHistory(str(path))
+        except OSError:  # a read-only home: edit and recall within this session only
+            history = InMemoryHistory()
+        self.session: Any = PromptSession(history=history)
+
+    async def next_line(self, prompt: str) -> str | None:
+        try:
+            line: str = await self.session.prompt_async(prompt)
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D, Ctrl-C: leave
+            return None
+        return line
+
+
 class ConnectRefused(Exception):
     """The server refused the WebSocket handshake with an HTTP status."""
 
@@ -477,6 +542,7 @@ class ChatClient:
         answer_timeout: float = ANSWER_TIMEOUT_S,
         welcome_timeout: float = WELCOME_TIMEOUT_S,
         open_timeout: float = OPEN_TIMEOUT_S,
+        reconnect_for: float = RECONNECT_FOR_S,
     ) -> None:
         self.url = url
         self.agent = agent
@@ -490,6 +556,9 @@ class ChatClient:
         self.answer_timeout = answer_timeout
         self.welcome_timeout = welcome_timeout
         self.open_timeout = open_timeout
+        self.reconnect_for = reconnect_for
+        self.zone: tzinfo | None = None
+        """The server's time zone (from the welcome): history times are shown in it."""
         self.assembler = PartAssembler()
         self.ws: Any = None
         self.connections = 0
@@ -588,8 +657,10 @@ class ChatClient:
                 if shown is None:
                     continue
                 if not self.raw:
+                    if shown.get("type") == "welcome":
+                        self.zone = server_zone(shown.get("timeZone")) or self.zone
                     try:
-                        text = render(shown)
+                        text = render(shown, self.zone)
                     except Exception:  # a frame shaped like nothing we know: show it as it came
                         text = "[frame não reconhecido] " + data
                     self._print(text)
@@ -627,18 +698,39 @@ class ChatClient:
             self.notice(f"conexão perdida (código {ended.code})")
         await self._reconnect(reason)
 
+    def resume_command(self) -> str:
+        """The exact command that resumes this conversation later (never with the token itself)."""
+        words = ["twschat", "chat"]
+        if self.url:
+            words.append(redact_url(self.url))
+        if self.agent:
+            words += ["--agent", self.agent]
+        if self.conversation_id:
+            words += ["--conversation", self.conversation_id]
+        if self.token:
+            words += ["--token", '"$TWSCHAT_TOKEN"']
+        return " ".join(words)
+
     async def _reconnect(self, reason: str | None) -> None:
         """Reconnect with the same conversationId, with bounded retries and backoff."""
         attempt = 0
+        waited = 0.0
         while True:
-            decision = reconnect_decision(reason, attempt, idle_without_input=self._idle_without_input)
+            decision = reconnect_decision(
+                reason,
+                attempt,
+                idle_without_input=self._idle_without_input,
+                waited=waited,
+                reconnect_for=self.reconnect_for,
+            )
             if decision.action == "wait_input":
                 self._waiting_input = True
                 self.notice(decision.message)
                 return
             if decision.action == "give_up":
-                raise GiveUp(decision.message)
+                raise GiveUp(f"{decision.message}. Para retomar a conversa: {self.resume_command()}")
             await self.sleep(decision.delay)
+            waited += decision.delay
             self.notice(f"reconectando à conversa {self.conversation_id or '(nova)'}...")
             try:
                 await self.connect()
@@ -732,6 +824,14 @@ class ChatClient:
                 if command.kind in ("help", "usage"):
                     self._print(HELP if command.kind == "help" else f"[{command.payload}]")
                     continue
+                size = len(command.payload.encode("utf-8"))
+                if size > MAX_FRAME_BYTES:
+                    # API Gateway would close the connection (1009) on a frame this big.
+                    self._print(
+                        f"[mensagem longa demais: {size / 1024:.0f} KB, o limite é "
+                        f"{MAX_FRAME_BYTES // 1024} KB; resuma ou divida em partes] (não enviada)"
+                    )
+                    continue
                 await self._send_and_wait(command.payload)
         except GiveUp as exc:
             self.fail(exc.message)
@@ -783,7 +883,26 @@ def register(subparsers: Any) -> None:
         help="ID token, sent as the token query parameter (default: $TWSCHAT_TOKEN); never printed",
     )
     parser.add_argument("--raw", action="store_true", help="print the frames' JSON instead of rendering them")
+    parser.add_argument(
+        "--reconnect-for",
+        type=float,
+        default=RECONNECT_FOR_S,
+        metavar="SECONDS",
+        help=f"after the connection drops, keep reconnecting this long (default {RECONNECT_FOR_S:.0f})",
+    )
     parser.set_defaults(func=run)
+
+
+def _client(args: argparse.Namespace, token: str | None, lines: LineSource | None) -> ChatClient:
+    return ChatClient(
+        args.url,
+        agent=args.agent,
+        conversation_id=args.conversation,
+        token=token,
+        raw=args.raw,
+        lines=lines,
+        reconnect_for=args.reconnect_for,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -801,11 +920,16 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"twschat chat: a URL já escolhe o agente {named}; --agent {args.agent} ignorado", file=sys.stderr
         )
-    client = ChatClient(
-        args.url, agent=args.agent, conversation_id=args.conversation, token=token, raw=args.raw
-    )
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.raw
     try:
-        return asyncio.run(client.run())
+        if interactive:
+            from prompt_toolkit.patch_stdout import patch_stdout
+
+            with patch_stdout(raw=True):
+                # Built inside patch_stdout: the client prints through its proxy, above the prompt.
+                client = _client(args, token, TerminalLines())
+                return asyncio.run(client.run())
+        return asyncio.run(_client(args, token, None).run())
     except KeyboardInterrupt:
         # asyncio.run cancelled the session, whose finally closed the socket with 1000.
         sys.stdout.write("\n")

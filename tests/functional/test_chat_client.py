@@ -28,6 +28,7 @@ from twschat_dev.client import (
     reconnect_decision,
     redact_url,
     render,
+    server_zone,
 )
 
 T = 10.0  # seconds: bound on every scenario
@@ -212,11 +213,28 @@ def test_a_second_idle_close_without_input_waits_for_the_user() -> None:
     assert reconnect_decision("idle", 1, idle_without_input=1).action == "reconnect"
 
 
-def test_unexpected_drop_retries_twice() -> None:
-    assert reconnect_decision(None, 0).action == "reconnect"
-    assert reconnect_decision(None, 1).action == "reconnect"
-    gave_up = reconnect_decision(None, 2)
-    assert gave_up.action == "give_up" and "conexão perdida" in gave_up.message
+def test_unexpected_drop_keeps_trying_with_backoff_for_a_minute() -> None:
+    """A gateway restart takes seconds: the client waits it out instead of giving up after two tries."""
+    waited, attempt, delays = 0.0, 0, []
+    while (decision := reconnect_decision(None, attempt, waited=waited)).action == "reconnect":
+        delays.append(decision.delay)
+        waited += decision.delay
+        attempt += 1
+    assert delays[:3] == [0.5, 1.0, 2.0] and max(delays) <= 8.0
+    assert waited == 60.0
+    assert decision.action == "give_up" and "não consegui reconectar em 60 s" in decision.message
+
+
+def test_quick_replies_are_shown_as_hints_and_history_uses_the_servers_zone() -> None:
+    prompt = render({"type": "message", "message": "Confirma?", "quickReplies": ["sim", "não"]})
+    assert prompt.endswith("[responda: sim | não]")
+    history = {
+        "type": "history",
+        "messages": [{"role": "user", "message": "oi", "createdAt": "2026-11-25T12:00:00.000Z"}],
+    }
+    assert "25/11 09:00 você> oi" in render(history, server_zone("America/Sao_Paulo"))
+    assert "25/11 12:00 você> oi" in render(history, server_zone("UTC"))
+    assert server_zone("Not/AZone") is None and server_zone(None) is None
 
 
 # ---------------------------------------------------------------------------------------- URL, commands
@@ -479,12 +497,28 @@ def test_unexpected_drop_reconnects_then_gives_up() -> None:
         await ws.close(1011)
 
     server = FakeServer(handler, refuse={3: 503})
-    code, out, err = run_client(server, "pergunta", "nunca enviada")
+    code, out, err = run_client(server, "pergunta", "nunca enviada", reconnect_for=3.5)
     assert code == 1
     assert "a conexão caiu antes da resposta" in out
-    assert len(server.queries) == 3  # the first connection and two attempts
-    assert server.queries[1]["conversationId"] == ["c-5"]
-    assert "não consegui reconectar" in err
+    assert len(server.queries) == 4  # the first connection, then attempts after waiting 0.5, 1 and 2 s
+    assert all(q["conversationId"] == ["c-5"] for q in server.queries[1:])
+    assert "não consegui reconectar em 4 s" in err
+    assert f"Para retomar a conversa: twschat chat {server.url} --conversation c-5" in err
+
+
+def test_a_line_over_the_frame_limit_is_not_sent() -> None:
+    async def handler(srv: FakeServer, ws: ServerConnection, n: int) -> None:
+        await welcome(ws, "c-6")
+        async for data in ws:
+            srv.received.append(str(data))
+            await ws.send(reply("ok"))
+
+    server = FakeServer(handler)
+    code, out, _ = run_client(server, "x" * 40_000, "curta")
+    assert code == 0
+    assert "mensagem longa demais: 39 KB, o limite é 32 KB" in out
+    assert server.received == ["curta"]  # the long one never left, the connection stayed usable
+    assert server.close_codes == [1000]
 
 
 @pytest.mark.parametrize(

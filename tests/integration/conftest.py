@@ -102,10 +102,12 @@ class GatewayProcess:
     def stderr_path(self) -> Path:
         return self.log_dir / f"gateway-{self.runs}.err"
 
-    def start(self) -> GatewayProcess:
+    def start(self, *, same_port: bool = False) -> GatewayProcess:
+        """Start (again); ``same_port`` restarts where clients will look for it (a restart)."""
         assert self.process is None, "already running"
         self.runs += 1
-        self.port, api_port = free_port(), free_port()
+        self.port = self.port if same_port and self.port else free_port()
+        api_port = free_port()
         cmd = serve_command(
             TEMPLATE,
             port=self.port,
