@@ -26,7 +26,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from twschat.core.conversation import MessageRecord, reply_message_key, user_message_key
-from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+from twschat.persistence.connections import connection_from_item
+from twschat.persistence.dynamodb import dynamodb_stores
+from twschat.persistence.history import message_to_item
+from twschat.persistence.stores import Stores
+from twschat.persistence.tables import ensure_tables
 from twschat_dev import dynamodb_local
 
 USER_TEXT = "qual job esta em abend no TWS_AGENT2 agora? preciso saber antes da janela batch"  # ~80 chars
@@ -52,15 +56,15 @@ def _cu(response: dict) -> float:
     return float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
 
 
-def per_message_turn(store: DynamoDBChatStore, turn: int) -> TurnCost:
+def per_message_turn(store: Stores, turn: int) -> TurnCost:
     store.begin_turn()
     started = time.perf_counter()
     conv = "bench#c-per-message"
     user_key = user_message_key(1_795_608_000_000 + turn * 1000, f"m{turn}")
-    store.touch_connection("bench-conn", now=turn, expires_at=turn + 3600)
-    store.add_message(MessageRecord(conv, user_key, "user", USER_TEXT, f"m{turn}", turn))
-    window = store.recent_messages(conv, WINDOW)
-    store.add_message(
+    store.connections.touch_connection("bench-conn", now=turn, expires_at=turn + 3600)
+    store.history.add_message(MessageRecord(conv, user_key, "user", USER_TEXT, f"m{turn}", turn))
+    window = store.history.recent_messages(conv, WINDOW)
+    store.history.add_message(
         MessageRecord(
             conv,
             reply_message_key(user_key),
@@ -72,7 +76,7 @@ def per_message_turn(store: DynamoDBChatStore, turn: int) -> TurnCost:
         )
     )
     elapsed = (time.perf_counter() - started) * 1000
-    size = sum(len(json.dumps(store.message_to_item(m), ensure_ascii=False).encode()) for m in window)
+    size = sum(len(json.dumps(message_to_item(m), ensure_ascii=False).encode()) for m in window)
     return TurnCost(
         store.stats.read_capacity, store.stats.write_capacity, store.stats.items_read, size, elapsed
     )
@@ -140,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
         )
-        store = DynamoDBChatStore("bench-connections", "bench-history", client=client)
-        store.save_connection(
-            store.connection_from_item(
+        store = dynamodb_stores("bench-connections", "bench-history", client=client)
+        store.connections.save_connection(
+            connection_from_item(
                 {
                     "connectionId": "bench-conn",
                     "agent": "tws-general",

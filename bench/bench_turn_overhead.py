@@ -3,7 +3,7 @@
     python bench/bench_turn_overhead.py [--turns 300] [--warmup 30] [--responder echo|rule]
                                         [--endpoint http://127.0.0.1:8000] [--json]
 
-One turn is ``ChatService.handle_message`` through the real ``DynamoDBChatStore`` (DynamoDB Local)
+One turn is ``ChatService.handle_message`` through the real DynamoDB stores (DynamoDB Local)
 and the real ``ApiGatewayPoster`` (boto3 ``post_to_connection`` to the local gateway's connections
 API, ``twschat_dev.connections_api.LocalApiServer``, on loopback). The bare calls are the five
 requests that turn cannot do without, made directly with the same boto3 clients and items of the
@@ -46,7 +46,8 @@ from twschat.assistant.responder import RuleResponder  # noqa: E402
 from twschat.chat import ChatService  # noqa: E402
 from twschat.config import Settings  # noqa: E402
 from twschat.core.responder import Reply, Responder, ResponderRequest  # noqa: E402
-from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables  # noqa: E402
+from twschat.persistence.dynamodb import dynamodb_stores  # noqa: E402
+from twschat.persistence.tables import ensure_tables  # noqa: E402
 from twschat_dev import dynamodb_local  # noqa: E402
 from twschat_dev.connections_api import ConnectionInfo, LocalApiServer  # noqa: E402
 
@@ -224,7 +225,7 @@ def run(args: argparse.Namespace, url: str) -> tuple[Results, int]:
         poster = ApiGatewayPoster(
             f"http://127.0.0.1:{api.port}/{STAGE}", client=cast(Any, CallTimer(raw_api, log))
         )
-        store = DynamoDBChatStore("bench-connections", "bench-history", client=cast(Any, ddb))
+        store = dynamodb_stores("bench-connections", "bench-history", client=cast(Any, ddb))
         # No rate limit in the way of a tight loop; everything else as deployed.
         settings = dataclasses.replace(Settings(), rate_limit_per_minute=10**9)
         inner: Responder = (

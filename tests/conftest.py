@@ -139,16 +139,17 @@ def poster() -> RecordingPoster:
 @pytest.fixture(params=["sqlite", "dynamodb-moto"])
 def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[object]:
     if request.param == "sqlite":
-        from twschat.persistence.sqlite import SQLiteChatStore
+        from twschat.persistence.sqlite import sqlite_stores
 
-        sqlite_store = SQLiteChatStore(tmp_path / "chat.db")
+        sqlite_store = sqlite_stores(tmp_path / "chat.db")
         yield sqlite_store
         sqlite_store.close()
         return
     from moto import mock_aws
 
-    from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+    from twschat.persistence.dynamodb import dynamodb_stores
+    from twschat.persistence.tables import ensure_tables
 
     with mock_aws():
         ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
-        yield DynamoDBChatStore("conn", "hist", audit_table="audit")
+        yield dynamodb_stores("conn", "hist", audit_table="audit")

@@ -704,7 +704,7 @@ def prepare_store(app: LocalApp, store: StoreChoice) -> None:
         assert store.sqlite_path is not None
         store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return
-    from twschat.persistence.dynamodb import ensure_tables
+    from twschat.persistence.tables import ensure_tables
 
     tables = dict(app.tables)
     kwargs: dict[str, Any] = {

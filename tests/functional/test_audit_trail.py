@@ -98,7 +98,8 @@ def test_audit_for_job_is_newest_first_across_days_and_bounded(store):
         ("y1", "requested"),
     ]
     assert (
-        store.audit.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"], limit=1)[0].result == "refused"
+        store.audit.audit_for_job("Data Processing", ["2026-11-25", "2026-11-24"], limit=1)[0].result
+        == "refused"
     )
     assert store.audit.audit_for_job("Nope", ["2026-11-25"]) == []
 

@@ -13,7 +13,7 @@ from moto import mock_aws
 from tests.conftest import RecordingPoster
 from tests.handlers import FakeContext, event, load_handler
 from twschat import runtime
-from twschat.persistence.dynamodb import ensure_tables
+from twschat.persistence.tables import ensure_tables
 
 CONN = "Bx2kXcPOoAMCJdA="
 

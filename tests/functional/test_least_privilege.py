@@ -18,7 +18,8 @@ from moto import mock_aws
 from tests.handlers import FakeContext, event, load_handler
 from twschat import runtime
 from twschat.core.conversation import ConnectionRecord
-from twschat.persistence.dynamodb import DynamoDBChatStore, ensure_tables
+from twschat.persistence.dynamodb import dynamodb_stores
+from twschat.persistence.tables import ensure_tables
 from twschat_dev.template import load_template
 
 TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
@@ -150,7 +151,7 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
     )
     assert run(recorder, "ConnectFunction", "connect", continued)["statusCode"] == 200
     now = int(time.time())
-    DynamoDBChatStore("conn", "hist").save_connection(
+    dynamodb_stores("conn", "hist").connections.save_connection(
         ConnectionRecord(
             "idle-conn", "tws-general", conversation_id, "anonymous", now - 1000, now - 1000, now + 3600
         )

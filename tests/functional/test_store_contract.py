@@ -1,4 +1,4 @@
-"""The contract every ChatStore backend keeps (SQLite, DynamoDB via moto; DynamoDB Local in integration)."""
+"""The contract every store backend keeps (SQLite, DynamoDB via moto; DynamoDB Local in integration)."""
 
 from __future__ import annotations
 
@@ -39,84 +39,88 @@ def _message(i: int, role: str = "user", **kw) -> MessageRecord:
 
 def test_connection_round_trip_touch_and_delete(store):
     record = _connection(roles=("operator",), username="ana")
-    store.save_connection(record)
-    assert store.get_connection("conn-1", now=NOW) == record
-    touched = store.touch_connection("conn-1", now=record.connected_at + 5, expires_at=record.expires_at + 5)
+    store.connections.save_connection(record)
+    assert store.connections.get_connection("conn-1", now=NOW) == record
+    touched = store.connections.touch_connection(
+        "conn-1", now=record.connected_at + 5, expires_at=record.expires_at + 5
+    )
     assert touched is not None and touched.last_seen_at == record.connected_at + 5
-    assert store.touch_connection("nope", now=1, expires_at=2) is None
-    store.delete_connection("conn-1")
-    assert store.get_connection("conn-1", now=NOW) is None
-    store.delete_connection("conn-1")  # deleting twice is harmless ($disconnect after a 410 cleanup)
+    assert store.connections.touch_connection("nope", now=1, expires_at=2) is None
+    store.connections.delete_connection("conn-1")
+    assert store.connections.get_connection("conn-1", now=NOW) is None
+    # Deleting twice is harmless ($disconnect after a 410 cleanup).
+    store.connections.delete_connection("conn-1")
 
 
 def test_expired_connection_is_not_returned(store):
-    store.save_connection(_connection(expires_at=NOW - 1))
-    assert store.get_connection("conn-1", now=NOW) is None
+    store.connections.save_connection(_connection(expires_at=NOW - 1))
+    assert store.connections.get_connection("conn-1", now=NOW) is None
 
 
 def test_open_connections_are_counted_per_owner_and_leftovers_are_not(store):
-    store.save_connection(_connection("conn-1", owner="u-ana"))
-    store.save_connection(_connection("conn-2", owner="u-ana"))
-    store.save_connection(_connection("conn-3", owner="u-ana", connected_at=NOW - 7300))  # past 2 h
-    store.save_connection(_connection("conn-4", owner="u-bia"))
+    store.connections.save_connection(_connection("conn-1", owner="u-ana"))
+    store.connections.save_connection(_connection("conn-2", owner="u-ana"))
+    past_2_hours = NOW - 7300
+    store.connections.save_connection(_connection("conn-3", owner="u-ana", connected_at=past_2_hours))
+    store.connections.save_connection(_connection("conn-4", owner="u-bia"))
     after = NOW - 7200
-    assert store.count_open_connections("u-ana", connected_after=after) == 2
-    assert store.count_open_connections("u-bia", connected_after=after) == 1
-    assert store.count_open_connections("u-cid", connected_after=after) == 0
-    store.delete_connection("conn-1")
-    assert store.count_open_connections("u-ana", connected_after=after) == 1
+    assert store.connections.count_open_connections("u-ana", connected_after=after) == 2
+    assert store.connections.count_open_connections("u-bia", connected_after=after) == 1
+    assert store.connections.count_open_connections("u-cid", connected_after=after) == 0
+    store.connections.delete_connection("conn-1")
+    assert store.connections.count_open_connections("u-ana", connected_after=after) == 1
 
 
 def test_the_rate_window_carries_the_previous_minute_only_when_it_is_the_last_one(store):
     start = (NOW // 60) * 60
-    store.save_connection(_connection(connected_at=start, last_seen_at=start))
+    store.connections.save_connection(_connection(connected_at=start, last_seen_at=start))
     for second in (1, 2, 3):
-        touched = store.touch_connection("conn-1", now=start + second, expires_at=NOW + 7200)
+        touched = store.connections.touch_connection("conn-1", now=start + second, expires_at=NOW + 7200)
     assert (touched.rate_count, touched.rate_prev_count) == (3, 0)
-    touched = store.touch_connection("conn-1", now=start + 61, expires_at=NOW + 7200)
+    touched = store.connections.touch_connection("conn-1", now=start + 61, expires_at=NOW + 7200)
     assert (touched.rate_window, touched.rate_count, touched.rate_prev_count) == (start // 60 + 1, 1, 3)
-    touched = store.touch_connection("conn-1", now=start + 62, expires_at=NOW + 7200)
+    touched = store.connections.touch_connection("conn-1", now=start + 62, expires_at=NOW + 7200)
     assert (touched.rate_count, touched.rate_prev_count) == (2, 3)
-    touched = store.touch_connection("conn-1", now=start + 300, expires_at=NOW + 7200)
+    touched = store.connections.touch_connection("conn-1", now=start + 300, expires_at=NOW + 7200)
     assert (touched.rate_count, touched.rate_prev_count) == (1, 0)  # minutes passed in silence
 
 
 def test_add_message_is_written_once(store):
     first = _message(1, context={"jobs": ["JOB002"], "n": 3, "ratio": 0.5, "nested": {"ok": True}})
-    stored, created = store.add_message(first)
+    stored, created = store.history.add_message(first)
     assert created and stored == first
-    again, created_again = store.add_message(_message(1, text="a different text for the same key"))
+    again, created_again = store.history.add_message(_message(1, text="a different text for the same key"))
     assert not created_again
     assert again == first  # the first write wins and is handed back
-    assert store.recent_messages("anonymous#c-1", 10) == [first]
+    assert store.history.recent_messages("anonymous#c-1", 10) == [first]
 
 
 def test_recent_messages_are_the_newest_window_oldest_first(store):
     for i in range(30):
-        store.add_message(_message(i))
-        store.add_message(_message(i, role="agent", message_id=f"r{i}"))
+        store.history.add_message(_message(i))
+        store.history.add_message(_message(i, role="agent", message_id=f"r{i}"))
     store.begin_turn()
-    window = store.recent_messages("anonymous#c-1", 20)
+    window = store.history.recent_messages("anonymous#c-1", 20)
     assert len(window) == 20
     assert [m.text for m in window][:2] == ["texto 20 ção", "texto 20 ção"]
     assert window[-1].role == "agent" and window[-1].message_id == "r29"
     assert [m.message_key for m in window] == sorted(m.message_key for m in window)
     assert store.stats.items_read == 20 and store.stats.queries == 1
-    assert store.recent_messages("anonymous#other", 20) == []
+    assert store.history.recent_messages("anonymous#other", 20) == []
 
 
 def test_get_message(store):
     msg = _message(7)
-    store.add_message(msg)
-    assert store.get_message(msg.conversation_key, msg.message_key) == msg
-    assert store.get_message(msg.conversation_key, reply_message_key(msg.message_key)) is None
+    store.history.add_message(msg)
+    assert store.history.get_message(msg.conversation_key, msg.message_key) == msg
+    assert store.history.get_message(msg.conversation_key, reply_message_key(msg.message_key)) is None
 
 
 def test_audit_records_are_appended_and_read_back_by_day(store):
     from twschat.core.audit import AuditRecord
 
     for i, action in enumerate(["rerun", "hold"]):
-        store.add_audit(
+        store.audit.add_audit(
             AuditRecord(
                 at=f"2026-11-25T12:00:0{i}.000000+00:00",
                 user_id="u-1",
@@ -128,8 +132,8 @@ def test_audit_records_are_appended_and_read_back_by_day(store):
                 conversation_id="c-1",
             )
         )
-    records = store.audit_for_day("2026-11-25")
+    records = store.audit.audit_for_day("2026-11-25")
     assert [r["action"] for r in records] == ["rerun", "hold"]
     assert records[0]["username"] == "ana" and records[0]["result"] == "accepted"
     assert records[0]["conversation_id"] == "c-1"
-    assert store.audit_for_day("2026-11-24") == []
+    assert store.audit.audit_for_day("2026-11-24") == []

@@ -37,7 +37,8 @@ from twschat.core.inbound import ClientRequest, InputRejected, UserText, parse_f
 from twschat.core.language import detect_language
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
-from twschat.persistence.base import ChatStore, StoreStats
+from twschat.persistence.accounting import StoreStats
+from twschat.persistence.stores import Stores
 
 logger = logging.getLogger("twschat.chat")
 
@@ -124,7 +125,7 @@ class ChatService:
     def __init__(
         self,
         settings: Settings,
-        store: ChatStore,
+        stores: Stores,
         responder: Responder,
         *,
         metrics: MetricsSink | None = None,
@@ -132,7 +133,7 @@ class ChatService:
         bind_log_keys: Callable[..., None] | None = None,
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.stores = stores
         self.responder = responder
         self.metrics: MetricsSink = metrics or NullMetrics()
         self.clock = clock
@@ -199,18 +200,19 @@ class ChatService:
         # the cap is a guard against runaway clients, not an exact quota.
         # API Gateway closes every connection at its 2-hour cap: older records are leftovers.
         recent = now_ms // 1000 - self.settings.max_connection_seconds
-        if cap > 0 and self.store.count_open_connections(principal.user_id, connected_after=recent) >= cap:
+        open_connections = self.stores.connections.count_open_connections
+        if cap > 0 and open_connections(principal.user_id, connected_after=recent) >= cap:
             return self._refuse_connect(
                 429, f"too many open connections: at most {cap} per user; close another chat tab or window"
             )
         if conversation_id is None:
             agent = asked_agent or self.settings.default_agent
             conversation_id = new_conversation_id(now_ms)
-            self.store.create_conversation(
+            self.stores.history.create_conversation(
                 ConversationRecord(principal.user_id, conversation_id, agent, now_ms)
             )
         else:
-            conversation = self.store.get_conversation(principal.user_id, conversation_id)
+            conversation = self.stores.history.get_conversation(principal.user_id, conversation_id)
             if conversation is None:
                 # Unknown and someone else's look the same: the refusal reveals nothing about other users.
                 return self._refuse_connect(403, "conversation not found")
@@ -234,7 +236,7 @@ class ChatService:
             roles=principal.roles,
         )
         self._bind(conversation_id=conversation_id, agent=agent)
-        self.store.save_connection(record)
+        self.stores.connections.save_connection(record)
         self.metrics.add_metric("Connects", "Count", 1)
         if welcome is not None:
             welcome.trigger({"connectionId": connection_id, "domainName": domain_name, "stage": stage})
@@ -251,13 +253,13 @@ class ChatService:
         delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.5),
     ) -> bool:
         """Post the welcome once API Gateway knows the connection (410 until ``$connect`` returned)."""
-        record = self.store.get_connection(connection_id, now=int(self.clock()))
+        record = self.stores.connections.get_connection(connection_id, now=int(self.clock()))
         if record is None:
             logger.warning("welcome for an unknown connection")
             return False
         self._bind(conversation_id=record.conversation_id, agent=record.agent)
         language = self._language()
-        continuing = bool(self.store.recent_messages(record.conversation_key, 1))
+        continuing = bool(self.stores.history.recent_messages(record.conversation_key, 1))
         template = WELCOME_BACK_TEXT if continuing else WELCOME_TEXT
         text = template[language].format(agent=record.agent, conversation_id=record.conversation_id)
         if self.auth_mode == "none":
@@ -296,7 +298,7 @@ class ChatService:
         is_base64: bool,
         poster: FramePoster,
     ) -> TurnOutcome:
-        stats = self.store.begin_turn()
+        stats = self.stores.begin_turn()
         parsed = parse_frame(body, is_base64=is_base64, max_chars=self.settings.max_message_chars)
         if isinstance(parsed, InputRejected):
             # Nothing is stored for a rejected frame; the connection stays open for the next one.
@@ -336,7 +338,7 @@ class ChatService:
         stats: StoreStats,
     ) -> TurnOutcome:
         now = self.clock()
-        connection = self.store.touch_connection(
+        connection = self.stores.connections.touch_connection(
             connection_id,
             now=int(now),
             expires_at=int(now) + self.settings.connection_ttl_seconds,
@@ -381,10 +383,10 @@ class ChatService:
             connection_id=connection_id,
             expires_at=expires_at,
         )
-        _, created = self.store.add_message(user_record)
+        _, created = self.stores.history.add_message(user_record)
         reply_key = reply_message_key(user_key)
         if not created:
-            stored_reply = self.store.get_message(conv_key, reply_key)
+            stored_reply = self.stores.history.get_message(conv_key, reply_key)
             if stored_reply is not None:
                 # A redelivery of a frame we answered: send the same reply (same messageId) again.
                 self.metrics.add_metric("Redeliveries", "Count", 1)
@@ -395,7 +397,7 @@ class ChatService:
                 )
                 return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
 
-        window = self.store.recent_messages(conv_key, self.settings.history_window)
+        window = self.stores.history.recent_messages(conv_key, self.settings.history_window)
         request = ResponderRequest(
             agent=connection.agent,
             message=parsed.text,
@@ -448,7 +450,7 @@ class ChatService:
         )
         status: TurnStatus = "answered"
         try:
-            stored_reply, _ = self.store.add_message(reply_record)
+            stored_reply, _ = self.stores.history.add_message(reply_record)
         except StorageUnavailable as failure:
             # The responder ran (maybe an action, already in the audit trail): the operator must
             # see its answer even though the history could not keep it, and know it was not kept.
@@ -511,7 +513,7 @@ class ChatService:
     def disconnect(self, *, connection_id: str) -> None:
         # History stays: a client reconnects with ?conversationId= and continues.
         try:
-            self.store.delete_connection(connection_id)
+            self.stores.connections.delete_connection(connection_id)
         except StorageUnavailable:
             # The record expires (TTL) and the sweeper closes nothing that is gone: log, count, go on.
             logger.warning("store unavailable at disconnect; the record expires by TTL")
@@ -528,7 +530,7 @@ class ChatService:
         if request.request_type == "ping":
             return frames.pong_frame(conversation_id=conversation_id, in_reply_to=message_id)
         if request.request_type == "conversations":
-            found = self.store.list_conversations(connection.owner, request.limit, request.before)
+            found = self.stores.history.list_conversations(connection.owner, request.limit, request.before)
             return frames.conversations_frame(
                 conversation_id=conversation_id,
                 in_reply_to=message_id,
@@ -538,7 +540,9 @@ class ChatService:
                 ],
                 next_before=found[-1].conversation_id if len(found) == request.limit else None,
             )
-        messages = self.store.recent_messages(connection.conversation_key, request.limit, request.before)
+        messages = self.stores.history.recent_messages(
+            connection.conversation_key, request.limit, request.before
+        )
         return frames.history_frame(
             conversation_id=conversation_id,
             in_reply_to=message_id,
@@ -566,7 +570,7 @@ class ChatService:
         counts = {"idle": 0, "max_duration": 0, "gone": 0}
         language = self._language()
         for _ in range(max_batches):
-            stale = self.store.stale_connections(
+            stale = self.stores.connections.stale_connections(
                 idle_before=now - settings.idle_timeout_seconds,
                 connected_before=now - (settings.max_connection_seconds - settings.closing_margin_seconds),
                 limit=batch,
@@ -584,7 +588,7 @@ class ChatService:
                     poster.close(connection.connection_id)
                     counts[connection.reason] += 1
                 # $disconnect deletes it too; deleting here keeps the next Query from seeing it again.
-                self.store.delete_connection(connection.connection_id)
+                self.stores.connections.delete_connection(connection.connection_id)
             if len(stale) < batch:
                 break
         for reason, metric in (
@@ -621,7 +625,7 @@ class ChatService:
             outcome = poster.post(connection_id, frame)
             if outcome is PostOutcome.GONE:
                 # The client left mid-turn: drop *this* connection's record; the history stays.
-                self.store.delete_connection(connection_id)
+                self.stores.connections.delete_connection(connection_id)
                 self.metrics.add_metric("StaleConnections", "Count", 1)
                 logger.info("connection gone; record deleted")
                 return {"frames_posted": posted, "gone": True}

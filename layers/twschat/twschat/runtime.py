@@ -1,4 +1,4 @@
-"""Process-wide wiring for the Lambda handlers: settings, store, responder and clients, built once.
+"""Process-wide wiring for the Lambda handlers: settings, stores, responder and clients, built once.
 
 Everything here is created lazily and cached for the life of the execution environment, so warm
 invocations reuse connections; ``reset()`` drops the cache (tests, the local gateway's reloads).
@@ -15,7 +15,7 @@ from twschat.chat import ChatService
 from twschat.config import Settings
 from twschat.core.ports import FramePoster, MetricsSink, WelcomeTrigger
 from twschat.core.responder import Responder
-from twschat.persistence.base import ChatStore
+from twschat.persistence.stores import Stores
 
 _T = TypeVar("_T")
 _BUILD_LOCK = threading.RLock()
@@ -37,7 +37,7 @@ class _once(Generic[_T]):  # a decorator, named like functools.cache
 
     def __call__(self) -> _T:
         if not self._built:
-            with _BUILD_LOCK:  # re-entrant: responder() builds store() inside
+            with _BUILD_LOCK:  # re-entrant: responder() builds stores() inside
                 if not self._built:
                     self._built.append(self._build())
         return self._built[0]
@@ -53,15 +53,15 @@ def settings() -> Settings:
 
 
 @_once
-def store() -> ChatStore:
+def stores() -> Stores:
     s = settings()
     if s.store_backend == "sqlite":
-        from twschat.persistence.sqlite import SQLiteChatStore
+        from twschat.persistence.sqlite import sqlite_stores
 
-        return SQLiteChatStore(s.sqlite_path)
-    from twschat.persistence.dynamodb import DynamoDBChatStore
+        return sqlite_stores(s.sqlite_path)
+    from twschat.persistence.dynamodb import dynamodb_stores
 
-    return DynamoDBChatStore(
+    return dynamodb_stores(
         s.connections_table,
         s.history_table,
         audit_table=s.audit_table,
@@ -74,7 +74,7 @@ def responder() -> Responder:
     from twschat.adapters.audit import StoreAuditSink
     from twschat.responders import build_responder
 
-    return build_responder(settings(), audit=StoreAuditSink(store()))
+    return build_responder(settings(), audit=StoreAuditSink(stores().audit))
 
 
 @_once
@@ -103,10 +103,10 @@ def sweeper_poster() -> FramePoster:
 def chat_service(
     *, metrics: MetricsSink | None = None, bind_log_keys: Callable[..., Any] | None = None
 ) -> ChatService:
-    return ChatService(settings(), store(), responder(), metrics=metrics, bind_log_keys=bind_log_keys)
+    return ChatService(settings(), stores(), responder(), metrics=metrics, bind_log_keys=bind_log_keys)
 
 
-_CACHED = (settings, store, responder, welcome_trigger)
+_CACHED = (settings, stores, responder, welcome_trigger)
 
 
 def reset() -> None:

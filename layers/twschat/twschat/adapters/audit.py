@@ -1,4 +1,4 @@
-"""The audit trail of action attempts, written through the chat store (DynamoDB or SQLite)."""
+"""The audit trail of action attempts, written through the audit store (DynamoDB or SQLite)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from twschat.core.audit import FOR_JOB_LIMIT, AuditRecord
-from twschat.persistence.base import ChatStore
+from twschat.persistence.audit import AuditStore
 
 MAX_DAYS = 7
 """``for_job`` reads at most this many day partitions (the newest ones), one bounded Query each."""
 
 
 class StoreAuditSink:
-    def __init__(self, store: ChatStore, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, store: AuditStore, *, clock: Callable[[], datetime] | None = None) -> None:
         self.store = store
         # The sink needs "today" to know which day partitions "since" covers; the store never reads a clock.
         self._clock = clock or (lambda: datetime.now(UTC))

@@ -1,0 +1,58 @@
+"""History on DynamoDB: one item per message and per conversation, written once, read by bounded Queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twschat.persistence.dynamodb.base import DynamoDBStore, unavailable_on_error
+from twschat.persistence.exceptions import ConversationAlreadyExists, MessageAlreadyExists
+from twschat.persistence.history import (
+    HISTORY_KEY,
+    HistoryStore,
+    conversation_from_item,
+    message_from_item,
+)
+
+_SORT_KEY = HISTORY_KEY[1]
+
+
+class DynamoDBHistoryStore(DynamoDBStore, HistoryStore):
+    @unavailable_on_error
+    def _put_message_item_if_absent(self, item: dict[str, Any]) -> None:
+        existing = self._put_if_absent(item, _SORT_KEY)
+        if existing is not None:
+            raise MessageAlreadyExists(message_from_item(existing) if "role" in existing else None)
+
+    @unavailable_on_error
+    def _put_conversation_item_if_absent(self, item: dict[str, Any]) -> None:
+        existing = self._put_if_absent(item, _SORT_KEY)
+        if existing is not None:
+            raise ConversationAlreadyExists(conversation_from_item(existing) if "owner" in existing else None)
+
+    @unavailable_on_error
+    def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self._table(),
+            Key={"conversationKey": {"S": conversation_key}, "messageKey": {"S": message_key}},
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        item = response.get("Item")
+        self._count_read(response, 1 if item else 0)
+        return self.dynamodb.deserialize(item) if item else None
+
+    @unavailable_on_error
+    def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
+        # Newest first with Limit: the read is bounded by the window, not the conversation's length.
+        condition = "conversationKey = :ck"
+        values: dict[str, Any] = {":ck": {"S": conversation_key}}
+        if before is not None:
+            condition += " AND messageKey < :before"
+            values[":before"] = {"S": before}
+        return self._query(
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        )

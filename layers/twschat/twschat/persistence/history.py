@@ -1,0 +1,143 @@
+"""The history store: one item per message, and the owner's conversations, in one table.
+
+A conversation's messages share a partition (``conversationKey``) sorted by ``messageKey``, so the
+last N messages are one read bounded by N; an owner's conversations are items of their own
+partition (:func:`~twschat.core.conversation.conversations_key`). The base states the "written
+once" rule for both kinds of item and the item layout; each adapter implements the primitives.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from twschat.core.conversation import ConversationRecord, MessageRecord, conversations_key
+from twschat.persistence.accounting import AccountedStore
+from twschat.persistence.exceptions import ConversationAlreadyExists, MessageAlreadyExists
+
+
+class HistoryStore(AccountedStore, ABC):
+    # -- messages ----------------------------------------------------------------------------
+    def add_message(self, record: MessageRecord) -> tuple[MessageRecord, bool]:
+        """Store ``record`` unless a message with its key exists: (the stored message, created?).
+
+        This is the one place the "written once" rule for messages lives; a redelivered frame gets
+        the first write back instead of a second item.
+        """
+        try:
+            self._put_message_item_if_absent(message_to_item(record))
+        except MessageAlreadyExists as exc:
+            existing = exc.existing or self.get_message(record.conversation_key, record.message_key)
+            if existing is None:  # pragma: no cover - a TTL deletion between the two calls
+                raise
+            return existing, False
+        return record, True
+
+    def get_message(self, conversation_key: str, message_key: str) -> MessageRecord | None:
+        item = self._get_history_item(conversation_key, message_key)
+        return message_from_item(item) if item else None
+
+    def recent_messages(
+        self, conversation_key: str, limit: int, before: str | None = None
+    ) -> list[MessageRecord]:
+        """The newest ``limit`` messages (older than the ``before`` key if given), oldest first.
+
+        Cost bounded by ``limit``, whatever the conversation's length.
+        """
+        items = self._query_history(conversation_key, limit, before)
+        return [message_from_item(i) for i in reversed(items)]
+
+    # -- conversations -----------------------------------------------------------------------
+    def create_conversation(self, record: ConversationRecord) -> bool:
+        """Store ``record`` unless the owner has a conversation with its id: created?"""
+        try:
+            self._put_conversation_item_if_absent(conversation_to_item(record))
+        except ConversationAlreadyExists:
+            return False
+        return True
+
+    def get_conversation(self, owner: str, conversation_id: str) -> ConversationRecord | None:
+        item = self._get_history_item(conversations_key(owner), conversation_id)
+        return conversation_from_item(item) if item else None
+
+    def list_conversations(
+        self, owner: str, limit: int, before: str | None = None
+    ) -> list[ConversationRecord]:
+        """The owner's conversations, newest first (ids start with their creation time)."""
+        return [
+            conversation_from_item(i) for i in self._query_history(conversations_key(owner), limit, before)
+        ]
+
+    # -- primitives ----------------------------------------------------------------------------
+    @abstractmethod
+    def _put_message_item_if_absent(self, item: dict[str, Any]) -> None:
+        """Write a message item only if no item has its key; else raise ``MessageAlreadyExists``
+        (with the stored message when the backend returns it)."""
+
+    @abstractmethod
+    def _put_conversation_item_if_absent(self, item: dict[str, Any]) -> None:
+        """Write a conversation item only if no item has its key; else raise ``ConversationAlreadyExists``."""
+
+    @abstractmethod
+    def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def _query_history(self, conversation_key: str, limit: int, before: str | None) -> list[dict[str, Any]]:
+        """Items of one partition, newest (highest key) first, keys below ``before``; bounded by ``limit``."""
+
+
+# -- item layout shared by the adapters --------------------------------------------------------
+HISTORY_KEY = ("conversationKey", "messageKey")
+"""The history table's (partition, sort) key attributes."""
+
+
+def message_to_item(record: MessageRecord) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "conversationKey": record.conversation_key,
+        "messageKey": record.message_key,
+        "role": record.role,
+        "text": record.text,
+        "messageId": record.message_id,
+        "createdAt": record.created_at,
+        "connectionId": record.connection_id,
+    }
+    if record.context:
+        item["context"] = dict(record.context)
+    if record.expires_at is not None:
+        item["expiresAt"] = record.expires_at
+    return item
+
+
+def message_from_item(item: Mapping[str, Any]) -> MessageRecord:
+    role = str(item["role"])
+    return MessageRecord(
+        conversation_key=str(item["conversationKey"]),
+        message_key=str(item["messageKey"]),
+        role="agent" if role == "agent" else "user",
+        text=str(item["text"]),
+        message_id=str(item["messageId"]),
+        created_at=int(item["createdAt"]),
+        connection_id=str(item.get("connectionId", "")),
+        context=dict(item.get("context") or {}),
+        expires_at=int(item["expiresAt"]) if item.get("expiresAt") is not None else None,
+    )
+
+
+def conversation_to_item(record: ConversationRecord) -> dict[str, Any]:
+    return {
+        "conversationKey": conversations_key(record.owner),
+        "messageKey": record.conversation_id,
+        "owner": record.owner,
+        "agent": record.agent,
+        "createdAt": record.created_at,
+    }
+
+
+def conversation_from_item(item: Mapping[str, Any]) -> ConversationRecord:
+    return ConversationRecord(
+        owner=str(item["owner"]),
+        conversation_id=str(item["messageKey"]),
+        agent=str(item.get("agent", "")),
+        created_at=int(item.get("createdAt", 0)),
+    )
