@@ -27,8 +27,8 @@ sys.path[:0] = [str(ROOT / "layers" / "twschat"), str(ROOT / "tests" / "unit")]
 from conversation_cases import EN_CASES, PT_CASES  # noqa: E402
 
 from twschat.assistant.demo import DemoTwsClient  # noqa: E402
+from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Workstation  # noqa: E402
 from twschat.assistant.responder import RuleResponder  # noqa: E402
-from twschat.assistant.tws import ActionResult, Job, JobAction, JobStream, Workstation  # noqa: E402
 from twschat.core.responder import ResponderRequest  # noqa: E402
 
 NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)

@@ -44,7 +44,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
 from twschat.assistant.demo import DemoTwsClient
-from twschat.assistant.tws import JobAction, TwsError
+from twschat.assistant.domain import JobAction
+from twschat.assistant.tws import TwsError
 
 __all__ = ["FakeTwsServer", "FaultMode", "RequestRecord", "register", "run"]
 

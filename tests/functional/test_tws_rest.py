@@ -35,7 +35,8 @@ from twschat.adapters.tws_rest import (
     credentials_from_secret,
 )
 from twschat.assistant.demo import DemoTwsClient
-from twschat.assistant.tws import Job, TwsError
+from twschat.assistant.domain import Job
+from twschat.assistant.tws import TwsError
 from twschat_dev import fake_tws
 from twschat_dev.fake_tws import FakeTwsServer
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from twschat.assistant.demo import REST_TIME_FORMAT, DemoTwsClient, demo_plan, stream_status
-from twschat.assistant.tws import Job, TwsClient, TwsError
+from twschat.assistant.domain import Job
+from twschat.assistant.tws import TwsClient, TwsError
 
 NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
 

@@ -17,8 +17,9 @@ from twschat.assistant.actions import (
     may_act,
 )
 from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Workstation
 from twschat.assistant.responder import RuleResponder
-from twschat.assistant.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
+from twschat.assistant.tws import TwsError
 from twschat.core.audit import AuditRecord, InMemoryAuditSink
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest, Turn

@@ -51,7 +51,8 @@ from email.message import Message
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from twschat.assistant.tws import ActionResult, Job, JobAction, JobStream, TwsError, Workstation
+from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Workstation
+from twschat.assistant.tws import TwsError
 
 __all__ = [
     "CredentialsProvider",

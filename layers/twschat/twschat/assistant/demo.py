@@ -16,19 +16,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from .tws import (
-    FAILED_STATES,
-    READY_STATES,
-    RUNNING_STATES,
-    SUCCESS_STATES,
-    WAITING_STATES,
+from .domain import (
+    STATUSES,
     ActionResult,
     Job,
     JobAction,
     JobStream,
-    TwsError,
     Workstation,
+    blocked,
+    job_category,
 )
+from .tws import TwsError
 
 __all__ = [
     "COMMON_STATUS",
@@ -44,28 +42,8 @@ __all__ = [
 REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """UTC timestamps as the plan REST API v1 writes them (``jobStreamInPlan.startTime``)."""
 
-# conman internal status -> cross-platform "commonStatus".
-COMMON_STATUS: dict[str, str] = {
-    "ABEND": "ERROR",
-    "ABENP": "ERROR",
-    "FAIL": "ERROR",
-    "ERROR": "ERROR",
-    "EXEC": "RUNNING",
-    "INTRO": "RUNNING",
-    "WAIT": "RUNNING",
-    "HOLD": "HELD",
-    "SCHED": "WAITING",
-    "ADD": "WAITING",
-    "PEND": "WAITING",
-    "FENCE": "BLOCKED",
-    "SUSP": "HELD",
-    "READY": "READY",
-    "SUCC": "SUCCESSFUL",
-    "SUCCP": "SUCCESSFUL",
-    "DONE": "UNDECIDED",
-    "CANCL": "CANCELED",
-    "EXTRN": "UNDECIDED",
-}
+# conman internal status -> cross-platform "commonStatus" (from the one status table).
+COMMON_STATUS: dict[str, str] = {status: info.common for status, info in STATUSES.items()}
 
 # Stdlists are printed in the master's local time (Brazil has had no DST since 2019).
 _LOG_TZ = timezone(timedelta(hours=-3), "-03")
@@ -213,18 +191,18 @@ def workstation_to_rest(ws: Workstation) -> dict[str, Any]:
 
 def stream_status(jobs: Sequence[Job]) -> str:
     """A job stream's state derived from its jobs the way conman shows it."""
-    states = [j.status for j in jobs]
-    if not states:
+    categories = [job_category(j.status) for j in jobs]
+    if not categories:
         return "READY"
-    if any(s in RUNNING_STATES for s in states):
+    if "running" in categories:
         return "EXEC"
-    if any(s in FAILED_STATES for s in states):
+    if "failed" in categories:
         return "ABEND"
-    if all(s in SUCCESS_STATES or s == "CANCL" for s in states):
+    if all(c in ("success", "cancelled") for c in categories):
         return "SUCC"
     if any(j.start_time is not None for j in jobs):
         return "EXEC"
-    if any(s in READY_STATES for s in states):
+    if "ready" in categories:
         return "READY"
     return "HOLD"
 
@@ -355,12 +333,25 @@ def demo_plan(now: datetime | None = None) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ client
+# What the demo master answers when a job's state rules an action out (see domain.blocked).
+_REFUSED: dict[tuple[str, str], str] = {
+    ("rerun", "running"): "{id} is {status}: it is still running",
+    ("rerun", "not_started"): "{id} is {status}: it has not run yet",
+    ("hold", "already_held"): "{id} is {status}: only a job that has not started can be held",
+    ("hold", "started"): "{id} is {status}: only a job that has not started can be held",
+    ("release", "not_held"): "{id} is {status}, not HOLD",
+    ("cancel", "already_cancelled"): "{id} is {status}: it cannot be cancelled",
+    ("cancel", "finished"): "{id} is {status}: it cannot be cancelled",
+    ("cancel", "running"): "{id} is {status}: it cannot be cancelled",
+}
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class DemoTwsClient:
-    """:class:`~twschat.core.tws.TwsClient` over an in-memory copy of the demo plan."""
+    """:class:`~twschat.assistant.tws.TwsClient` over an in-memory copy of the demo plan."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or _utc_now
@@ -388,15 +379,11 @@ class DemoTwsClient:
         current = self._find(job)
         status = current.status
         now = self._now()
+        refusal = blocked(action, current)
+        if refusal is not None:
+            detail = _REFUSED[(action, refusal.reason)].format(id=current.job_id, status=status)
+            return ActionResult(action, current, False, detail)
         if action == "rerun":
-            if status in RUNNING_STATES:
-                return ActionResult(
-                    action, current, False, f"{current.job_id} is {status}: it is still running"
-                )
-            if status in WAITING_STATES or status in READY_STATES:
-                return ActionResult(
-                    action, current, False, f"{current.job_id} is {status}: it has not run yet"
-                )
             ws = self._workstation(current.workstation)
             if ws is not None and ws.status == "OFFLINE":
                 updated = dataclasses.replace(
@@ -410,25 +397,12 @@ class DemoTwsClient:
                 detail = "rerun submitted"
                 self._logs[current.id] = _render_log(updated, self._stream_id(updated))
         elif action == "hold":
-            if (status not in WAITING_STATES and status not in READY_STATES) or status == "HOLD":
-                return ActionResult(
-                    action,
-                    current,
-                    False,
-                    f"{current.job_id} is {status}: only a job that has not started can be held",
-                )
             updated = dataclasses.replace(current, status="HOLD")
             detail = "job held"
         elif action == "release":
-            if status != "HOLD":
-                return ActionResult(action, current, False, f"{current.job_id} is {status}, not HOLD")
             updated = dataclasses.replace(current, status="READY")
             detail = "job released"
         elif action == "cancel":
-            if status in SUCCESS_STATES or status == "CANCL" or status in RUNNING_STATES:
-                return ActionResult(
-                    action, current, False, f"{current.job_id} is {status}: it cannot be cancelled"
-                )
             updated = dataclasses.replace(current, status="CANCL")
             detail = "job cancelled"
         else:  # pragma: no cover - JobAction is a closed set

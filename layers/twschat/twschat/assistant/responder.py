@@ -37,20 +37,16 @@ from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 
 from .actions import REASON_NO_ROLE, REASON_READ_ONLY, may_act
-from .nlu.intents import STATE_SETS, Catalog, Intent, recognize
-from .tws import (
-    FAILED_STATES,
-    READY_STATES,
-    RUNNING_STATES,
-    SUCCESS_STATES,
-    WAITING_STATES,
-    Job,
-    JobAction,
-    JobStream,
-    TwsClient,
-    TwsError,
-    Workstation,
-)
+from .domain import JOB_FILTERS, STREAM_FILTERS, Job, JobAction, JobStream, Workstation, blocked, job_statuses
+from .nlu import Catalog, Intent, recognize
+from .state import DialogueState
+from .tws import TwsClient, TwsError
+
+FAILED_STATES = job_statuses("failed")
+RUNNING_STATES = job_statuses("running")
+WAITING_STATES = job_statuses("waiting")
+READY_STATES = job_statuses("ready")
+SUCCESS_STATES = job_statuses("success")
 
 __all__ = ["RuleResponder"]
 
@@ -230,17 +226,30 @@ _UNKNOWN = {
     'Try, for example: "which jobs are in abend?" or "help".',
 }
 
-_STREAM_STATES: dict[str, frozenset[str]] = {
-    "abend": frozenset({"ABEND", "ERROR", "STUCK"}),
-    "failed": frozenset({"ABEND", "ERROR", "STUCK"}),
-    "running": frozenset({"EXEC"}),
-    "late": frozenset({"EXEC"}),
-    "waiting": frozenset({"HOLD", "ADD", "EXTRN"}),
-    "hold": frozenset({"HOLD"}),
-    "sched": frozenset({"HOLD", "ADD"}),
-    "ready": frozenset({"READY"}),
-    "success": frozenset({"SUCC"}),
-    "cancelled": frozenset({"CANCELP", "SUPPR"}),
+_BLOCKED = {
+    "pt": {
+        ("rerun", "running"): "{name} está em execução ({s}): não dá para rerodar agora.",
+        ("rerun", "not_started"): '{name} ainda não rodou ({s}). Se está em HOLD, libere: "libera o {id}".',
+        ("hold", "already_held"): "{name} já está em HOLD.",
+        ("hold", "started"): "{name} está {s}: só dá para colocar em HOLD um job que ainda não começou.",
+        ("release", "not_held"): "{name} não está em HOLD (está {s}): não há o que liberar.",
+        ("cancel", "already_cancelled"): "{name} já está cancelado.",
+        ("cancel", "finished"): "{name} já terminou ({s}): não há o que cancelar.",
+        ("cancel", "running"): "{name} está em execução ({s}): cancelar um job rodando exige kill no conman.",
+    },
+    "en": {
+        ("rerun", "running"): "{name} is running ({s}): it cannot be rerun now.",
+        (
+            "rerun",
+            "not_started",
+        ): '{name} has not run yet ({s}). If it is on HOLD, release it: "release {id}".',
+        ("hold", "already_held"): "{name} is already on HOLD.",
+        ("hold", "started"): "{name} is {s}: only a job that has not started can be put on HOLD.",
+        ("release", "not_held"): "{name} is not on HOLD (it is {s}): nothing to release.",
+        ("cancel", "already_cancelled"): "{name} is already cancelled.",
+        ("cancel", "finished"): "{name} already finished ({s}): nothing to cancel.",
+        ("cancel", "running"): "{name} is running ({s}): stopping a running job needs a kill in conman.",
+    },
 }
 
 
@@ -359,7 +368,7 @@ class RuleResponder:
             intent = recognize(
                 request.message,
                 lambda: self._catalog_for(plan),
-                previous=prev,
+                previous=DialogueState.from_dict(prev),
                 default_language=lang,
             )
             lang = intent.language if intent.language in ("pt", "en") else lang
@@ -618,7 +627,7 @@ class RuleResponder:
     # ------------------------------------------------------------------------------------------- jobs
     def _jobs_list(self, intent: Intent, prev: Mapping[str, Any], plan: _Plan, lang: str) -> Reply:
         state = intent.state or "all"
-        states = STATE_SETS.get(state)
+        states = JOB_FILTERS.get(state)
         jobs: Sequence[Job] = plan.jobs
         scoped = False
         if intent.referent == "them":
@@ -801,7 +810,7 @@ class RuleResponder:
         streams: Sequence[JobStream] = plan.streams
         if intent.workstation:
             streams = [s for s in streams if s.workstation == intent.workstation]
-        wanted = _STREAM_STATES.get(intent.state) if intent.state and intent.state != "all" else None
+        wanted = STREAM_FILTERS.get(intent.state) if intent.state and intent.state != "all" else None
         if wanted is not None:
             streams = [s for s in streams if s.status in wanted]
         streams = sorted(streams, key=lambda s: (s.workstation, s.name))
@@ -991,55 +1000,12 @@ class RuleResponder:
 
     def _blocked(self, action: str, job: Job, lang: str) -> str:
         """Why ``action`` makes no sense for ``job`` in its current state ("" when it does)."""
-        s = job.status
-        pt = lang == "pt"
-        name = f"{job.name} ({job.job_id})"
-        if action == "rerun":
-            if s in RUNNING_STATES:
-                return (
-                    f"{name} está em execução ({s}): não dá para rerodar agora."
-                    if pt
-                    else f"{name} is running ({s}): it cannot be rerun now."
-                )
-            if s in WAITING_STATES or s in READY_STATES:
-                return (
-                    f'{name} ainda não rodou ({s}). Se está em HOLD, libere: "libera o {job.job_id}".'
-                    if pt
-                    else f"{name} has not run yet ({s}). If it is on HOLD, release it: "
-                    f'"release {job.job_id}".'
-                )
-        elif action == "hold":
-            if s == "HOLD":
-                return f"{name} já está em HOLD." if pt else f"{name} is already on HOLD."
-            if s not in WAITING_STATES and s not in READY_STATES:
-                return (
-                    f"{name} está {s}: só dá para colocar em HOLD um job que ainda não começou."
-                    if pt
-                    else f"{name} is {s}: only a job that has not started can be put on HOLD."
-                )
-        elif action == "release":
-            if s != "HOLD":
-                return (
-                    f"{name} não está em HOLD (está {s}): não há o que liberar."
-                    if pt
-                    else f"{name} is not on HOLD (it is {s}): nothing to release."
-                )
-        elif action == "cancel":
-            if s == "CANCL":
-                return f"{name} já está cancelado." if pt else f"{name} is already cancelled."
-            if s in SUCCESS_STATES:
-                return (
-                    f"{name} já terminou ({s}): não há o que cancelar."
-                    if pt
-                    else f"{name} already finished ({s}): nothing to cancel."
-                )
-            if s in RUNNING_STATES:
-                return (
-                    f"{name} está em execução ({s}): cancelar um job rodando exige kill no conman."
-                    if pt
-                    else f"{name} is running ({s}): stopping a running job needs a kill in conman."
-                )
-        return ""
+        reason = blocked(action, job)
+        if reason is None:
+            return ""
+        return _BLOCKED[lang][(action, reason.reason)].format(
+            name=f"{job.name} ({job.job_id})", s=job.status, id=job.job_id
+        )
 
     def _action_request(
         self, intent: Intent, request: ResponderRequest, prev: Mapping[str, Any], plan: _Plan, lang: str

@@ -1,80 +1,27 @@
-"""The TWS data source seam: what the responder may ask of a TWS plan, and what it gets back.
+"""The TWS data source seam: what the assistant may ask of a TWS plan, and the error it may get.
 
 Two implementations are chosen by configuration (``TWS_MODE``): the demo plan kept as data
-(``twschat.core.demo_tws``) and the REST client for a real master domain manager
-(``twschat.adapters.tws_rest``). The models carry the fields the plan REST API gives (see
-shared/reference/tws-rest.md); everything here is pure.
+(:mod:`twschat.assistant.demo`) and the REST client for a real master domain manager
+(``twschat.adapters.tws_rest``). The objects it returns are in :mod:`twschat.assistant.domain`
+(shapes of the plan REST API, see shared/reference/tws-rest.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal, Protocol
 
-JobAction = Literal["rerun", "hold", "release", "cancel"]
+from .domain import ActionResult, Job, JobAction, JobStream, Workstation
 
-# conman `showjobs` internal states grouped the way operators ask about them.
-FAILED_STATES = frozenset({"ABEND", "ABENP", "FAIL", "ERROR"})
-RUNNING_STATES = frozenset({"EXEC", "INTRO", "WAIT"})
-WAITING_STATES = frozenset({"HOLD", "SCHED", "ADD", "PEND", "FENCE", "SUSP"})
-READY_STATES = frozenset({"READY"})
-SUCCESS_STATES = frozenset({"SUCC", "SUCCP", "DONE"})
+__all__ = ["TwsClient", "TwsError"]
 
-
-@dataclass(frozen=True, slots=True)
-class Workstation:
-    name: str
-    status: Literal["ONLINE", "OFFLINE"]
-    linked: bool = True
-    jobman_running: bool = True
-    kind: str = "FTA"
-    id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class JobStream:
-    name: str
-    workstation: str
-    status: str
-    id: str = ""
-    start_time: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: str
-    """The plan id; in the REST API it looks like ``WKS;JSINTERNALID;JOBNAME``."""
-    name: str
-    """The job's name as operators know it (e.g. ``Data Processing``)."""
-    job_id: str
-    """The short job identifier shown to operators (e.g. ``JOB002``)."""
-    status: str
-    """conman internal status: ABEND, SUCC, EXEC, HOLD, ..."""
-    workstation: str
-    job_stream: str = ""
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    return_code: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    action: JobAction
-    job: Job
-    accepted: bool
-    detail: str = ""
+TwsErrorKind = Literal["unreachable", "timeout", "unauthorized", "not_found", "server", "bad_response"]
 
 
 class TwsError(Exception):
     """The TWS source could not answer. ``kind`` tells the operator what to try."""
 
-    def __init__(
-        self,
-        kind: Literal["unreachable", "timeout", "unauthorized", "not_found", "server", "bad_response"],
-        detail: str = "",
-    ) -> None:
+    def __init__(self, kind: TwsErrorKind, detail: str = "") -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
         self.detail = detail

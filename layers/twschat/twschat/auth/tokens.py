@@ -9,7 +9,7 @@ public key for that ``kid`` from the pool's JWKS; the RS256 signature; ``exp``, 
 
 Roles are the Cognito groups the token carries (``cognito:groups``) that twschat knows: ``viewer``,
 ``operator`` and ``admin``. A valid token in none of those groups gets ``roles == ()``: the user
-may connect and ask questions, and :func:`twschat.core.actions.may_act` refuses every action
+may connect and ask questions, and :func:`twschat.assistant.actions.may_act` refuses every action
 (``no_role``). Being in the pool is enough to read the plan; acting needs the operator group.
 
 The JWKS is fetched once per process and cached (``jwt.PyJWKClient`` with ``cache_keys``: a known

@@ -1,0 +1,19 @@
+"""The TWS assistant's typed errors. Ordinary outcomes (a question back, a refusal) are answers, not these."""
+
+from __future__ import annotations
+
+from .tws import TwsError
+
+__all__ = ["TwsFailure"]
+
+
+class TwsFailure(Exception):
+    """The TWS could not answer during a turn; the responder words it (what failed, what to try)."""
+
+    def __init__(self, error: TwsError, what: str, lang: str = "") -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.what = what
+        """What the turn was doing: ``jobs``, ``workstations``, ``streams``, ``log`` or ``act``."""
+        self.lang = lang
+        """The language to answer in when the turn's is not the conversation's (a confirmation)."""

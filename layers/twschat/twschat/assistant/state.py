@@ -1,0 +1,128 @@
+"""The dialogue state: what one reply leaves for the next turn, stored in ``Reply.context``.
+
+The responder is stateless; the chat service stores each reply's context beside it and hands the
+window back on the next turn, so this survives reconnects and cold starts. The stored keys are the
+ones earlier versions wrote (``lang``, ``intent``, ``jobs``, ``focus``, ``pending``, ``state``,
+``workstation``, ``error``): history written by them loads, and :meth:`DialogueState.to_dict` writes
+only the keys that hold something (the chat service reads ``error`` and overwrites ``intent``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .domain import ACTIONS
+
+__all__ = ["DialogueState", "PendingAction"]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    """An action waiting for the operator's yes or no (see :mod:`twschat.assistant.actions`)."""
+
+    id: str
+    action: str
+    job: str
+    """The job's plan id."""
+    job_id: str
+    name: str
+    workstation: str
+    lang: str
+    """The language it was asked in: its outcome is told in it, whatever the answer's language."""
+    proposed_at: int | None
+    """Epoch seconds; None in a pending action stored before actions had ids (never confirmable)."""
+    expires_at: int
+
+    @property
+    def confirmable(self) -> bool:
+        """One this version can confirm: one stored before actions had ids is not."""
+        return self.action in ACTIONS and bool(self.id) and self.proposed_at is not None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.job_id})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "job": self.job,
+            "job_id": self.job_id,
+            "name": self.name,
+            "workstation": self.workstation,
+            "lang": self.lang,
+            "proposed_at": self.proposed_at,
+            "expires_at": self.expires_at,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> PendingAction | None:
+        if not isinstance(raw, Mapping) or not raw:
+            return None
+        proposed = raw.get("proposed_at")
+        lang = raw.get("lang")
+        return cls(
+            id=str(raw.get("id") or ""),
+            action=str(raw.get("action") or ""),
+            job=str(raw.get("job") or ""),
+            job_id=str(raw.get("job_id", "")),
+            name=str(raw.get("name", "")),
+            workstation=str(raw.get("workstation", "")),
+            lang=lang if lang in ("pt", "en") else "",
+            proposed_at=proposed if isinstance(proposed, int) else None,
+            expires_at=_int(raw.get("expires_at")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueState:
+    lang: str = ""
+    intent: str = ""
+    jobs: tuple[str, ...] = ()
+    """Plan ids of the jobs the reply referred to ("o primeiro", "e o outro?", "deles")."""
+    focus: str = ""
+    """Plan id of the one job the reply was about ("e o log dele?")."""
+    pending: PendingAction | None = None
+    state: str = ""
+    """The job state a listing asked for (an elliptical "e na TWS_AGENT1?" repeats it)."""
+    workstation: str = ""
+    error: str = ""
+    """The kind of TWS failure (or ``internal``) the reply reports; the chat service counts them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
+        optional: dict[str, Any] = {
+            "jobs": list(self.jobs),
+            "focus": self.focus,
+            "pending": self.pending.to_dict() if self.pending is not None else None,
+            "state": self.state,
+            "workstation": self.workstation,
+            "error": self.error,
+        }
+        stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
+        return stored
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> DialogueState:
+        """Tolerant: a missing, old or malformed key reads as empty."""
+        raw = raw or {}
+        jobs = raw.get("jobs")
+        return cls(
+            lang=str(raw.get("lang") or ""),
+            intent=str(raw.get("intent") or ""),
+            jobs=tuple(x for x in jobs if isinstance(x, str)) if isinstance(jobs, list | tuple) else (),
+            focus=str(raw.get("focus") or ""),
+            pending=PendingAction.from_dict(raw.get("pending")),
+            state=str(raw.get("state") or ""),
+            workstation=str(raw.get("workstation") or ""),
+            error=str(raw.get("error") or ""),
+        )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
