@@ -1,15 +1,44 @@
-"""Who may act on the plan, and the audit trail of what was done.
+"""THE action path: the only code that runs an action on the TWS plan (``TwsClient.act``).
 
-``may_act`` is the ONE permission check: every action the responder executes goes through it (at
-request time and again at confirmation time). Roles: ``operator`` (and ``admin``) may act,
-``viewer`` may only look.
+Every responder (this rule responder, a future LLM one) goes through :class:`ActionDesk`:
 
-Every attempt, allowed or refused, is recorded in the audit trail (:mod:`twschat.core.audit`).
+- ``permission`` — :func:`may_act`, the ONE permission check (roles ``operator``/``admin`` may act,
+  ``viewer`` may only look), at request time; a refusal is audited.
+- ``propose`` — a :class:`~twschat.assistant.state.PendingAction` (id, proposed_at, expiry, language)
+  the operator must confirm in the very next turn.
+- ``confirm`` — the answer must arrive after the question was sent; ``may_act`` again; an earlier
+  confirmation of this very action is found in the audit trail (never run twice); expiry; the job
+  still in the plan and its state still allowing the action; then the ``requested`` audit record is
+  written (conditionally, keyed by the action id) BEFORE the TWS is called, and the outcome after.
+
+Outcomes are wording-free; the caller words them. The audit record and sink are platform types
+(:mod:`twschat.core.audit`).
 """
 
 from __future__ import annotations
 
-from twschat.core.responder import Principal
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from twschat.core.audit import (
+    RESULT_ACCEPTED,
+    RESULT_FAILED,
+    RESULT_REFUSED,
+    RESULT_REJECTED,
+    RESULT_REQUESTED,
+    AuditRecord,
+    AuditSink,
+)
+from twschat.core.responder import Principal, ResponderRequest
+
+from .domain import ActionResult, Blocked, Job, JobAction, blocked
+from .exceptions import TwsFailure
+from .plan import TurnPlan
+from .state import PendingAction
+from .tws import TwsClient, TwsError
 
 __all__ = [
     "ACTING_ROLES",
@@ -18,8 +47,19 @@ __all__ = [
     "REASON_OK",
     "REASON_READ_ONLY",
     "REASON_UNKNOWN_ACTION",
+    "ActionDesk",
+    "AlreadySent",
+    "ConfirmOutcome",
+    "Executed",
+    "Expired",
+    "Gone",
+    "NotAllowed",
+    "Refused",
+    "TooEarly",
     "may_act",
 ]
+
+_log = logging.getLogger(__name__)
 
 ACTING_ROLES = frozenset({"operator", "admin"})
 KNOWN_ACTIONS = frozenset({"rerun", "hold", "release", "cancel"})
@@ -43,3 +83,216 @@ def may_act(principal: Principal, action: str) -> tuple[bool, str]:
     if "viewer" in roles:
         return False, REASON_READ_ONLY
     return False, REASON_NO_ROLE
+
+
+# ----------------------------------------------------------------------------- confirmation outcomes
+@dataclass(frozen=True, slots=True)
+class TooEarly:
+    """The yes was received before the question was sent: it answers nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadySent:
+    record: AuditRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """The job left the plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotAllowed:
+    blocked: Blocked
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    job: Job
+    result: ActionResult
+
+
+ConfirmOutcome = TooEarly | Refused | AlreadySent | Expired | Gone | NotAllowed | Executed
+
+
+class ActionDesk:
+    def __init__(
+        self,
+        tws: TwsClient,
+        audit: AuditSink | None,
+        now: Callable[[], datetime],
+        new_id: Callable[[], str],
+        ttl_seconds: int,
+    ) -> None:
+        self._tws = tws
+        self.audit = audit
+        self._now = now
+        self._new_id = new_id
+        self._ttl = ttl_seconds
+
+    # ------------------------------------------------------------------------------------ asking
+    def permission(self, request: ResponderRequest, action: str, about: Callable[[], Job | None]) -> str:
+        """:data:`REASON_OK`, or why the principal may not ask for ``action`` (audited, about ``about()``)."""
+        allowed, reason = may_act(request.principal, action)
+        if not allowed:
+            self._record_refusal(self._record(request, action, RESULT_REFUSED, reason, job=about()))
+        return reason
+
+    def propose(self, action: str, job: Job, lang: str) -> PendingAction:
+        now = int(self._now().timestamp())
+        return PendingAction(
+            id=self._new_id(),
+            action=action,
+            job=job.id,
+            job_id=job.job_id,
+            name=job.name,
+            workstation=job.workstation,
+            lang=lang,
+            proposed_at=now,
+            expires_at=now + self._ttl,
+        )
+
+    def expired(self, pending: PendingAction) -> bool:
+        return int(self._now().timestamp()) > pending.expires_at
+
+    def minutes_left(self, pending: PendingAction) -> int:
+        return max(1, (pending.expires_at - int(self._now().timestamp())) // 60)
+
+    # -------------------------------------------------------------------------------- confirming
+    def confirm(
+        self, request: ResponderRequest, pending: PendingAction, asked_at_ms: int, plan: TurnPlan, lang: str
+    ) -> ConfirmOutcome:
+        """Run ``pending`` if everything still holds (see the module docstring); ``lang`` words a TWS failure."""
+        action = pending.action
+        if request.received_at_ms and asked_at_ms and request.received_at_ms < asked_at_ms:
+            # A "sim" typed (or pasted) before the question reached the operator answers nothing.
+            return TooEarly()
+        allowed, reason = may_act(request.principal, action)
+        if not allowed:
+            self._record_refusal(self._record(request, action, RESULT_REFUSED, reason, pending=pending))
+            return Refused(reason)
+        # Was this very action already sent (its reply lost when the store failed mid-turn)? Asked
+        # first, so neither the expiry nor the job's new state can make us say "nothing was done".
+        already = self._requested_before(pending)
+        if already is not None:
+            return AlreadySent(already)
+        if self.expired(pending):
+            return Expired()
+        job = plan.job(pending.job)
+        if job is None:
+            return Gone()
+        ruled_out = blocked(action, job)
+        if ruled_out is not None:
+            return NotAllowed(ruled_out)
+        requested = self._record(request, action, RESULT_REQUESTED, job=job, pending=pending)
+        if self.audit is not None:
+            # The conditional write is the at-most-once guard. StorageUnavailable propagates: an action
+            # that cannot be put on record does not run.
+            existing = self.audit.begin(requested)
+            if existing is not None:
+                return AlreadySent(existing)
+        try:
+            result = self._tws.act(cast(JobAction, action), job)  # confirmable: one of ACTIONS
+        except TwsError as err:
+            self._finish(requested, RESULT_FAILED, str(err))
+            raise TwsFailure(err, "act", lang) from err
+        self._finish(requested, RESULT_ACCEPTED if result.accepted else RESULT_REJECTED, result.detail)
+        return Executed(job, result)
+
+    # ----------------------------------------------------------------------------------- records
+    def records_for(self, job: Job) -> list[AuditRecord]:
+        """The job's audit records since yesterday (UTC), newest first (same workstation or unknown)."""
+        assert self.audit is not None
+        since = (self._now().astimezone(UTC) - timedelta(days=1)).date().isoformat()
+        return [r for r in self.audit.for_job(job.name, since) if r.workstation in ("", job.workstation)]
+
+    def latest_executed(self, job: Job) -> AuditRecord | None:
+        """The job's latest action that was not refused, since yesterday.
+
+        Best effort: the prompt and the advice stand without it, and a store that cannot be read
+        stops the action at confirmation time, before anything runs.
+        """
+        if self.audit is None:
+            return None
+        try:
+            records = [r for r in self.records_for(job) if r.result != RESULT_REFUSED]
+        except Exception:
+            _log.warning("audit read failed for the recent-action note", exc_info=True)
+            return None
+        return records[0] if records else None
+
+    def _requested_before(self, pending: PendingAction) -> AuditRecord | None:
+        """The record of an earlier confirmation of this very pending action, if there was one."""
+        if self.audit is None:
+            return None
+        since = datetime.fromtimestamp(pending.proposed_at or 0, UTC).date().isoformat()
+        records = self.audit.for_job(pending.name, since)
+        return next((r for r in records if r.action_id == pending.id and r.result != RESULT_REFUSED), None)
+
+    def _record(
+        self,
+        request: ResponderRequest,
+        action: str,
+        result: str,
+        detail: str = "",
+        *,
+        job: Job | None = None,
+        pending: PendingAction | None = None,
+    ) -> AuditRecord:
+        """A record of ``action`` by the request's principal, about ``job`` (else the pending one's)."""
+        if job is not None:
+            plan_id, name, workstation = job.id, job.name, job.workstation
+        elif pending is not None:
+            plan_id, name, workstation = pending.job, pending.name, pending.workstation
+        else:
+            plan_id = name = workstation = ""
+        proposed = pending.proposed_at if pending is not None else None
+        return AuditRecord(
+            at=self._now().astimezone(UTC).isoformat(timespec="seconds"),
+            user_id=request.principal.user_id,
+            username=request.principal.username,
+            action=action,
+            job_id=plan_id,
+            result=result,
+            connection_id=request.connection_id,
+            conversation_id=request.conversation_id,
+            job_name=name,
+            workstation=workstation,
+            detail=detail,
+            action_id=pending.id if pending is not None else "",
+            proposed_at=(
+                datetime.fromtimestamp(proposed, UTC).isoformat(timespec="seconds")
+                if proposed is not None
+                else ""
+            ),
+        )
+
+    def _record_refusal(self, record: AuditRecord) -> None:
+        if self.audit is None:
+            return
+        try:
+            self.audit.record(record)
+        except Exception:  # the refusal stands whether or not it could be recorded
+            _log.exception("audit of a refusal failed: action %s by %s", record.action, record.user_id)
+
+    def _finish(self, requested: AuditRecord, result: str, detail: str) -> None:
+        if self.audit is None:
+            return
+        try:
+            self.audit.finish(replace(requested, result=result, detail=detail))
+        except Exception:
+            # The action ran: its outcome is answered all the same, and the "requested" record stays as
+            # the evidence that it was sent. Logged by id, never with the TWS detail or credentials.
+            _log.exception(
+                "audit finish failed: action %s (%s) result %s", requested.action_id, requested.action, result
+            )
