@@ -7,6 +7,8 @@ offsets from an injectable clock so "running for 5h" stays true whenever the dem
 ``demo_plan(now)`` renders the same plan in the JSON shapes of the TWS plan REST API v1 (see
 shared/reference/tws-rest.md) so a fake REST server can serve it; ``DemoTwsClient.snapshot()`` gives
 the same shape after the client's actions.
+
+Over 400 lines because most of it is the plan itself (tables and stdlists): data, not logic.
 """
 
 from __future__ import annotations
