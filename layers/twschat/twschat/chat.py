@@ -42,6 +42,9 @@ from twschat.persistence.stores import Stores
 
 logger = logging.getLogger("twschat.chat")
 
+QUICK_REPLIES_KEY = "quickReplies"
+"""Where a reply's suggested answers are kept in its stored context."""
+
 WELCOME_TEXT = {
     "pt": (
         "Olá! Sou o assistente TWS ({agent}). Posso listar jobs em ABEND, mostrar o status das "
@@ -270,6 +273,8 @@ class ChatService:
             message=text,
             continued=continuing,
             authMode=self.auth_mode,
+            # The zone the replies' times are written in: clients show history times in it too.
+            timeZone=self.settings.time_zone,
         )
         for attempt, delay in enumerate((0.0, *delays)):
             if delay:
@@ -445,7 +450,12 @@ class ChatService:
             message_id=reply_message_id(conv_key, user_key),
             created_at=int(self.clock() * 1000),
             connection_id=connection_id,
-            context={**dict(reply.context), "intent": reply.intent},
+            context={
+                **dict(reply.context),
+                "intent": reply.intent,
+                # Kept with the reply: a redelivered frame gets the same buttons back.
+                **({QUICK_REPLIES_KEY: list(reply.quick_replies)} if reply.quick_replies else {}),
+            },
             expires_at=expires_at,
         )
         status: TurnStatus = "answered"
@@ -617,6 +627,7 @@ class ChatService:
             conversation_id=conversation_id,
             message_id=reply.message_id,
             in_reply_to=in_reply_to,
+            quick_replies=[str(q) for q in reply.context.get(QUICK_REPLIES_KEY) or ()],
         )
 
     def _post(self, poster: FramePoster, connection_id: str, to_send: list[frames.Frame]) -> dict[str, Any]:

@@ -158,11 +158,13 @@ def message_frames(
     conversation_id: str,
     message_id: str,
     in_reply_to: str = "",
+    quick_replies: list[str] | None = None,
     max_bytes: int = MAX_FRAME_BYTES,
 ) -> list[Frame]:
     """One reply frame, or ordered parts (``part`` 1..``parts``) when it would pass ``max_bytes``.
 
-    Nothing is cut: the parts' texts concatenated give the reply back exactly.
+    Nothing is cut: the parts' texts concatenated give the reply back exactly. ``quickReplies``
+    (suggested answers, optional) ride on every part, so a client may act on whichever it has.
     """
     base: Frame = {
         "type": "message",
@@ -173,6 +175,8 @@ def message_frames(
     }
     if in_reply_to:
         base["inReplyTo"] = in_reply_to
+    if quick_replies:
+        base["quickReplies"] = list(quick_replies)
     if len(encode(base)) <= max_bytes:
         return [base]
     envelope = {**base, "message": "", "part": 999999, "parts": 999999}

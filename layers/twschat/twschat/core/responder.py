@@ -57,6 +57,9 @@ class Reply:
     language: str = "pt"
     intent: str = "unknown"
     context: Mapping[str, Any] = field(default_factory=dict)
+    quick_replies: tuple[str, ...] = ()
+    """Answers a client may offer as buttons (e.g. ("sim", "não") for a confirmation prompt, or a
+    follow-up such as "ver o log"); each is sent as the user's text when chosen."""
 
 
 class Responder(Protocol):
