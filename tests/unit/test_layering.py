@@ -1,0 +1,100 @@
+"""The package boundaries the README's architecture section states, checked from the source.
+
+Each package of the Lambda layer may import only what its line in the README says; the layer never
+imports the development tools; the platform (core, chat) never imports the TWS assistant, so a
+second responder (the LLM one) plugs into the same seam.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "twschat" / "twschat"
+
+THIRD_PARTY_AWS = {"boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk", "mypy_boto3_dynamodb"}
+
+# package -> the twschat packages it may import (besides itself and the stdlib)
+ALLOWED: dict[str, set[str]] = {
+    "core": set(),
+    "assistant": {"core"},
+    "persistence": {"core", "adapters.aws"},
+    "adapters": {"core", "assistant", "persistence"},
+    "auth": {"core"},
+}
+# packages that must stay free of AWS libraries and of anything but the stdlib (pure cores)
+PURE = {"core", "assistant"}
+
+
+def _module_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            # relative: resolve against the module's package
+            package = path.relative_to(LAYER.parent).with_suffix("").parts[: -node.level]
+            found.add(".".join([*package, *(node.module.split(".") if node.module else [])]))
+    return found
+
+
+def _layer_modules() -> list[Path]:
+    return sorted(p for p in LAYER.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _package_of(path: Path) -> str:
+    parts = path.relative_to(LAYER).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def _twschat_target(name: str) -> str | None:
+    """``twschat.persistence.dynamodb`` -> ``persistence``; ``twschat.adapters.aws`` -> ``adapters.aws``."""
+    if not name.startswith("twschat.") and name != "twschat":
+        return None
+    parts = name.split(".")[1:]
+    if not parts:
+        return ""
+    if parts[0] == "adapters" and parts[1:2] == ["aws"]:
+        return "adapters.aws"
+    return parts[0]
+
+
+@pytest.mark.parametrize("path", _layer_modules(), ids=lambda p: str(p.relative_to(LAYER)))
+def test_each_layer_module_imports_only_what_its_package_may(path: Path) -> None:
+    package = _package_of(path)
+    imports = _module_imports(path)
+    assert not any(name.split(".")[0] == "twschat_dev" for name in imports), "the layer never ships dev tools"
+    if package not in ALLOWED:
+        return  # the service modules at the top (chat, runtime, config...) wire the packages together
+    allowed = ALLOWED[package] | {package}
+    for name in imports:
+        target = _twschat_target(name)
+        if target is None:
+            top = name.split(".")[0]
+            if package in PURE:
+                assert top in sys.stdlib_module_names or top == "__future__", (
+                    f"{path.relative_to(LAYER)} imports {name}: {package} is pure (stdlib only)"
+                )
+            continue
+        assert target in allowed or target.split(".")[0] in allowed, (
+            f"{path.relative_to(LAYER)} imports {name}; {package} may import {sorted(allowed)}"
+        )
+
+
+def test_the_chat_platform_never_imports_the_tws_assistant() -> None:
+    for module in ("chat.py", "config.py", "events.py", "observability.py"):
+        imports = _module_imports(LAYER / module)
+        assert not [n for n in imports if _twschat_target(n) == "assistant"], module
+
+
+def test_no_aws_library_is_imported_at_module_level_by_the_pure_packages() -> None:
+    for path in _layer_modules():
+        if _package_of(path) in PURE:
+            assert not (_module_imports(path) & THIRD_PARTY_AWS), path
