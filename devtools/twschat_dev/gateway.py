@@ -17,6 +17,10 @@ Development only. What it does like API Gateway:
   connection (closed with 1001 "Going away"), 128 KB per PostToConnection (413).
 - Messages of one connection are handled one at a time, in order (API Gateway gives no order
   guarantee and may run them concurrently); different connections run concurrently.
+
+Not like API Gateway: plain HTTP requests on the same port (no ``Upgrade: websocket``) get the
+operators' web page from ``web/`` (:class:`WebPage`), its ``config.json``, and with ``--auth local``
+a development sign-in endpoint, ``POST /dev/token``. In AWS the page is hosted on its own.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import asyncio
 import base64
 import concurrent.futures
 import contextlib
+import email.utils
+import functools
 import http
 import json
 import logging
@@ -222,6 +228,176 @@ def parse_connect_path(path: str) -> dict[str, list[str]] | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------- web page
+
+WEB_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+"""The only files served: anything else in ``web/`` (sources, notes, dotfiles) stays private."""
+TOKEN_PATH = "/dev/token"
+_WEB_FILE = re.compile(r"^/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$")
+
+
+def default_web_dir(template: Path) -> Path | None:
+    """``web/`` next to the template, else the one of the checkout this package is installed from
+    (editable install); None when neither has an ``index.html``."""
+    for candidate in (template.resolve().parent / "web", Path(__file__).resolve().parents[2] / "web"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    return None
+
+
+def is_websocket_upgrade(request: Request) -> bool:
+    return any("websocket" in value.lower() for value in request.headers.get_all("Upgrade"))
+
+
+def web_security_headers(websocket_origin: str) -> dict[str, str]:
+    """Headers on every page response. No inline script or style, nothing from another origin but
+    the chat's WebSocket; Trusted Types make any HTML-string sink (innerHTML...) throw, so server
+    text can only ever become text nodes."""
+    csp = "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            f"connect-src 'self' {websocket_origin}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "require-trusted-types-for 'script'",
+            "trusted-types 'none'",
+        )
+    )
+    return {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        # Development server: always the files on disk; and a token response is never cached.
+        "Cache-Control": "no-store",
+    }
+
+
+def http_response(
+    status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A complete HTTP/1.1 response for the websockets server to send (it closes the connection)."""
+    out = Headers()
+    out["Date"] = email.utils.formatdate(usegmt=True)
+    out["Connection"] = "close"
+    out["Content-Type"] = content_type
+    out["Content-Length"] = str(len(body))
+    for name, value in (headers or {}).items():
+        out[name] = value
+    return Response(status, http.HTTPStatus(status).phrase, out, body)
+
+
+@dataclass
+class WebPage:
+    """Serves ``web/`` and ``config.json`` on the WebSocket port; ``POST /dev/token`` with ``--auth local``.
+
+    ``mint`` (user, role) -> token is set only with ``--auth local``. websockets reads no request body
+    (its HTTP parser refuses a ``Content-Length`` other than 0), so the token request carries
+    ``user`` and ``role`` in the query string; the token comes back in the body only. Only loopback
+    clients may ask, and a browser only from this page's own origin (``Origin``), so another site
+    cannot mint tokens through a developer's browser.
+    """
+
+    directory: Path | None
+    auth: str = "none"
+    mint: Callable[[str, str], str] | None = None
+    agent: str | None = None
+
+    async def respond(self, request: Request, peer: str) -> Response:
+        host = request.headers.get("Host", "")
+        if not _HOST.match(host):
+            return self._text(400, "bad Host header\n", "localhost")
+        path = urlsplit(request.path).path
+        if path == TOKEN_PATH and self.mint is not None:
+            if request.method == "POST":  # never GET: a link or an <img> must not mint a token
+                return await self._token(request, host, peer)
+            return self._not_allowed("POST", host)
+        if request.method != "GET":
+            return self._not_allowed("GET", host)
+        if path == "/config.json":
+            return self._json(200, self.config(host), host)
+        if path in ("", "/"):
+            path = "/index.html"
+        file = self._file(path)
+        if file is None:
+            log.debug("web 404 %s", path)  # the path only: a sign-in redirect's query is not logged
+            hint = "" if self.directory else " (no web/ folder found: twschat serve --web-dir DIR)"
+            return self._text(404, f"Not Found{hint}\n", host)
+        return http_response(200, file.read_bytes(), WEB_CONTENT_TYPES[file.suffix], self._headers(host))
+
+    def config(self, host: str) -> dict[str, Any]:
+        """What the page reads at start: where the chat is, and how to sign in."""
+        auth: dict[str, Any] = {"mode": self.auth}
+        if self.mint is not None:
+            auth["tokenEndpoint"] = TOKEN_PATH
+        config: dict[str, Any] = {"websocketUrl": f"ws://{host}", "auth": auth, "environment": "local"}
+        if self.agent:
+            config["agent"] = self.agent
+        return config
+
+    def _file(self, path: str) -> Path | None:
+        if self.directory is None or not _WEB_FILE.match(path) or "/." in path:
+            return None
+        root = self.directory.resolve()
+        file = (root / path.lstrip("/")).resolve()
+        if not file.is_relative_to(root) or not file.is_file() or file.suffix not in WEB_CONTENT_TYPES:
+            return None
+        return file
+
+    async def _token(self, request: Request, host: str, peer: str) -> Response:
+        assert self.mint is not None
+        origin = request.headers.get("Origin")
+        cross_site = request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
+        if (origin is not None and origin != f"http://{host}") or cross_site:
+            return self._json(403, {"error": "forbidden", "message": "cross-origin token request"}, host)
+        if peer not in _LOOPBACK:
+            return self._json(403, {"error": "forbidden", "message": "loopback clients only"}, host)
+        query = parse_qs(urlsplit(request.path).query)
+        user = (query.get("user") or [""])[-1]
+        role = (query.get("role") or [""])[-1]
+        if role not in ("", "viewer", "operator", "admin"):
+            return self._json(
+                400, {"error": "invalid_role", "message": "role: viewer, operator or admin"}, host
+            )
+        try:
+            token = await asyncio.to_thread(self.mint, user, role)
+        except ValueError as exc:
+            return self._json(400, {"error": "invalid_user", "message": str(exc)}, host)
+        log.info("web sign-in: development token for %s (%s)", user, role or "no role")
+        return self._json(200, {"token": token}, host)
+
+    def _headers(self, host: str) -> dict[str, str]:
+        return web_security_headers(f"ws://{host}")
+
+    def _not_allowed(self, allow: str, host: str) -> Response:
+        response = self._text(405, "Method Not Allowed\n", host)
+        response.headers["Allow"] = allow
+        return response
+
+    def _text(self, status: int, text: str, host: str) -> Response:
+        return http_response(status, text.encode(), "text/plain; charset=utf-8", self._headers(host))
+
+    def _json(self, status: int, payload: Any, host: str) -> Response:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return http_response(status, body, "application/json", self._headers(host))
+
+
 # ---------------------------------------------------------------------------------------- the gateway
 
 
@@ -239,9 +415,11 @@ class Gateway:
         max_duration: float = MAX_CONNECTION_S,
         schedule_interval: float | None = None,
         auth: str = "none",
+        web: WebPage | None = None,
     ) -> None:
         self.app = app
         self.auth = auth
+        self.web = web
         self.schedule_interval = schedule_interval
         self.runner = runner
         self.stage = stage
@@ -311,6 +489,9 @@ class Gateway:
 
     # -- handshake
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        if self.web is not None and not is_websocket_upgrade(request):
+            peer = str(ws.remote_address[0]) if ws.remote_address else ""
+            return await self.web.respond(request, peer)
         if parse_connect_path(request.path) is None:
             log.info("404 %s (use /api/v1/ws/{agent} or /?agent=...)", redact_path(request.path))
             return ws.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
@@ -702,6 +883,12 @@ def register(subparsers: Any) -> None:
         help="run the template's scheduled functions (the sweeper) this often instead of their rate() "
         "(0: never)",
     )
+    parser.add_argument(
+        "--web-dir",
+        type=Path,
+        default=None,
+        help="the operators' web page served at http://HOST:PORT/ (default: web/ next to the template)",
+    )
     parser.set_defaults(func=run_serve)
 
 
@@ -720,6 +907,11 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
     runner = FunctionRunner(app, observer=_observer(args.verbose))
+    web_dir = args.web_dir if args.web_dir is not None else default_web_dir(Path(args.template))
+    if web_dir is not None and not (web_dir / "index.html").is_file():
+        print(f"twschat serve: --web-dir {web_dir} has no index.html", file=sys.stderr)
+        return 2
+    web = WebPage(web_dir, auth=args.auth)
     gateway = Gateway(
         app,
         runner,
@@ -729,6 +921,7 @@ def run_serve(args: argparse.Namespace) -> int:
         max_duration=args.max_duration,
         schedule_interval=args.schedule_interval,
         auth=args.auth,
+        web=web,
     )
     try:
         api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
@@ -753,6 +946,7 @@ def run_serve(args: argparse.Namespace) -> int:
             )
             return 2
         api.jwks = jwks(args.data_dir)
+        web.mint = functools.partial(_mint_one_role, args.data_dir)
     for logical_id in app.functions:  # cold starts now, and import errors before the first client
         try:
             runner.handler(logical_id)
@@ -771,6 +965,9 @@ def run_serve(args: argparse.Namespace) -> int:
             f"  connect:  {base}/api/v1/ws/tws-general",
             f"            {base}/?agent=tws-general&conversationId=<id to continue>",
             f"  chat:     python -m websockets {base}/api/v1/ws/tws-general",
+            f"  web:      http://{shown}:{port}/"
+            + ("" if web_dir else " (no web/ folder: --web-dir DIR)")
+            + (" (development sign-in: POST /dev/token)" if web.mint else ""),
             f"  store:    {store.describe(app)}",
             "  auth:     "
             + (
@@ -800,6 +997,12 @@ def run_serve(args: argparse.Namespace) -> int:
             log.warning("asynchronous invocations still running at exit")
     log.info("stopped")
     return 0
+
+
+def _mint_one_role(data_dir: Path, user: str, role: str) -> str:
+    from twschat_dev.auth import mint_token
+
+    return mint_token(data_dir, user=user, roles=[role] if role else [])
 
 
 def _observer(verbose: bool) -> Callable[[Invocation], None] | None:

@@ -413,3 +413,169 @@ def test_a_fault_in_the_gateway_costs_one_message_not_the_connection(monkeypatch
             assert (await recv_json(ws))["body"] == "second"
 
     run(scenario)
+
+
+# ---------------------------------------------------------------------------------------- the web page
+
+
+async def http_request(
+    url: str, method: str = "GET", path: str = "/", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One plain HTTP request (no Upgrade) to the gateway's port; the path is sent as given."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+
+    def call() -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=T)
+        try:
+            conn.request(method, path, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            conn.close()
+
+    return await asyncio.to_thread(call)
+
+
+def _web_dir(tmp_path: Path) -> Path:
+    web = tmp_path / "web"
+    (web / "js").mkdir(parents=True)
+    (web / "index.html").write_text("<!doctype html><title>chat</title>", encoding="utf-8")
+    (web / "js" / "app.js").write_text("export {};", encoding="utf-8")
+    (web / "style.css").write_text("body{}", encoding="utf-8")
+    (web / "notes.md").write_text("not served", encoding="utf-8")
+    (web / ".secret.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "outside.json").write_text('{"outside": true}', encoding="utf-8")
+    return web
+
+
+def test_web_page_files_config_and_security_headers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from twschat_dev.gateway import WebPage, default_web_dir
+
+    web = _web_dir(tmp_path)
+    # The repository's page is found next to the template (and from the editable install).
+    assert default_web_dir(Path(__file__).resolve().parents[2] / "template.yaml") is not None
+    assert default_web_dir(FIXTURE) is not None
+
+    async def scenario() -> None:
+        async with gateway(monkeypatch, web=WebPage(web, auth="none")) as gw:
+            base = gw.url.replace("ws://", "http://")
+            host = base.removeprefix("http://")
+            status, headers, body = await http_request(base, path="/")
+            assert status == 200 and body.startswith(b"<!doctype html>")
+            assert headers["content-type"] == "text/html; charset=utf-8"
+            csp = headers["content-security-policy"]
+            for directive in (
+                "default-src 'none'",
+                "script-src 'self'",
+                "style-src 'self'",
+                f"connect-src 'self' ws://{host}",
+                "frame-ancestors 'none'",
+                "require-trusted-types-for 'script'",
+            ):
+                assert directive in csp
+            assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "no-referrer"
+            assert headers["x-frame-options"] == "DENY"
+            assert headers["cache-control"] == "no-store"
+
+            for path, content_type in (
+                ("/js/app.js", "text/javascript; charset=utf-8"),
+                ("/style.css", "text/css; charset=utf-8"),
+                ("/index.html?code=abc&state=xyz", "text/html; charset=utf-8"),  # a sign-in redirect
+            ):
+                status, headers, _ = await http_request(base, path=path)
+                assert (status, headers["content-type"]) == (200, content_type), path
+
+            status, headers, body = await http_request(base, path="/config.json")
+            assert status == 200 and headers["content-type"] == "application/json"
+            assert json.loads(body) == {
+                "websocketUrl": f"ws://{host}",
+                "auth": {"mode": "none"},
+                "environment": "local",
+            }
+
+            # Only listed file types under web/, no dotfiles, nothing outside it.
+            for path in (
+                "/notes.md",
+                "/.secret.json",
+                "/../outside.json",
+                "/%2e%2e/outside.json",
+                "/js/",
+                "/nope.js",
+            ):
+                status, _, _ = await http_request(base, path=path)
+                assert status == 404, path
+            for method, path in (("POST", "/"), ("PUT", "/index.html"), ("POST", "/dev/token")):
+                status, headers, _ = await http_request(base, method=method, path=path)
+                assert (status, headers["allow"]) == (405, "GET"), (method, path)
+            status, _, _ = await http_request(base, path="/", headers={"Host": "evil'; script-src *"})
+            assert status == 400  # a Host that could not go into the CSP header as is
+
+            # WebSocket upgrades on the same paths still reach $connect.
+            async with connect(f"{gw.url}/?agent=a") as ws:
+                assert (await recv_json(ws))["type"] == "hello"
+
+    run(scenario)
+
+
+def test_dev_token_endpoint_mints_local_tokens_for_this_origin_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import functools
+
+    import jwt
+    from websockets.datastructures import Headers
+    from websockets.http11 import Request
+
+    from twschat_dev.auth import LOCAL_CLIENT_ID, jwks
+    from twschat_dev.gateway import WebPage, _mint_one_role
+
+    page = WebPage(
+        _web_dir(tmp_path), auth="local", mint=functools.partial(_mint_one_role, tmp_path / "data")
+    )
+
+    async def scenario() -> None:
+        async with gateway(monkeypatch, web=page) as gw:
+            base = gw.url.replace("ws://", "http://")
+            host = base.removeprefix("http://")
+            status, _, body = await http_request(base, path="/config.json")
+            assert json.loads(body)["auth"] == {"mode": "local", "tokenEndpoint": "/dev/token"}
+
+            origin = {"Origin": base, "Sec-Fetch-Site": "same-origin"}
+            status, headers, body = await http_request(
+                base, "POST", "/dev/token?user=ana&role=operator", {**origin, "Content-Length": "0"}
+            )
+            assert status == 200 and headers["cache-control"] == "no-store"
+            token = json.loads(body)["token"]
+            key = jwt.PyJWK(jwks(tmp_path / "data")["keys"][0])
+            claims = jwt.decode(token, key, algorithms=["RS256"], audience=LOCAL_CLIENT_ID)
+            assert claims["cognito:username"] == "ana" and claims["cognito:groups"] == ["operator"]
+            status, _, body = await http_request(base, "POST", "/dev/token?user=bia")  # curl: no Origin
+            assert status == 200
+            key_claims = jwt.decode(json.loads(body)["token"], options={"verify_signature": False})
+            assert key_claims["cognito:groups"] == []  # no role: may ask, may not act
+
+            for path, headers_, expected in (
+                ("/dev/token?user=ana&role=admin", {"Origin": "http://evil.example"}, 403),
+                ("/dev/token?user=ana&role=admin", {"Origin": f"https://{host}"}, 403),
+                ("/dev/token?user=ana&role=admin", {"Sec-Fetch-Site": "cross-site"}, 403),
+                ("/dev/token?user=ana&role=root", origin, 400),
+                ("/dev/token?user=ana%20maria&role=viewer", origin, 400),
+                ("/dev/token?role=viewer", origin, 400),
+            ):
+                status, _, body = await http_request(base, "POST", path, headers_)
+                assert status == expected, (path, headers_, body)
+                assert b"token" not in body or b'"token"' not in body
+            status, headers, _ = await http_request(base, "GET", "/dev/token?user=ana")
+            assert (status, headers["allow"]) == (405, "POST")
+
+    run(scenario)
+
+    # Only from this machine: a token endpoint on --host 0.0.0.0 would let anyone act as anyone.
+    request = Request("/dev/token?user=ana&role=admin", Headers({"Host": "localhost:8030"}), "POST")
+    response = asyncio.run(page.respond(request, "10.1.2.3"))
+    assert response.status_code == 403 and b"loopback" in response.body
