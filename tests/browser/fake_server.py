@@ -38,6 +38,8 @@ class FakeChatServer:
         self.history: dict[str, list[dict[str, Any]]] = {}
         """conversationId -> the messages a history request returns."""
         self.conversations: list[dict[str, Any]] = []
+        self.refused: set[str] = set()
+        """conversationIds whose connection is refused with 403 (not yours, or deleted)."""
         self.on_message: Callable[[str, dict[str, Any]], list[dict[str, Any]]] | None = None
         """Replies to a {"message": ...} frame: (conversationId, frame) -> frames to send."""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,6 +110,11 @@ class FakeChatServer:
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         if not is_websocket_upgrade(request):
             return await self.web.respond(request, "127.0.0.1")
+        query = parse_qs(urlsplit(request.path).query)
+        if set(query.get("conversationId", [])) & self.refused:
+            with self._lock:
+                self.connects.append(query)
+            return ws.respond(403, "Forbidden\n")
         return None
 
     async def _handler(self, ws: ServerConnection) -> None:

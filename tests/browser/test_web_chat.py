@@ -380,3 +380,86 @@ def test_conversations_list_switch_and_new(new_page: Any, fake_server: FakeChatS
     expect(page.locator("#log li.user")).to_have_count(0)
     expect(last_agent(page)).to_contain_text("Conversa c-fake-3")
     assert current_conversation(page) == "c-fake-3"
+
+
+def test_a_refused_conversation_gives_way_to_a_new_one(new_page: Any, fake_server: FakeChatServer) -> None:
+    page = new_page()
+    open_fake(page, fake_server)
+    # A remembered conversation the server now refuses (403: deleted, or another user's). A browser
+    # cannot see the status: after three refusals the page tries once without it, and says so.
+    fake_server.refused.add("c-gone")
+    page.evaluate(
+        """() => localStorage.setItem("twschat.conversation:anonymous",
+                                       JSON.stringify({ conversationId: "c-gone", agent: "tws-general" }))"""
+    )
+    page.reload()
+    fake_server.wait_for(lambda: len(fake_server.connects) == 5, "three refusals and a fresh attempt")
+    assert [q.get("conversationId") for q in fake_server.connects[1:]] == [["c-gone"]] * 3 + [None]
+    expect(page.locator("#status")).to_have_attribute("data-state", "open")
+    expect(page.locator("#log li.notice")).to_contain_text("Não foi possível retomar a conversa anterior")
+    assert current_conversation(page) == "c-fake-2"
+
+
+def test_cognito_sign_in_with_pkce(new_page: Any, fake_server: FakeChatServer) -> None:
+    """The managed-login code path, with Cognito played by Playwright routes on the page's origin."""
+    import base64
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    origin = fake_server.url.rstrip("/")
+    config = {
+        "websocketUrl": f"ws://localhost:{fake_server.port}",
+        "auth": {"mode": "cognito", "domain": origin, "clientId": "client-1", "redirectUri": f"{origin}/"},
+    }
+    claims = {"sub": "u-1", "cognito:username": "ana", "cognito:groups": ["operator"], "exp": 4102444800}
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    id_token = f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln"
+    seen: dict[str, dict[str, list[str]]] = {}
+
+    def authorize(route: Any) -> None:
+        query = parse_qs(urlsplit(route.request.url).query)
+        seen["authorize"] = query
+        state = query["state"][0]
+        route.fulfill(status=302, headers={"Location": f"{origin}/?code=the-code&state={state}"})
+
+    def token(route: Any) -> None:
+        seen["token"] = parse_qs(route.request.post_data or "")
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"id_token": id_token, "access_token": "a", "token_type": "Bearer"}),
+        )
+
+    page = new_page()
+    page.route(f"{origin}/config.json", lambda route: route.fulfill(json=config))
+    page.route(f"{origin}/oauth2/authorize?*", authorize)
+    page.route(f"{origin}/oauth2/token", token)
+    page.goto(fake_server.url)
+    page.get_by_role("button", name="Entrar com a conta corporativa").click()
+    expect(page.locator("#status")).to_have_attribute("data-state", "open")
+
+    asked = {k: v[0] for k, v in seen["authorize"].items()}
+    assert asked["response_type"] == "code" and asked["client_id"] == "client-1"
+    assert asked["redirect_uri"] == f"{origin}/" and asked["code_challenge_method"] == "S256"
+    assert len(asked["state"]) >= 22
+    sent = {k: v[0] for k, v in seen["token"].items()}
+    assert sent["grant_type"] == "authorization_code" and sent["code"] == "the-code"
+    assert sent["client_id"] == "client-1" and sent["redirect_uri"] == f"{origin}/"
+    verifier = sent["code_verifier"]
+    assert 43 <= len(verifier) <= 128
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert asked["code_challenge"] == digest  # RFC 7636 S256
+    assert verifier not in json.dumps(seen["authorize"])
+
+    assert page.url == f"{origin}/"  # code and state gone from the URL bar
+    assert fake_server.connects[-1]["token"] == [id_token]  # the ID token, as the token parameter
+    assert page.evaluate("sessionStorage.getItem('twschat.token')") == id_token
+    assert page.evaluate("sessionStorage.getItem('twschat.pkce')") is None  # one use
+    expect(page.locator("#who")).to_have_text("ana (operator)")
+
+    # A return with a state this tab did not send is refused, and cleaned from the URL too.
+    page.evaluate("sessionStorage.clear()")
+    page.goto(f"{fake_server.url}?code=stolen&state=forged")
+    expect(page.locator("#signin-error")).to_contain_text("state não confere")
+    assert page.url == f"{origin}/"
+    assert "stolen" not in json.dumps(seen["token"])

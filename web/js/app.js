@@ -121,7 +121,7 @@ class ChatView {
 
   /** {"type":"message", ...}: final text for its messageId (replaces streamed deltas); parts reassembled. */
   message(frame) {
-    const id = String(frame.messageId || `local-${crypto.randomUUID()}`);
+    const id = String(frame.messageId || `local-${(this.localIds = (this.localIds || 0) + 1)}`);
     const existing = this.entries.get(id);
     const part = Number(frame.part);
     const parts = Number(frame.parts);

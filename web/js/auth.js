@@ -47,9 +47,10 @@ export function tokenClaims(token) {
 
 export class SignInError extends Error {}
 
+/** "tws-chat.auth.us-east-1.amazoncognito.com" or a full origin (tests use a local http one). */
 function cognitoBase(domain) {
   const value = String(domain || "").trim().replace(/\/+$/, "");
-  return /^https:\/\//i.test(value) ? value : `https://${value}`;
+  return /^https?:\/\//i.test(value) ? value : `https://${value}`;
 }
 
 export class Auth {
