@@ -1,24 +1,35 @@
-"""``twschat fake-tws``: a fake TWS plan REST API v1 over real HTTP, serving the demo plan.
+"""``twschat fake-tws``: a fake TWS plan REST API (v1, or v2 with ``--api v2``) over real HTTP, serving
+the demo plan as a master sends it.
 
 Development and tests only: loopback addresses only, plain HTTP (the real client,
 :mod:`twschat.adapters.tws_rest`, verifies TLS; pass ``tls=`` an ``ssl.SSLContext`` to serve HTTPS
-with a test certificate). Same paths and JSON shapes as shared/reference/tws-rest.md:
+with a test certificate). Shapes from shared/reference/tws-rest.md (sources in
+:mod:`twschat.adapters.tws_rest.dialect`); fields the client reads as UNCONFIRMED are served under the
+names its dialect guesses.
 
-- ``POST /twsd/plan/current/{job,jobstream,workstation}/query`` with the filter bodies
-  (``jobInPlanFilter`` / ``jobStreamInPlanFilter`` / ``workstationInPlanFilter``; ``*`` wildcards,
-  case-sensitive). ``How-Many`` is required (400 without it, as some real endpoints do); when more
-  items remain the answer carries ``Link: </twsd/...query?start=N>; rel="next"`` — the continuation the
-  client assumes (unconfirmed for the real API; see ``TwsApiDialect.next_page``).
-- ``PUT /twsd/plan/current/job/{jobId}/action/{rerun,hold,release,cancel}`` (``jobId`` URL-encoded,
-  ``;`` as ``%3B``): 202 and the plan changes as :meth:`DemoTwsClient.act` changes it; 400 with
+v1 (``/twsd/plan/current``):
+
+- ``POST .../{job,jobstream,workstation}/query`` with the filter bodies (``jobInPlanFilter`` /
+  ``jobStreamInPlanFilter`` / ``workstationInPlanFilter``; ``*`` wildcards, case-sensitive). Answers a
+  bare JSON array of at most ``How-Many`` rows (500 when absent) and nothing else: no continuation.
+  Jobs: every instance of every rerun chain, or only the last ones with ``"lastInRerunChain": true``;
+  ``workstationName`` matches the job's own workstation or its stream's. Streams: ``key.{name,
+  startTime, workstationKey.name}`` and ``status.{internalStatus, commonStatus}``.
+- ``PUT .../job/{jobId}/action/{rerun,hold,release,cancel}`` (``jobId`` URL-encoded, ``;`` as ``%3B``):
+  202; a rerun adds a new instance (new id) to the job's rerun chain in the same stream. 400 with
   ``messages`` when the job's state does not allow the action; 404 for an unknown job.
-- ``GET /twsd/plan/current/job/{jobId}/joblog``: ``text/plain``; 404 when the job never ran.
-- Errors: JSON ``{"messages": [...]}``.
-- Auth: the configured basic user/password and/or bearer API key (401 otherwise); none configured =
-  open.
-- Faults, at start (``--fault``) or at run time: ``POST /__fault {"mode": "slow", "delay": 3}`` /
-  ``{"mode": "500"}`` / ``{"mode": "401"}`` / ``{"mode": "none"}``; ``GET /__fault`` shows it;
-  ``POST /__reset`` restores the plan and clears the request log. The control endpoints need no auth.
+- ``GET .../job/{jobId}/joblog``: JSON ``{"log": "..."}``; 404 when the job never ran.
+
+v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation?oql=...&limit=&offset=`` answering
+``{"count", "results", "next"}`` (OQL: ``field = 'value'`` terms joined by AND); jobs are addressed by
+UUID with their runs (the rerun chain) in ``jobruns``; ``PUT job/{uuid}/action/{name}`` answers 200 (a
+composite ``WS;JS;JOB`` key: 400); ``GET job/run/{runId}/joblog`` answers plain text.
+
+Both: errors are JSON ``{"messages": [...]}``; auth is the configured basic user/password and/or
+bearer API key (401 otherwise; none configured = open); faults, at start (``--fault``) or at run time:
+``POST /__fault {"mode": "slow", "delay": 3}`` / ``{"mode": "500"}`` / ``{"mode": "401"}`` /
+``{"mode": "none"}``; ``GET /__fault`` shows it; ``POST /__reset`` restores the plan and clears the
+request log. The control endpoints need no auth.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import NAMESPACE_URL, uuid5
 
 from twschat.adapters.tws_rest import is_loopback
 from twschat.assistant.demo import DemoTwsClient
@@ -55,9 +67,22 @@ ACTIONS: tuple[str, ...] = ("rerun", "hold", "release", "cancel")
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_DELAY = 300.0
 
+ApiVersion = Literal["v1", "v2"]
+DEFAULT_HOW_MANY = 500
+
 _QUERY = re.compile(r"^/twsd/plan/current/(job|jobstream|workstation)/query$")
 _ACTION = re.compile(r"^/twsd/plan/current/job/([^/]+)/action/([a-z]+)$")
 _JOBLOG = re.compile(r"^/twsd/plan/current/job/([^/]+)/joblog$")
+_V2_LIST = re.compile(r"^/twsd/api/v2/plan/(job|jobstream|workstation)$")
+_V2_ACTION = re.compile(r"^/twsd/api/v2/plan/job/([^/]+)/action/([a-z-]+)$")
+_V2_JOBLOG = re.compile(r"^/twsd/api/v2/plan/job/run/([^/]+)/joblog$")
+_OQL_TERM = re.compile(r"^\s*(\w+)\s*=\s*'((?:[^']|'')*)'\s*$")
+V2_ACTIONS: tuple[str, ...] = ("rerun", "hold", "release", "cancel", "kill", "confirm-succ", "confirm-abend")
+
+
+def _uuid(key: str) -> str:
+    """A stable UUID for a plan object (v2 addresses objects by UUID)."""
+    return str(uuid5(NAMESPACE_URL, "fake-tws:" + key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +95,11 @@ class RequestRecord:
     auth: str
     how_many: str
     request_id: str
+    query: str = ""
+    """The raw query string (v2: ``oql``, ``limit``, ``offset``)."""
+    body: bytes = b""
+    content_type: str = ""
+    accept: str = ""
 
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
@@ -102,10 +132,14 @@ class FakeTwsServer:
         delay: float = 3.0,
         tls: ssl.SSLContext | None = None,
         clock: Callable[[], datetime] | None = None,
+        api: ApiVersion = "v1",
     ) -> None:
+        if api not in ("v1", "v2"):
+            raise ValueError(f"api must be v1 or v2, not {api!r}")
         if not is_loopback(host):
             raise ValueError(f"the fake TWS listens on loopback addresses only, not {host!r}")
         self.host = host
+        self.api: ApiVersion = api
         self.username = username
         self.password = password
         self.api_key = api_key
@@ -214,34 +248,40 @@ class FakeTwsServer:
         with self._lock:
             self.requests.append(record)
 
-    def _query(
-        self, kind: str, body: Mapping[str, Any], start: int, how_many: int
-    ) -> tuple[list[Any], int | None]:
+    # v1
+    def _query(self, kind: str, body: Mapping[str, Any], how_many: int) -> list[Any]:
         filters = body.get("filters") if isinstance(body, Mapping) else None
         filters = filters if isinstance(filters, Mapping) else {}
         with self._lock:
             plan = self._client.snapshot()
         items: list[dict[str, Any]]
         if kind == "job":
-            flt = filters.get("jobInPlanFilter") or {}
-            items = [
-                j
-                for j in plan["jobs"]
-                if _matches(
-                    flt,
-                    {
-                        "jobName": j["name"],
-                        "jobStreamName": j["jobStreamInPlan"]["name"],
-                        "workstationName": j["jobStreamInPlan"]["workstationKey"]["name"],
-                    },
-                )
-            ]
+            flt = dict(filters.get("jobInPlanFilter") or {})
+            last_only = flt.pop("lastInRerunChain", False) is True
+            items = []
+            for j in plan["jobs"]:
+                last = j.pop("lastInRerunChain")  # bookkeeping, not served
+                own = j["jobDefinition"]["jobDefinitionInPlanKey"]["workstationInPlanKey"]["name"]
+                stream_ws = j["jobStreamInPlan"]["workstationKey"]["name"]
+                if last_only and not last:
+                    continue
+                values = {"jobName": j["name"], "jobStreamName": j["jobStreamInPlan"]["name"]}
+                if _matches(flt, {**values, "workstationName": own}) or _matches(
+                    flt, {**values, "workstationName": stream_ws}
+                ):
+                    items.append(j)
         elif kind == "jobstream":
             flt = filters.get("jobStreamInPlanFilter") or {}
             items = [
                 s
                 for s in plan["jobStreams"]
-                if _matches(flt, {"jobStreamName": s["name"], "workstationName": s["workstationKey"]["name"]})
+                if _matches(
+                    flt,
+                    {
+                        "jobStreamName": s["key"]["name"],
+                        "workstationName": s["key"]["workstationKey"]["name"],
+                    },
+                )
             ]
         else:
             flt = filters.get("workstationInPlanFilter") or {}
@@ -250,29 +290,126 @@ class FakeTwsServer:
                 for w in plan["workstations"]
                 if _matches(flt, {"workstationName": w["workstationInPlanKey"]["name"]})
             ]
-        page = items[start : start + how_many]
-        nxt = start + how_many if start + how_many < len(items) else None
-        return page, nxt
+        return items[:how_many]  # one page, no continuation (none is documented)
 
     def _act(self, job_id: str, action: str) -> tuple[int, dict[str, Any] | None]:
         with self._lock:
-            job = next((j for j in self._client.list_jobs() if j.id == job_id), None)
+            job = next((j for j, _last, _root in self._client.instances() if j.id == job_id), None)
             if job is None:
                 return 404, {"messages": [f"AWSJPL001E The job {job_id} was not found in the plan."]}
             result = self._client.act(cast(JobAction, action), job)
         if not result.accepted:
             return 400, {"messages": [f"AWSJPL020E The {action} action cannot be performed: {result.detail}"]}
-        return 202, None
+        return (202 if self.api == "v1" else 200), None
 
     def _job_log(self, job_id: str) -> str | None:
         with self._lock:
-            job = next((j for j in self._client.list_jobs() if j.id == job_id), None)
+            job = next((j for j, _last, _root in self._client.instances() if j.id == job_id), None)
             if job is None:
                 return None
             try:
                 return self._client.job_log(job)
             except TwsError:
                 return None
+
+    # v2
+    def _v2_items(self, kind: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """Every object of ``kind`` in the v2 shape, with the values OQL terms match."""
+        with self._lock:
+            plan = self._client.snapshot()
+            roots = {j.id: root for j, _last, root in self._client.instances()}
+        out: list[tuple[dict[str, Any], dict[str, str]]] = []
+        if kind == "job":
+            jobs: dict[str, dict[str, Any]] = {}
+            for j in plan["jobs"]:
+                root = roots[j["id"]]
+                own = j["jobDefinition"]["jobDefinitionInPlanKey"]["workstationInPlanKey"]["name"]
+                item = jobs.get(root)
+                if item is None:
+                    item = jobs[root] = {
+                        "id": _uuid(root),
+                        "name": j["name"],
+                        "workstation": "/" + own,
+                        "jobStreamName": j["jobStreamInPlan"]["name"],
+                        "jobStreamWorkstation": "/" + j["jobStreamInPlan"]["workstationKey"]["name"],
+                        "jobStreamId": _uuid(j["jobStreamInPlan"]["id"]),
+                        "jobDefinition": {"description": j["jobDefinition"]["description"]},
+                        "jobruns": [],
+                    }
+                    out.append(
+                        (
+                            item,
+                            {"name": j["name"], "jobStreamName": item["jobStreamName"], "workstation": own},
+                        )
+                    )
+                item["jobruns"].append(
+                    {
+                        "id": _uuid("run:" + j["id"]),
+                        "lastInRerunChain": j["lastInRerunChain"],
+                        "compositeStatus": {
+                            "status": j["status"]["internalStatus"],
+                            "canceled": j["status"]["commonStatus"] == "CANCELED",
+                        },
+                        "commonStatus": j["status"]["commonStatus"],
+                        "returnCode": j["returnCode"],
+                        "timeInfo": j["timeInfo"],
+                    }
+                )
+        elif kind == "jobstream":
+            for st in plan["jobStreams"]:
+                key = st["key"]
+                item = {
+                    "id": _uuid(st["id"]),
+                    "name": key["name"],
+                    "workstation": "/" + key["workstationKey"]["name"],
+                    "schedTime": key["startTime"],
+                    "compositeStatus": {"status": st["status"]["internalStatus"]},
+                    "commonStatus": st["status"]["commonStatus"],
+                }
+                out.append((item, {"name": key["name"], "workstation": key["workstationKey"]["name"]}))
+        else:
+            for w in plan["workstations"]:
+                name = w["workstationInPlanKey"]["name"]
+                item = {"id": _uuid(w["id"]), "name": "/" + name, "type": w["type"]}
+                if "linkStatus" in w:
+                    item["linkStatus"] = w["linkStatus"]
+                out.append((item, {"name": name}))
+        return out
+
+    def _v2_list(self, kind: str, oql: str, limit: int, offset: int) -> dict[str, Any] | None:
+        terms: dict[str, str] = {}
+        for part in re.split(r"\s+AND\s+", oql) if oql.strip() else ():
+            match = _OQL_TERM.match(part)
+            if not match:
+                return None
+            terms[match.group(1)] = match.group(2).replace("''", "'")
+        rows = self._v2_items(kind)
+        known = set(rows[0][1]) if rows else set()
+        if any(field not in known for field in terms):
+            return None
+        items = [item for item, values in rows if all(values.get(k) == v for k, v in terms.items())]
+        page = items[offset : offset + limit]
+        more = offset + len(page) < len(items)
+        nxt = f"/twsd/api/v2/plan/{kind}?limit={limit}&offset={offset + len(page)}" if more else None
+        return {"count": len(items), "results": page, "next": nxt}
+
+    def _v2_instance(self, *, uuid: str = "", run_id: str = "") -> Any:
+        """The job instance a v2 UUID (the last of its chain) or run id names, or None."""
+        with self._lock:
+            instances = self._client.instances()
+        if run_id:
+            return next((j for j, _last, _root in instances if _uuid("run:" + j.id) == run_id), None)
+        return next((j for j, last, root in instances if last and _uuid(root) == uuid), None)
+
+    def _v2_act(self, uuid: str, action: str) -> tuple[int, dict[str, Any] | None]:
+        if ";" in uuid:
+            return 400, {"messages": [f"AWSJCO400E The job id {uuid} is not a valid UUID."]}
+        job = self._v2_instance(uuid=uuid)
+        if job is None:
+            return 404, {"messages": [f"AWSJPL001E The job {uuid} was not found in the plan."]}
+        if action not in ACTIONS:
+            return 400, {"messages": [f"AWSJCO401E The fake TWS does not implement {action}."]}
+        return self._act(job.id, action)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -305,6 +442,10 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
                     auth=(self.headers.get("Authorization") or "").partition(" ")[0].lower() or "none",
                     how_many=self.headers.get("How-Many") or "",
                     request_id=self.headers.get("Request-Id") or "",
+                    query=urlsplit(self.path).query,
+                    body=getattr(self, "_request_body", b""),
+                    content_type=self.headers.get("Content-Type") or "",
+                    accept=self.headers.get("Accept") or "",
                 )
             )
         self.send_response(status)
@@ -334,7 +475,8 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
         if not 0 <= length <= MAX_REQUEST_BYTES:
             self._error(400, "AWSJCO001E Invalid Content-Length.")
             return None
-        return self.rfile.read(length) if length else b""
+        self._request_body = self.rfile.read(length) if length else b""
+        return self._request_body
 
     # -- dispatch
     def do_GET(self) -> None:
@@ -394,11 +536,13 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
             self._error(500, "AWSJCO999E Internal server error (fault injected by the fake TWS).")
             return
 
-        if match := _QUERY.match(path):
+        if fake.api == "v2":
+            self._serve_v2(path, query)
+        elif match := _QUERY.match(path):
             if self.command != "POST":
                 self._error(405, f"{self.command} is not allowed on {path}")
                 return
-            self._query(match.group(1), body, query)
+            self._query(match.group(1), body)
         elif match := _ACTION.match(path):
             if self.command != "PUT":
                 self._error(405, f"{self.command} is not allowed on {path}")
@@ -407,11 +551,7 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
             if action not in ACTIONS:
                 self._error(404, f"AWSJCO404E Unknown action {action}.")
                 return
-            status, data = fake._act(unquote(match.group(1)), action)
-            if data is None:
-                self._send(status)
-            else:
-                self._json(status, data)
+            self._answer(*fake._act(unquote(match.group(1)), action))
         elif match := _JOBLOG.match(path):
             if self.command != "GET":
                 self._error(405, f"{self.command} is not allowed on {path}")
@@ -421,34 +561,76 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
             if log is None:
                 self._error(404, f"AWSJPL010E No joblog is available for the job {job_id}.")
                 return
+            self._json(200, {"log": log})
+        else:
+            self._error(404, f"AWSJCO404E The resource {path} was not found.")
+
+    def _answer(self, status: int, data: dict[str, Any] | None) -> None:
+        if data is None:
+            self._send(status)
+        else:
+            self._json(status, data)
+
+    def _serve_v2(self, path: str, query: str) -> None:
+        fake = self.fake
+        if match := _V2_LIST.match(path):
+            if self.command != "GET":
+                self._error(405, f"{self.command} is not allowed on {path}")
+                return
+            params = parse_qs(query)
+            raw_limit = params.get("limit", ["50"])[0]
+            raw_offset = params.get("offset", ["0"])[0]
+            if not raw_limit.isdigit() or not raw_offset.isdigit() or int(raw_limit) < 1:
+                self._error(400, "AWSJCO010E limit and offset must be non-negative integers.")
+                return
+            answer = fake._v2_list(
+                match.group(1), params.get("oql", [""])[0], int(raw_limit), int(raw_offset)
+            )
+            if answer is None:
+                self._error(400, "OQL_FILTER_SYNTAX_ERROR The oql filter is not valid.")
+                return
+            self._json(200, answer)
+        elif match := _V2_ACTION.match(path):
+            if self.command != "PUT":
+                self._error(405, f"{self.command} is not allowed on {path}")
+                return
+            action = match.group(2)
+            if action not in V2_ACTIONS:
+                self._error(404, f"AWSJCO404E Unknown action {action}.")
+                return
+            self._answer(*fake._v2_act(unquote(match.group(1)), action))
+        elif match := _V2_JOBLOG.match(path):
+            if self.command != "GET":
+                self._error(405, f"{self.command} is not allowed on {path}")
+                return
+            run_id = unquote(match.group(1))
+            job = fake._v2_instance(run_id=run_id)
+            log = fake._job_log(job.id) if job is not None else None
+            if log is None:
+                self._error(404, f"AWSJPL010E No joblog is available for the run {run_id}.")
+                return
             self._send(200, log.encode(), content_type="text/plain; charset=utf-8")
         else:
             self._error(404, f"AWSJCO404E The resource {path} was not found.")
 
-    def _query(self, kind: str, body: bytes, query: str) -> None:
+    def _query(self, kind: str, body: bytes) -> None:
         raw = (self.headers.get("How-Many") or "").strip()
-        if not raw.isdigit() or int(raw) < 1:
-            self._error(400, "AWSJCO010E The How-Many header is missing or not a positive integer.")
+        if raw and (not raw.isdigit() or int(raw) < 1):
+            self._error(400, "AWSJCO010E The How-Many header is not a positive integer.")
             return
         try:
             data = json.loads(body or b"{}")
         except ValueError:
             self._error(400, "AWSJCO011E The request body is not valid JSON.")
             return
-        start_values = parse_qs(query).get("start", ["0"])
-        start = int(start_values[0]) if start_values[0].isdigit() else 0
-        page, nxt = self.fake._query(kind, data, start, int(raw))
-        headers = {}
-        if nxt is not None:
-            headers["Link"] = f'</twsd/plan/current/{kind}/query?start={nxt}>; rel="next"'
-        self._json(200, page, **headers)
+        self._json(200, self.fake._query(kind, data, int(raw) if raw else DEFAULT_HOW_MANY))
 
 
 # ------------------------------------------------------------------------------------------------- CLI
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "fake-tws",
-        help="serve the demo plan through a fake TWS plan REST API v1 (loopback, plain HTTP)",
+        help="serve the demo plan through a fake TWS plan REST API v1 or v2 (loopback, plain HTTP)",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
@@ -458,6 +640,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--api-key", default="", help="bearer API key")
     parser.add_argument("--fault", choices=FAULT_MODES, default="none", help="fault to inject from the start")
     parser.add_argument("--delay", type=float, default=3.0, help="seconds the slow fault waits (default 3)")
+    parser.add_argument(
+        "--api", choices=("v1", "v2"), default="v1", help="REST API version to speak (default v1)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -475,13 +660,16 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
             api_key=args.api_key,
             fault=args.fault,
             delay=args.delay,
+            api=getattr(args, "api", "v1"),
         )
     except (ValueError, OSError) as exc:
         emit(f"fake-tws: {exc}")
         return 2
     auth = [f"basic user {args.user}"] if args.user else []
     auth += ["bearer API key"] if args.api_key else []
-    emit(f"fake TWS REST API v1 at {server.url} (plain HTTP, loopback only; the real client verifies TLS)")
+    emit(
+        f"fake TWS REST API {server.api} at {server.url} (plain HTTP, loopback only; the real client verifies TLS)"
+    )
     emit(f"auth: {' or '.join(auth) if auth else 'none (open)'}; fault: {server.fault}")
     control = server.url.rsplit("/twsd", 1)[0] + "/__fault"
     emit(f'faults at run time: curl -X POST {control} -d \'{{"mode": "slow", "delay": 3}}\'')

@@ -592,6 +592,12 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     tws.add_argument(
         "--tws-ca-bundle", default="", help="CA bundle (PEM file) that signed the TWS certificate"
     )
+    tws.add_argument(
+        "--tws-api",
+        choices=("v1", "v2"),
+        default="v1",
+        help="REST API version of --tws-url: v1 (default) or v2 (10.1 FP1+; twschat fake-tws --api v2)",
+    )
 
 
 def parameter_overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -610,7 +616,7 @@ def tws_environment(args: argparse.Namespace, base: Mapping[str, str] | None = N
     url = getattr(args, "tws_url", None)
     if not url:
         return {"TWS_MODE": "demo"}
-    env = {"TWS_MODE": "rest", "TWS_BASE_URL": url}
+    env = {"TWS_MODE": "rest", "TWS_BASE_URL": url, "TWS_API_VERSION": getattr(args, "tws_api", None) or "v1"}
     for option, variable in (
         ("tws_user", "TWS_USERNAME"),
         ("tws_password", "TWS_PASSWORD"),

@@ -39,16 +39,24 @@ def fake_tws() -> Iterator[FakeTwsServer]:
         yield server
 
 
-@pytest.fixture(params=["demo", "rest"])
+@pytest.fixture(scope="module")
+def fake_tws_v2() -> Iterator[FakeTwsServer]:
+    with FakeTwsServer(api="v2") as server:
+        yield server
+
+
+@pytest.fixture(params=["demo", "rest", "rest-v2"])
 def source(request: pytest.FixtureRequest) -> TwsSource:
-    """How each test gets its TWS: the demo client, or the REST client against a freshly reset fake."""
+    """How each test gets its TWS: the demo client, or the REST client (v1 or v2) against a freshly reset
+    fake speaking that API version."""
     if request.param == "demo":
         return lambda clock: DemoTwsClient(clock=clock)
-    server: FakeTwsServer = request.getfixturevalue("fake_tws")
+    v2 = request.param == "rest-v2"
+    server: FakeTwsServer = request.getfixturevalue("fake_tws_v2" if v2 else "fake_tws")
 
     def rest(clock: Callable[[], datetime]) -> TwsClient:
         server.reset(clock=clock)
-        return build_rest_client(server.url)
+        return build_rest_client(server.url, api_version="v2" if v2 else "v1")
 
     return rest
 
@@ -169,7 +177,9 @@ def test_scenario(scenario: Scenario, source: TwsSource) -> None:
         # exactly as the chat service stores the window
         history.append(Turn("user", step.text))
         history.append(Turn("agent", reply.text, reply.context))
-    got = [(r.action, r.job_id.rsplit(";", 1)[-1], r.result) for r in audit.records]
+    # v1 plan ids end with the job name; v2 ids are UUIDs (a job keeps its UUID across reruns)
+    names = {j.id: j.job_id for j in tws.list_jobs()}
+    got = [(r.action, names.get(r.job_id) or r.job_id.rsplit(";", 1)[-1], r.result) for r in audit.records]
     assert got == list(scenario.audits)
     for r in audit.records:
         assert (r.user_id, r.username, r.connection_id, r.conversation_id) == (

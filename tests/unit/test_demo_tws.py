@@ -45,7 +45,7 @@ def test_workstations(tws: DemoTwsClient) -> None:
 
 def test_states_cover_what_operators_ask_about(tws: DemoTwsClient) -> None:
     states = Counter(j.status for j in tws.list_jobs())
-    for state in ("ABEND", "FAIL", "EXEC", "HOLD", "READY", "SUCC", "SCHED", "CANCL"):
+    for state in ("ABEND", "FAIL", "EXEC", "HOLD", "READY", "SUCC", "SCHED", "CANCELED"):
         assert states[state] >= 1, state
     long_running = [
         j for j in tws.list_jobs() if j.status == "EXEC" and j.start_time <= NOW - timedelta(hours=2)
@@ -56,9 +56,15 @@ def test_states_cover_what_operators_ask_about(tws: DemoTwsClient) -> None:
 def test_ids_are_plan_ids_and_unique(tws: DemoTwsClient) -> None:
     ids = [j.id for j in tws.list_jobs()]
     assert len(set(ids)) == len(ids)
+    streams = {s.name: s for s in tws.list_job_streams()}
     for job in tws.list_jobs():
         ws, stream_id, name = job.id.split(";")
-        assert (ws, name) == (job.workstation, job.job_id)
+        # the id names the job stream's workstation; the job may run on another one
+        assert (ws, stream_id, name) == (
+            streams[job.job_stream].workstation,
+            streams[job.job_stream].id,
+            job.job_id,
+        )
         assert stream_id.startswith("0AAAAAAAAAAAAA")
 
 
@@ -102,7 +108,7 @@ def test_rerun_on_online_workstation_runs(tws: DemoTwsClient) -> None:
 
 @pytest.mark.parametrize(
     ("action", "job_id", "status"),
-    [("hold", "JOB008", "HOLD"), ("release", "JOB007", "READY"), ("cancel", "JOB009", "CANCL")],
+    [("hold", "JOB008", "HOLD"), ("release", "JOB007", "READY"), ("cancel", "JOB009", "CANCELED")],
 )
 def test_actions_change_state(tws: DemoTwsClient, action: str, job_id: str, status: str) -> None:
     result = tws.act(action, _job(tws, job_id))  # type: ignore[arg-type]
@@ -132,7 +138,7 @@ def test_invalid_actions_are_rejected(tws: DemoTwsClient, action: str, job_id: s
 def test_each_client_has_its_own_copy() -> None:
     a, b = DemoTwsClient(clock=lambda: NOW), DemoTwsClient(clock=lambda: NOW)
     a.act("cancel", _job(a, "JOB009"))
-    assert _job(a, "JOB009").status == "CANCL"
+    assert _job(a, "JOB009").status == "CANCELED"
     assert _job(b, "JOB009").status == "SCHED"
 
 
@@ -160,19 +166,48 @@ def test_demo_plan_rest_shapes() -> None:
     assert plan["planId"] == "current"
     job = next(j for j in plan["jobs"] if j["name"] == "JOB002")
     assert job["id"] == "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002"
-    assert job["description"] == "Data Processing"
+    assert job["jobDefinition"]["description"] == "Data Processing"
     assert job["status"] == {"internalStatus": "ABEND", "commonStatus": "ERROR"}
     assert job["jobStreamInPlan"]["name"] == "DATA_PIPELINE"
     assert job["jobStreamInPlan"]["workstationKey"]["name"] == "TWS_AGENT2"
     start = datetime.strptime(job["jobStreamInPlan"]["startTime"], REST_TIME_FORMAT).replace(tzinfo=UTC)
     assert start == NOW - timedelta(minutes=250)
-    assert job["returnCode"] == 12
+    assert job["returnCode"] == 12 and job["timeInfo"]["actualEndTime"]
+    assert job["lastInRerunChain"] is True
+    for invented in ("description", "startTime", "endTime"):
+        assert invented not in job
     ws = {w["workstationInPlanKey"]["name"]: w for w in plan["workstations"]}
-    assert ws["TWS_AGENT2"]["ssmRunning"] is False and ws["TWS_AGENT2"]["linkStatus"] == "UNLINKED"
-    assert ws["TWS_MASTER"]["status"] == "ONLINE" and ws["TWS_MASTER"]["id"]
-    assert {s["name"] for s in plan["jobStreams"]} >= {"DATA_PIPELINE", "DAILY_BACKUP", "REPORTS"}
+    assert ws["TWS_AGENT2"]["ssmRunning"] is False and ws["TWS_AGENT2"]["linkStatus"] == "U"
+    assert ws["TWS_MASTER"]["linkStatus"] == "L" and ws["TWS_MASTER"]["id"]
+    for invented in ("linked", "jobmanRunning", "status"):
+        assert invented not in ws["TWS_MASTER"]
+    streams = {s["key"]["name"]: s for s in plan["jobStreams"]}
+    assert set(streams) >= {"DATA_PIPELINE", "DAILY_BACKUP", "REPORTS"}
+    assert streams["DATA_PIPELINE"]["key"]["workstationKey"]["name"] == "TWS_AGENT2"
+    assert streams["DATA_PIPELINE"]["status"] == {"internalStatus": "ABEND", "commonStatus": "ERROR"}
     assert "ORA-01653" in plan["jobLogs"][job["id"]]
     assert len(plan["jobs"]) == 15
+    cancelled = next(j for j in plan["jobs"] if j["name"] == "JOB010")
+    assert cancelled["status"] == {"internalStatus": "HOLD", "commonStatus": "CANCELED"}
+
+
+def test_a_job_can_run_on_another_workstation_than_its_stream(tws: DemoTwsClient) -> None:
+    job = _job(tws, "JOB012")
+    assert (job.workstation, job.job_stream) == ("TWS_AGENT3", "FINAL")
+    item = next(j for j in tws.snapshot()["jobs"] if j["name"] == "JOB012")
+    assert item["jobStreamInPlan"]["workstationKey"]["name"] == "TWS_MASTER"
+    assert item["jobDefinition"]["jobDefinitionInPlanKey"]["workstationInPlanKey"]["name"] == "TWS_AGENT3"
+
+
+def test_rerun_keeps_the_chain(tws: DemoTwsClient) -> None:
+    old = _job(tws, "JOB001")
+    result = tws.act("rerun", old)
+    assert result.accepted and result.job.id != old.id and result.job.job_stream == old.job_stream
+    assert _job(tws, "JOB001") == result.job  # list_jobs: the last of each chain
+    assert [j.id for j in tws.list_jobs()].count(old.id) == 0
+    chain = [(j.id, j.status, last) for j, last, root in tws.instances() if root == old.id]
+    assert chain == [(old.id, "SUCC", False), (result.job.id, "EXEC", True)]
+    assert "rerun" in tws.act("hold", old).detail  # an old run is not acted on
 
 
 def test_snapshot_reflects_actions(tws: DemoTwsClient) -> None:

@@ -46,6 +46,8 @@ class Settings:
     """Overrides ``https://{domainName}/{stage}`` (the local gateway sets it)."""
     tws_mode: str = "demo"
     tws_base_url: str = ""
+    tws_api_version: str = "v1"
+    """TWS_API_VERSION: v1 (plan REST API, default) or v2 (10.1 FP1+)."""
     tws_secret_arn: str = ""
     time_zone: str = "America/Sao_Paulo"
     auth_mode: str = "none"
@@ -100,6 +102,7 @@ class Settings:
             connections_api_url=env.get("CONNECTIONS_API_URL", ""),
             tws_mode=env.get("TWS_MODE", "demo") or "demo",
             tws_base_url=env.get("TWS_BASE_URL", ""),
+            tws_api_version=env.get("TWS_API_VERSION", "v1") or "v1",
             tws_secret_arn=env.get("TWS_SECRET_ARN", ""),
             time_zone=env.get("TIME_ZONE", d.time_zone) or d.time_zone,
             auth_mode=auth_mode,

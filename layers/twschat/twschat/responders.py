@@ -29,6 +29,7 @@ def build_tws_client(settings: Settings) -> TwsClient:
             password=os.environ.get("TWS_PASSWORD", ""),
             api_key=os.environ.get("TWS_API_KEY", ""),
             ca_bundle=os.environ.get("TWS_CA_BUNDLE", ""),
+            api_version=settings.tws_api_version,
         )
     raise ValueError(f"TWS_MODE must be demo or rest, got {settings.tws_mode!r}")
 

@@ -4,6 +4,13 @@ The plan (workstations, job streams, jobs, stdlists) is described once in the ta
 offsets from an injectable clock so "running for 5h" stays true whenever the demo runs. Each
 ``DemoTwsClient`` owns its copy: actions (rerun, hold, release, cancel) mutate that copy only.
 
+Like a real plan it keeps rerun chains: a rerun adds a new instance of the job (a new id, same job
+stream) after the old one, which keeps its ABEND (HCL's rerun sample queries with
+``"lastInRerunChain": true`` for this reason). ``list_jobs()`` answers the last instance of each chain;
+``instances()`` all of them. A cancelled job keeps its state with the plan's cancelled mark: it is
+reported as ``CANCELED`` (commonStatus CANCELED; conman's CANCL is for internetwork dependencies only).
+A job may run on another workstation than its job stream's (JOB012 here).
+
 ``demo_plan(now)`` renders the same plan in the JSON shapes of the TWS plan REST API v1 (see
 shared/reference/tws-rest.md) so a fake REST server can serve it; ``DemoTwsClient.snapshot()`` gives
 the same shape after the client's actions.
@@ -70,6 +77,9 @@ _STREAMS: tuple[tuple[str, str, str, int], ...] = (
     ("FINAL", "TWS_MASTER", "0AAAAAAAAAAAAAB7", -400),
 )
 
+# A job's own workstation when it differs from its job stream's.
+_JOB_WORKSTATION = {"JOB012": "TWS_AGENT3"}
+
 # job id, name, stream, status, start (minutes from now, None = not started), duration (minutes, None =
 # still running / never ran), return code
 _JOBS: tuple[tuple[str, str, str, str, int | None, int | None, int | None], ...] = (
@@ -82,7 +92,7 @@ _JOBS: tuple[tuple[str, str, str, str, int | None, int | None, int | None], ...]
     ("JOB007", "Customer Sync", "BILLING", "HOLD", None, None, None),
     ("JOB008", "Log Rotation", "FINAL", "READY", None, None, None),
     ("JOB009", "Month End Close", "FINAL", "SCHED", None, None, None),
-    ("JOB010", "Temp Cleanup", "DWH_LOAD", "CANCL", None, None, None),
+    ("JOB010", "Temp Cleanup", "DWH_LOAD", "CANCELED", None, None, None),
     ("JOB011", "SFTP Transfer", "DWH_LOAD", "SUCC", -340, 6, 0),
     ("JOB012", "Database Backup", "FINAL", "SUCC", -400, 35, 0),
     ("JOB013", "Email Notifications", "REPORTS", "SUCC", -160, 2, 0),
@@ -144,55 +154,67 @@ def _rest_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime(REST_TIME_FORMAT)
 
 
-def job_to_rest(job: Job, stream: JobStream | None = None) -> dict[str, Any]:
-    """One job in the plan REST API v1 shape (see :func:`demo_plan`)."""
+def job_to_rest(job: Job, stream: JobStream | None = None, *, internal_status: str = "") -> dict[str, Any]:
+    """One job in the plan REST API v1 shape (see :func:`demo_plan`). ``internal_status``: the state a
+    cancelled job keeps (its commonStatus says CANCELED)."""
+    cancelled = job.status == "CANCELED"
+    internal = internal_status or ("HOLD" if cancelled else job.status)
     return {
         "id": job.id,
         "name": job.job_id,
-        "description": job.name,
-        "status": {"internalStatus": job.status, "commonStatus": COMMON_STATUS.get(job.status, "UNDECIDED")},
+        "status": {"internalStatus": internal, "commonStatus": COMMON_STATUS.get(job.status, "UNDECIDED")},
         "jobStreamInPlan": {
             "id": stream.id if stream else "",
             "name": job.job_stream,
-            "workstationKey": {"name": job.workstation},
+            "workstationKey": {"name": stream.workstation if stream else job.workstation},
             "startTime": _rest_time(stream.start_time if stream else None),
         },
-        "startTime": _rest_time(job.start_time),
-        "endTime": _rest_time(job.end_time),
+        "jobDefinition": {
+            "jobDefinitionInPlanKey": {"workstationInPlanKey": {"name": job.workstation}},
+            "description": job.name,  # UNCONFIRMED field name
+        },
+        # UNCONFIRMED field names (a third-party v2 client model): the run's times and return code
+        "timeInfo": {
+            "actualStartTime": _rest_time(job.start_time),
+            "actualEndTime": _rest_time(job.end_time),
+        },
         "returnCode": job.return_code,
     }
 
 
 def job_stream_to_rest(stream: JobStream) -> dict[str, Any]:
-    """One job stream in the plan REST API v1 shape (see :func:`demo_plan`)."""
+    """One job stream in the plan REST API v1 shape (HCL's queryJS sample reads ``key.*``)."""
     return {
         "id": stream.id,
-        "name": stream.name,
-        "workstationKey": {"name": stream.workstation},
+        "key": {
+            "name": stream.name,
+            "startTime": _rest_time(stream.start_time),
+            "workstationKey": {"name": stream.workstation},
+        },
         "status": {
             "internalStatus": stream.status,
             "commonStatus": COMMON_STATUS.get(stream.status, "UNDECIDED"),
         },
-        "startTime": _rest_time(stream.start_time),
     }
 
 
 def workstation_to_rest(ws: Workstation) -> dict[str, Any]:
     """One workstation in the plan REST API v1 shape (see :func:`demo_plan`)."""
-    return {
+    item: dict[str, Any] = {
         "id": ws.id,
         "workstationInPlanKey": {"name": ws.name},
-        "ssmRunning": ws.jobman_running,
-        "type": ws.kind,
-        # Our own fields (the link state fields of the real API are unconfirmed):
-        "linkStatus": "LINKED" if ws.linked else "UNLINKED",
-        "jobmanRunning": ws.jobman_running,
-        "status": ws.status,
+        "ssmRunning": bool(ws.linked),  # seen in the API; the event-monitoring agent, not a link state
+        "type": ws.kind,  # UNCONFIRMED field name
     }
+    if ws.linked is not None:
+        # UNCONFIRMED field name and values (the plan view's Link_status: L linked, U unlinked)
+        item["linkStatus"] = "L" if ws.linked else "U"
+    return item
 
 
-def stream_status(jobs: Sequence[Job]) -> str:
-    """A job stream's state derived from its jobs the way conman shows it."""
+def stream_status(jobs: Sequence[Job], *, started: bool = False) -> str:
+    """A job stream's state derived from its jobs (the last of each rerun chain) the way conman shows
+    it; ``started``: one of its jobs ran before (an instance a rerun replaced)."""
     categories = [job_category(j.status) for j in jobs]
     if not categories:
         return "READY"
@@ -202,7 +224,7 @@ def stream_status(jobs: Sequence[Job]) -> str:
         return "ABEND"
     if all(c in ("success", "cancelled") for c in categories):
         return "SUCC"
-    if any(j.start_time is not None for j in jobs):
+    if started or any(j.start_time is not None for j in jobs):
         return "EXEC"
     if "ready" in categories:
         return "READY"
@@ -228,7 +250,7 @@ def _build(now: datetime) -> tuple[list[Workstation], list[JobStream], list[Job]
             name=name,
             job_id=job_id,
             status=status,
-            workstation=ws,
+            workstation=_JOB_WORKSTATION.get(job_id, ws),
             job_stream=stream,
             start_time=start_time,
             end_time=end_time,
@@ -302,34 +324,29 @@ def demo_plan(now: datetime | None = None) -> dict[str, Any]:
         {
           "planId": "current",
           "generatedAt": "2024-04-12T08:00:00.000000Z",
-          "workstations": [            # body of POST /twsd/plan/current/workstation/query
+          "workstations": [            # POST /twsd/plan/current/workstation/query (bare array)
             {"id": "0AAAAAAAAAAAAAW2", "workstationInPlanKey": {"name": "TWS_AGENT2"},
-             "ssmRunning": false, "type": "FTA",
-             # our own fields (link state fields of the real API are unconfirmed):
-             "linkStatus": "UNLINKED", "jobmanRunning": false, "status": "OFFLINE"}, ...],
-          "jobStreams": [              # body of POST /twsd/plan/current/jobstream/query
-            {"id": "0AAAAAAAAAAAAAB2", "name": "DATA_PIPELINE", "workstationKey": {"name": "TWS_AGENT2"},
-             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"},
-             "startTime": "..."}, ...],
-          "jobs": [                    # body of POST /twsd/plan/current/job/query
+             "ssmRunning": false, "type": "FTA", "linkStatus": "U"}, ...],   # type, linkStatus: UNCONFIRMED
+          "jobStreams": [              # POST /twsd/plan/current/jobstream/query
+            {"id": "0AAAAAAAAAAAAAB2",
+             "key": {"name": "DATA_PIPELINE", "startTime": "...", "workstationKey": {"name": "TWS_AGENT2"}},
+             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"}}, ...],
+          "jobs": [                    # POST /twsd/plan/current/job/query: every instance of every
+                                       # rerun chain (the fake honours "lastInRerunChain")
             {"id": "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
              "name": "JOB002",                     # the TWS job name -> Job.job_id
-             "description": "Data Processing",     # what operators call it -> Job.name
              "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"},
              "jobStreamInPlan": {"id": "0AAAAAAAAAAAAAB2", "name": "DATA_PIPELINE",
                                  "workstationKey": {"name": "TWS_AGENT2"}, "startTime": "..."},
-             # our own fields:
-             "startTime": "...", "endTime": "...", "returnCode": 12}, ...],
+             "jobDefinition": {"jobDefinitionInPlanKey": {"workstationInPlanKey": {"name": "TWS_AGENT2"}},
+                               "description": "Data Processing"},        # description: UNCONFIRMED
+             "timeInfo": {"actualStartTime": "...", "actualEndTime": "..."},   # UNCONFIRMED
+             "returnCode": 12,                                              # UNCONFIRMED
+             "lastInRerunChain": true}, ...],      # the fake's bookkeeping (stripped before serving)
           "jobLogs": {"TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002": "<stdlist text>", ...}
-                                       # body of GET /twsd/plan/current/job/{id}/joblog (text/plain);
+                                       # GET /twsd/plan/current/job/{id}/joblog answers {"log": text};
                                        # jobs that never started have no entry (answer 404)
         }
-
-    Mapping back to the core models: ``Job(id=id, name=description or name, job_id=name,
-    status=status.internalStatus, workstation=jobStreamInPlan.workstationKey.name,
-    job_stream=jobStreamInPlan.name, start_time=startTime, end_time=endTime, return_code=returnCode)``;
-    ``Workstation(name=workstationInPlanKey.name, status=status, linked=linkStatus == "LINKED",
-    jobman_running=ssmRunning, kind=type, id=id)``.
     """
     return DemoTwsClient(clock=(lambda: now) if now is not None else None).snapshot()
 
@@ -358,6 +375,12 @@ class DemoTwsClient:
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or _utc_now
         self._workstations, self._streams, self._jobs, self._logs = _build(self._clock())
+        self._superseded: set[str] = set()
+        """Instances a rerun replaced (no longer last in their rerun chain)."""
+        self._root: dict[str, str] = {}
+        """Instance id -> the id of the first instance of its rerun chain."""
+        self._kept_state: dict[str, str] = {j.id: "HOLD" for j in self._jobs if j.status == "CANCELED"}
+        """The internal state a cancelled job keeps (reported with commonStatus CANCELED)."""
 
     # -- reads
     def list_workstations(self) -> Sequence[Workstation]:
@@ -367,7 +390,13 @@ class DemoTwsClient:
         return tuple(self._streams)
 
     def list_jobs(self) -> Sequence[Job]:
-        return tuple(self._jobs)
+        """The last instance of each rerun chain (what an operator means by "the job")."""
+        return tuple(j for j in self._jobs if j.id not in self._superseded)
+
+    def instances(self) -> Sequence[tuple[Job, bool, str]]:
+        """Every job instance in the plan with whether it is last in its rerun chain and the id of the
+        chain's first instance (rerun instances come right after the one they replaced)."""
+        return tuple((j, j.id not in self._superseded, self._root.get(j.id, j.id)) for j in self._jobs)
 
     def job_log(self, job: Job) -> str:
         current = self._find(job)
@@ -381,47 +410,71 @@ class DemoTwsClient:
         current = self._find(job)
         status = current.status
         now = self._now()
+        if current.id in self._superseded:
+            return ActionResult(action, current, False, f"{current.job_id} was rerun: act on its last run")
         refusal = blocked(action, current)
         if refusal is not None:
             detail = _REFUSED[(action, refusal.reason)].format(id=current.job_id, status=status)
             return ActionResult(action, current, False, detail)
         if action == "rerun":
-            ws = self._workstation(current.workstation)
-            if ws is not None and ws.status == "OFFLINE":
-                updated = dataclasses.replace(
-                    current, status="INTRO", start_time=None, end_time=None, return_code=None
-                )
-                detail = f"workstation {ws.name} is unlinked: the job waits in INTRO until it links"
-            else:
-                updated = dataclasses.replace(
-                    current, status="EXEC", start_time=now, end_time=None, return_code=None
-                )
-                detail = "rerun submitted"
-                self._logs[current.id] = _render_log(updated, self._stream_id(updated))
-        elif action == "hold":
+            return self._rerun(current, now)
+        if action == "hold":
             updated = dataclasses.replace(current, status="HOLD")
             detail = "job held"
         elif action == "release":
             updated = dataclasses.replace(current, status="READY")
             detail = "job released"
         elif action == "cancel":
-            updated = dataclasses.replace(current, status="CANCL")
+            updated = dataclasses.replace(current, status="CANCELED")
+            self._kept_state[current.id] = current.status
             detail = "job cancelled"
         else:  # pragma: no cover - JobAction is a closed set
             raise TwsError("bad_response", f"unknown action {action}")
         self._replace(updated)
         return ActionResult(action, updated, True, detail)
 
+    def _rerun(self, current: Job, now: datetime) -> ActionResult:
+        """A new instance of the job in the same job stream, after the old one (which keeps its state)."""
+        root = self._root.get(current.id, current.id)
+        chain = 1 + sum(1 for r in self._root.values() if r == root)
+        # The fake's own id for a rerun instance (the real format is unconfirmed; ids are opaque).
+        new_id = f"{root}.R{chain}"
+        ws = self._workstation(current.workstation)
+        if ws is not None and ws.status == "OFFLINE":
+            new = dataclasses.replace(
+                current, id=new_id, status="INTRO", start_time=None, end_time=None, return_code=None
+            )
+            detail = f"workstation {ws.name} is unlinked: the job waits in INTRO until it links"
+        else:
+            new = dataclasses.replace(
+                current, id=new_id, status="EXEC", start_time=now, end_time=None, return_code=None
+            )
+            detail = "rerun submitted"
+            self._logs[new_id] = _render_log(new, self._stream_id(new))
+        self._superseded.add(current.id)
+        self._root[new_id] = root
+        at = next(i for i, j in enumerate(self._jobs) if j.id == current.id)
+        self._jobs.insert(at + 1, new)
+        self._refresh_stream(new.job_stream)
+        return ActionResult("rerun", new, True, detail)
+
     # -- plain data
     def snapshot(self) -> dict[str, Any]:
         """This client's plan (after its actions) in the shape documented in :func:`demo_plan`."""
         streams = {s.name: s for s in self._streams}
+        jobs = []
+        for job, last, _root in self.instances():
+            item = job_to_rest(
+                job, streams.get(job.job_stream), internal_status=self._kept_state.get(job.id, "")
+            )
+            item["lastInRerunChain"] = last
+            jobs.append(item)
         return {
             "planId": "current",
             "generatedAt": _rest_time(self._now()),
             "workstations": [workstation_to_rest(w) for w in self._workstations],
             "jobStreams": [job_stream_to_rest(s) for s in self._streams],
-            "jobs": [job_to_rest(j, streams.get(j.job_stream)) for j in self._jobs],
+            "jobs": jobs,
             "jobLogs": dict(self._logs),
         }
 
@@ -444,9 +497,16 @@ class DemoTwsClient:
 
     def _replace(self, updated: Job) -> None:
         self._jobs = [updated if j.id == updated.id else j for j in self._jobs]
+        self._refresh_stream(updated.job_stream)
+
+    def _refresh_stream(self, name: str) -> None:
+        current = self.list_jobs()
+        started = any(j.start_time is not None for j in self._jobs if j.job_stream == name)
         self._streams = [
-            dataclasses.replace(s, status=stream_status([j for j in self._jobs if j.job_stream == s.name]))
-            if s.name == updated.job_stream
+            dataclasses.replace(
+                s, status=stream_status([j for j in current if j.job_stream == s.name], started=started)
+            )
+            if s.name == name
             else s
             for s in self._streams
         ]

@@ -9,10 +9,10 @@ code (worded by the message catalogues). Pure: no I/O, no wording.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "ACTIONS",
@@ -24,10 +24,12 @@ __all__ = [
     "Job",
     "JobAction",
     "JobStream",
+    "Listing",
     "StatusInfo",
     "Workstation",
     "blocked",
     "is_late",
+    "is_truncated",
     "job_category",
     "job_statuses",
 ]
@@ -38,13 +40,20 @@ ACTIONS: tuple[JobAction, ...] = ("rerun", "hold", "release", "cancel")
 Category = Literal["failed", "running", "waiting", "ready", "success", "cancelled"]
 
 
+WorkstationStatus = Literal["ONLINE", "OFFLINE", "UNKNOWN"]
+
+
 @dataclass(frozen=True, slots=True)
 class Workstation:
     name: str
-    status: Literal["ONLINE", "OFFLINE"]
-    linked: bool = True
-    jobman_running: bool = True
-    kind: str = "FTA"
+    status: WorkstationStatus
+    """ONLINE (linked), OFFLINE (unlinked or jobman down) or UNKNOWN: the source did not say. A REST
+    master reports no confirmed link-state field, so UNKNOWN is what it usually gives; never guess."""
+    linked: bool | None = None
+    """None: not reported."""
+    jobman_running: bool | None = None
+    """None: not reported."""
+    kind: str = ""
     id: str = ""
 
 
@@ -72,6 +81,28 @@ class Job:
     start_time: datetime | None = None
     end_time: datetime | None = None
     return_code: int | None = None
+    run_id: str = ""
+    """REST API v2: the id of the job's current run (its rerun chain's last); job logs are per run."""
+
+
+_T = TypeVar("_T")
+
+
+class Listing(tuple[_T, ...]):
+    """A list read from the plan that knows whether it may be incomplete: ``truncated`` is True when the
+    source answered a full page and did not say whether more remain (narrow the question to see all)."""
+
+    truncated: bool
+
+    def __new__(cls, items: Iterable[_T] = (), truncated: bool = False) -> Listing[_T]:
+        obj = super().__new__(cls, items)
+        obj.truncated = truncated
+        return obj
+
+
+def is_truncated(items: Any) -> bool:
+    """Whether a list from a TWS source may be incomplete (see :class:`Listing`)."""
+    return bool(getattr(items, "truncated", False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +124,19 @@ class StatusInfo:
     """The cross-platform ``commonStatus`` the REST API pairs with it."""
 
 
+# conman ``showjobs`` states (distributed), the web-service statuses, and CANCELED. Sources:
+# shared/reference/tws-rest.md "Job states".
 STATUSES: Mapping[str, StatusInfo] = {
     "ABEND": StatusInfo("failed", "failed", "ERROR"),
+    # abend confirmation received, not yet complete
     "ABENP": StatusInfo("failed", None, "ERROR"),
-    "FAIL": StatusInfo("failed", None, "ERROR"),
+    "FAIL": StatusInfo("failed", None, "ERROR"),  # could not be launched
+    # internetwork dependencies only (for jobs); a stream in ERROR failed
     "ERROR": StatusInfo("failed", "failed", "ERROR"),
     "STUCK": StatusInfo(None, "failed"),
     "EXEC": StatusInfo("running", "running", "RUNNING"),
-    "INTRO": StatusInfo("running", None, "RUNNING"),
+    # introduced for launching by batchman: NOT yet running
+    "INTRO": StatusInfo("waiting", None, "WAITING"),
     "WAIT": StatusInfo("running", None, "RUNNING"),
     "HOLD": StatusInfo("waiting", "waiting", "HELD"),
     "SCHED": StatusInfo("waiting", None, "WAITING"),
@@ -113,9 +149,20 @@ STATUSES: Mapping[str, StatusInfo] = {
     "SUCC": StatusInfo("success", "success", "SUCCESSFUL"),
     "SUCCP": StatusInfo("success", None, "SUCCESSFUL"),
     "DONE": StatusInfo("success", None),
+    # internetwork dependencies only: a job cancelled in the plan keeps its state with the ``canceled``
+    # flag / commonStatus CANCELED, which the TWS sources report as CANCELED below
     "CANCL": StatusInfo("cancelled", None, "CANCELED"),
+    # not a conman state: a job the plan marks cancelled (commonStatus CANCELED or the canceled flag)
+    "CANCELED": StatusInfo("cancelled", "cancelled", "CANCELED"),
     "CANCELP": StatusInfo(None, "cancelled"),
     "SUPPR": StatusInfo(None, "cancelled"),
+    # the web-service status list (jobs)
+    "ABENDP": StatusInfo("failed", None, "ERROR"),  # abend pending
+    "CANCP": StatusInfo("cancelled", None, "CANCELED"),  # cancel pending
+    "BOUND": StatusInfo("waiting", None, "WAITING"),  # bound to a remote (shadow) job
+    "RJOB": StatusInfo("running", None, "RUNNING"),  # running as a remote job
+    "WAITD": StatusInfo("waiting", None, "WAITING"),  # waiting, deferred
+    "USER": StatusInfo(None, None),  # a user status: no category
 }
 _CATEGORIES: tuple[Category, ...] = ("failed", "running", "waiting", "ready", "success", "cancelled")
 
@@ -137,7 +184,7 @@ def _stream_statuses(*categories: Category) -> frozenset[str]:
 # operators use ("abend", "hold", "sched"); "late" is running for too long (see is_late); None: no filter.
 JOB_FILTERS: Mapping[str, frozenset[str] | None] = {
     **{c: job_statuses(c) for c in _CATEGORIES},
-    "abend": frozenset({"ABEND", "ABENP"}),
+    "abend": frozenset({"ABEND", "ABENP", "ABENDP"}),
     "hold": frozenset({"HOLD"}),
     "sched": frozenset({"SCHED"}),
     "late": job_statuses("running"),
@@ -180,7 +227,7 @@ _BLOCKS: Mapping[str, tuple[_Block, ...]] = {
     "hold": (_Block("already_held", frozenset({"HOLD"})), _Block("started", _NOT_STARTED, outside=True)),
     "release": (_Block("not_held", frozenset({"HOLD"}), outside=True),),
     "cancel": (
-        _Block("already_cancelled", frozenset({"CANCL"})),
+        _Block("already_cancelled", job_statuses("cancelled")),
         _Block("finished", job_statuses("success")),
         _Block("running", job_statuses("running")),
     ),

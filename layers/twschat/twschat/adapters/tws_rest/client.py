@@ -26,9 +26,15 @@ What it guarantees:
   unparsable body -> ``bad_response``. An action the master refuses (other 4xx) is an
   ``ActionResult(accepted=False)`` with the server's ``messages``.
 
-Everything about the API that is not confirmed by an official source (status filter, hold/release/cancel
-action names, the joblog path and body, link-state fields, the paging continuation, job fields beyond
-those seen in HCL's samples) lives in :class:`TwsApiDialect`: correct it there (or subclass it).
+- **Paging**: v1 answers one page of ``How-Many`` rows and no source shows a continuation, so one page
+  is read; when it comes back full the returned :class:`~twschat.assistant.domain.Listing` is
+  ``truncated`` (the answer says the list may be incomplete and how to narrow it). v2 pages with
+  ``limit``/``offset`` (at most ``max_pages`` pages; ``truncated`` when more remain).
+- **Rerun chains**: job queries ask for the last instance of each rerun chain only, and the state after
+  a rerun is the new instance.
+
+Every shape of the API (paths, bodies, field names; confirmed or not) lives in
+:mod:`twschat.adapters.tws_rest.dialect` (v1 and v2), with its source: correct it there.
 """
 
 from __future__ import annotations
@@ -39,35 +45,34 @@ import ipaddress
 import json
 import logging
 import random
-import re
 import socket
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from email.message import Message
 from typing import Any, Literal
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Workstation
+from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Listing, Workstation
 from twschat.assistant.tws import TwsError
+
+from .dialect import Kind, TwsApiDialect, dialect_for
 
 __all__ = [
     "CredentialsProvider",
     "RestTwsClient",
     "RetryPolicy",
     "Timeouts",
-    "TwsApiDialect",
     "TwsCredentials",
     "build_rest_client",
     "credentials_from_secret",
+    "is_loopback",
 ]
 
 logger = logging.getLogger(__name__)
 
-REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 USER_AGENT = "tws-chat"
 
@@ -130,215 +135,6 @@ def credentials_from_secret(secret_arn: str, *, refresh: bool = False) -> TwsCre
         if isinstance(username, str) and username and isinstance(password, str):
             return TwsCredentials(username=username, password=password)
     raise TwsError("unauthorized", 'the TWS secret must hold {"username", "password"} or {"apiKey"}')
-
-
-# -------------------------------------------------------------------------------------- the API's seam
-_LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?next"?', re.IGNORECASE)
-
-
-def _dig(item: Mapping[str, Any], *path: str) -> Any:
-    value: Any = item
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    """``%Y-%m-%dT%H:%M:%S.%fZ`` (UTC), tolerating no fraction or an explicit offset; else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    for fmt in (REST_TIME_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        logger.debug("unparsable TWS time %r", value)
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class TwsApiDialect:
-    """Paths, field names and conventions of the plan REST API v1: THE place to correct the client.
-
-    Confirmed (HCL's public samples): the three ``/query`` paths and their filter bodies, the rerun
-    PUT, ``How-Many``, bare JSON array answers, job ``id``/``name``/``status.internalStatus``/
-    ``jobStreamInPlan.{name,startTime,workstationKey.name}``, workstation ``id``/
-    ``workstationInPlanKey.name``/``ssmRunning``, error bodies with ``messages``.
-
-    UNCONFIRMED (marked below): the status filter, hold/release/cancel action names, the joblog path
-    and body, link-state fields, the paging continuation, and job ``description``/``startTime``/
-    ``endTime``/``returnCode``.
-    """
-
-    plan_id: str = "current"
-    job_query_path: str = "/plan/{plan}/job/query"
-    job_stream_query_path: str = "/plan/{plan}/jobstream/query"
-    workstation_query_path: str = "/plan/{plan}/workstation/query"
-    job_action_path: str = "/plan/{plan}/job/{job_id}/action/{action}"
-    action_names: Mapping[str, str] = field(
-        default_factory=lambda: {
-            "rerun": "rerun",  # confirmed
-            "hold": "hold",  # UNCONFIRMED
-            "release": "release",  # UNCONFIRMED
-            "cancel": "cancel",  # UNCONFIRMED
-        }
-    )
-    job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"  # UNCONFIRMED for distributed (z/OS has it)
-
-    # -- paths
-    def path(self, template: str, *, job_id: str = "", action: str = "") -> str:
-        # Job ids look like ``WKS;JSINTERNALID;JOBNAME``: reserved characters are encoded (``;`` -> %3B).
-        return template.format(
-            plan=quote(self.plan_id, safe=""), job_id=quote(job_id, safe=""), action=action
-        )
-
-    # -- query bodies (confirmed shapes)
-    def job_filter(
-        self, *, job_name: str = "", job_stream: str = "", workstation: str = ""
-    ) -> dict[str, Any]:
-        flt = {"jobName": job_name, "jobStreamName": job_stream, "workstationName": workstation}
-        flt.update(self.status_filter())
-        return {"filters": {"jobInPlanFilter": {k: v for k, v in flt.items() if v}}}
-
-    def status_filter(self) -> dict[str, Any]:
-        """UNCONFIRMED: the server-side status filter key is unknown, so nothing is sent and the
-        client filters on ``status.internalStatus`` itself. Return e.g. ``{"status": [...]}`` here
-        once confirmed (the client keeps filtering client-side too, so it stays correct)."""
-        return {}
-
-    def job_stream_filter(self, *, job_stream: str = "", workstation: str = "") -> dict[str, Any]:
-        flt = {"jobStreamName": job_stream, "workstationName": workstation}
-        return {"filters": {"jobStreamInPlanFilter": {k: v for k, v in flt.items() if v}}}
-
-    def workstation_filter(self, *, workstation: str = "") -> dict[str, Any]:
-        flt = {"workstationName": workstation}
-        return {"filters": {"workstationInPlanFilter": {k: v for k, v in flt.items() if v}}}
-
-    # -- paging
-    def next_page(self, headers: Message) -> str | None:
-        """UNCONFIRMED continuation. Assumption: each query answers at most ``How-Many`` items, and
-        when more remain the server says where the next page is with an RFC 8288 header
-        ``Link: <url>; rel="next"`` (absolute or relative to the request URL), to which the same query
-        body is POSTed again. No such header = last page. (The fake server implements exactly this.)"""
-        for value in headers.get_all("Link") or ():
-            match = _LINK_NEXT.search(value)
-            if match:
-                return match.group(1)
-        return None
-
-    # -- joblog
-    def parse_job_log(self, content_type: str, body: bytes) -> str:
-        """UNCONFIRMED body: plain text is taken as is; a JSON string, a list of lines, or an object
-        with one of ``content``/``joblog``/``text``/``lines`` is accepted too."""
-        text = body.decode("utf-8", errors="replace")
-        if "json" not in content_type.lower():
-            return text
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise TwsError("bad_response", "the joblog is not valid JSON") from exc
-        if isinstance(data, Mapping):
-            data = next((data[k] for k in ("content", "joblog", "text", "lines") if k in data), None)
-        if isinstance(data, str):
-            return data
-        if isinstance(data, list) and all(isinstance(line, str) for line in data):
-            return "\n".join(data) + ("\n" if data else "")
-        raise TwsError("bad_response", "unexpected joblog JSON shape")
-
-    # -- items -> core models
-    def parse_job(self, item: Mapping[str, Any]) -> Job:
-        job_id = _str(item.get("id"))
-        if not job_id:
-            raise TwsError("bad_response", "a job without an id")
-        name = _str(item.get("name")) or _str(_dig(item, "key", "name"))
-        status = _dig(item, "status", "internalStatus")
-        if not isinstance(status, str):
-            status = item.get("status") if isinstance(item.get("status"), str) else ""
-        workstation = _str(_dig(item, "jobStreamInPlan", "workstationKey", "name")) or _str(
-            _dig(item, "key", "workstationKey", "name")
-        )
-        return Job(
-            id=job_id,
-            name=_str(item.get("description")) or name,  # UNCONFIRMED field: description
-            job_id=name,
-            status=status.upper(),
-            workstation=workstation,
-            job_stream=_str(_dig(item, "jobStreamInPlan", "name")),
-            start_time=parse_time(item.get("startTime")),  # UNCONFIRMED field
-            end_time=parse_time(item.get("endTime")),  # UNCONFIRMED field
-            return_code=_int_or_none(item.get("returnCode")),  # UNCONFIRMED field
-        )
-
-    def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
-        # HCL's samples read ``key.{name,workstationKey.name,startTime}``; the demo shape has them at
-        # the top level. Both are accepted.
-        name = _str(item.get("name")) or _str(_dig(item, "key", "name"))
-        if not name:
-            raise TwsError("bad_response", "a job stream without a name")
-        status = _dig(item, "status", "internalStatus")
-        if not isinstance(status, str):
-            status = item.get("status") if isinstance(item.get("status"), str) else ""
-        return JobStream(
-            name=name,
-            workstation=_str(_dig(item, "workstationKey", "name"))
-            or _str(_dig(item, "key", "workstationKey", "name")),
-            status=status.upper(),
-            id=_str(item.get("id")),
-            start_time=parse_time(item.get("startTime") or _dig(item, "key", "startTime")),
-        )
-
-    def workstation_linked(self, item: Mapping[str, Any]) -> bool:
-        """UNCONFIRMED link-state fields: ``linkStatus`` (LINKED/UNLINKED, the fake's own) or a boolean
-        ``linked``; assumed linked when neither is present."""
-        status = item.get("linkStatus")
-        if isinstance(status, str):
-            return status.upper() in {"LINKED", "FULLY_LINKED", "L", "F"}
-        linked = item.get("linked")
-        return linked if isinstance(linked, bool) else True
-
-    def workstation_jobman_running(self, item: Mapping[str, Any]) -> bool:
-        """``ssmRunning`` (seen in the API) or ``jobmanRunning`` (UNCONFIRMED); assumed running."""
-        for key in ("jobmanRunning", "ssmRunning"):
-            value = item.get(key)
-            if isinstance(value, bool):
-                return value
-        return True
-
-    def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
-        name = _str(_dig(item, "workstationInPlanKey", "name")) or _str(item.get("name"))
-        if not name:
-            raise TwsError("bad_response", "a workstation without a name")
-        linked = self.workstation_linked(item)
-        jobman = self.workstation_jobman_running(item)
-        return Workstation(
-            name=name,
-            # An operator's OFFLINE: unlinked or its agent not running.
-            status="ONLINE" if linked and jobman else "OFFLINE",
-            linked=linked,
-            jobman_running=jobman,
-            kind=_str(item.get("type")) or "FTA",
-            id=_str(item.get("id")),
-        )
 
 
 # --------------------------------------------------------------------------------------------- HTTP layer
@@ -477,15 +273,13 @@ class RestTwsClient:
         return f"RestTwsClient({self.base_url!r})"
 
     # ------------------------------------------------------------------------------------- TwsClient
-    def list_workstations(self, *, workstation: str = "") -> Sequence[Workstation]:
-        body = self.dialect.workstation_filter(workstation=workstation)
-        items = self._query_all(self.dialect.path(self.dialect.workstation_query_path), body)
-        return tuple(self.dialect.parse_workstation(item) for item in items)
+    def list_workstations(self, *, workstation: str = "") -> Listing[Workstation]:
+        items, truncated = self._list("workstation", {"workstation": workstation})
+        return Listing((self.dialect.parse_workstation(item) for item in items), truncated)
 
-    def list_job_streams(self, *, job_stream: str = "", workstation: str = "") -> Sequence[JobStream]:
-        body = self.dialect.job_stream_filter(job_stream=job_stream, workstation=workstation)
-        items = self._query_all(self.dialect.path(self.dialect.job_stream_query_path), body)
-        return tuple(self.dialect.parse_job_stream(item) for item in items)
+    def list_job_streams(self, *, job_stream: str = "", workstation: str = "") -> Listing[JobStream]:
+        items, truncated = self._list("jobstream", {"job_stream": job_stream, "workstation": workstation})
+        return Listing((self.dialect.parse_job_stream(item) for item in items), truncated)
 
     def list_jobs(
         self,
@@ -494,19 +288,22 @@ class RestTwsClient:
         job_name: str = "",
         job_stream: str = "",
         workstation: str = "",
-    ) -> Sequence[Job]:
-        """Jobs in the current plan; ``statuses`` (internal, e.g. ``{"ABEND"}``) is applied client-side."""
-        body = self.dialect.job_filter(job_name=job_name, job_stream=job_stream, workstation=workstation)
-        items = self._query_all(self.dialect.path(self.dialect.job_query_path), body)
-        jobs = tuple(self.dialect.parse_job(item) for item in items)
+        last_in_rerun_chain: bool = True,
+    ) -> Listing[Job]:
+        """Jobs in the current plan, the last instance of each rerun chain unless
+        ``last_in_rerun_chain=False``; ``statuses`` (e.g. ``{"ABEND"}``) is applied client-side."""
+        filters: dict[str, Any] = {"job_name": job_name, "job_stream": job_stream, "workstation": workstation}
+        if not last_in_rerun_chain:
+            filters["last_in_rerun_chain"] = False
+        items, truncated = self._list("job", filters)
+        jobs = [self.dialect.parse_job(item) for item in items]
         if statuses is not None:
             wanted = {s.upper() for s in statuses}
-            jobs = tuple(j for j in jobs if j.status in wanted)
-        return jobs
+            jobs = [j for j in jobs if j.status in wanted]
+        return Listing(jobs, truncated)
 
     def job_log(self, job: Job) -> str:
-        path = self.dialect.path(self.dialect.job_log_path, job_id=job.id)
-        resp = self._request("GET", path, accept="text/plain, application/json;q=0.9")
+        resp = self._request("GET", self.dialect.job_log_target(job), accept=self.dialect.job_log_accept())
         if resp.status == 404:
             raise TwsError("not_found", resp.messages() or f"no joblog for {job.job_id or job.id}")
         self._raise_for_status(resp)
@@ -516,8 +313,7 @@ class RestTwsClient:
         name = self.dialect.action_names.get(action)
         if not name:
             return ActionResult(action, job, False, f"action {action} is not supported by this TWS client")
-        path = self.dialect.path(self.dialect.job_action_path, job_id=job.id, action=name)
-        resp = self._request("PUT", path, body=b"{}", idempotent=False)
+        resp = self._request("PUT", self.dialect.action_target(job, name), body=b"{}", idempotent=False)
         if resp.status in (401, 403, 404) or resp.status >= 500:
             self._raise_for_status(resp)
         if not 200 <= resp.status < 300:
@@ -528,69 +324,58 @@ class RestTwsClient:
             action, "job cancelled"
         )
         try:
-            current = self._refetch(job)
+            current = self._refetch(job, rerun=action == "rerun")
         except TwsError as exc:
             logger.warning("TWS %s of %s accepted; state not refreshed (%s)", action, job.id, exc.kind)
             return ActionResult(action, job, True, f"{detail} (state not refreshed: {exc.kind})")
         return ActionResult(action, current or job, True, detail)
 
     # ----------------------------------------------------------------------------------------- helpers
-    def _refetch(self, job: Job) -> Job | None:
-        """The job as the plan shows it now (a rerun may be a new instance of the same job)."""
-        candidates = self.list_jobs(
-            job_name=job.job_id, job_stream=job.job_stream, workstation=job.workstation
-        )
-        exact = next((j for j in candidates if j.id == job.id), None)
-        return exact or (candidates[-1] if candidates else None)
+    def _refetch(self, job: Job, *, rerun: bool = False) -> Job | None:
+        """The job as the plan shows it now: the last instance of its rerun chain. After a rerun (v1)
+        that is a new instance with a new id; v2 keeps the job's id and adds a run."""
+        candidates = [
+            j
+            for j in self.list_jobs(job_name=job.job_id, job_stream=job.job_stream)
+            if j.job_stream == job.job_stream and j.workstation == job.workstation
+        ]
+        if not rerun or self.dialect.version != "v1":
+            exact = next((j for j in candidates if j.id == job.id), None)
+            if exact is not None or len(candidates) != 1:
+                return exact
+        newer = [j for j in candidates if j.id != job.id]
+        if rerun and len(newer) == 1:
+            return newer[0]
+        return candidates[0] if len(candidates) == 1 else None
 
-    def _query_all(self, path: str, body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        """THE paging rule: POST the query with ``How-Many: page_size``, then follow the dialect's
-        continuation (:meth:`TwsApiDialect.next_page`) with the same body, at most ``max_pages`` pages,
-        only on the same origin (credentials never go elsewhere)."""
-        payload = json.dumps(body).encode()
+    def _list(self, kind: Kind, filters: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], bool]:
+        """THE paging rule. v1: one page of ``page_size`` rows (``How-Many``); a full page may be
+        incomplete. v2: ``limit``/``offset`` pages while the envelope says more remain, at most
+        ``max_pages``. Returns the items and whether the list may be incomplete."""
         items: list[Mapping[str, Any]] = []
-        target: str | None = path
-        pages = 0
-        while target is not None:
-            pages += 1
-            resp = self._request("POST", target, body=payload)
+        offset = 0
+        for _ in range(self.max_pages):
+            req = self.dialect.list_request(kind, filters, limit=self.page_size, offset=offset)
+            resp = self._request(req.method, req.target, body=req.body)
             self._raise_for_status(resp)
-            page = self._json_list(resp)
+            page, more = self.dialect.page(self._json(resp), limit=self.page_size, offset=offset)
             items.extend(page)
-            nxt = self.dialect.next_page(resp.headers)
-            target = self._same_origin(resp.url, nxt) if nxt else None
-            if target is None and not nxt and len(page) >= self.page_size and path not in self._warned:
-                self._warned.add(path)  # once per path: a plan of exactly page_size items is not an error
-                logger.warning(
-                    "TWS %s answered a full page (%d) without a continuation: the list may be truncated",
-                    path,
-                    len(page),
-                )
-            if target is not None and pages >= self.max_pages:
-                logger.warning("TWS %s: stopped after %d pages (%d items)", path, pages, len(items))
-                break
-        return items
-
-    def _same_origin(self, current_url: str, link: str) -> str | None:
-        url = urlsplit(urljoin(current_url, link))
-        if (url.scheme, url.hostname, url.port or (443 if url.scheme == "https" else 80)) != (
-            self._scheme,
-            self._host,
-            self._port,
-        ):
-            logger.warning("TWS paging link to another origin ignored")
-            return None
-        return url.path + (f"?{url.query}" if url.query else "")
+            if not more:
+                return items, False
+            if self.dialect.version == "v1":
+                break  # no continuation in v1: say the list may be incomplete
+            offset += len(page)
+        if kind not in self._warned:
+            self._warned.add(kind)  # once per kind: a plan of exactly page_size items is not an error
+            logger.warning("TWS %s list may be incomplete (%d items read)", kind, len(items))
+        return items, True
 
     @staticmethod
-    def _json_list(resp: _Response) -> list[Mapping[str, Any]]:
+    def _json(resp: _Response) -> Any:
         try:
-            data = json.loads(resp.body.decode("utf-8"))
+            return json.loads(resp.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise TwsError("bad_response", f"HTTP {resp.status}: body is not JSON") from exc
-        if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-            raise TwsError("bad_response", "expected a JSON array of objects")
-        return data
 
     @staticmethod
     def _raise_for_status(resp: _Response) -> None:
@@ -609,10 +394,11 @@ class RestTwsClient:
         headers = {
             "Accept": accept,
             "Content-Type": "application/json",
-            "How-Many": str(self.page_size),
             "Request-Id": request_id,
             "User-Agent": USER_AGENT,
         }
+        if self.dialect.how_many_header:
+            headers["How-Many"] = str(self.page_size)
         authorization = self._provider(refresh).authorization()
         if authorization:
             headers["Authorization"] = authorization
@@ -785,13 +571,15 @@ def build_rest_client(
     retry: RetryPolicy | None = None,
     page_size: int = 500,
     dialect: TwsApiDialect | None = None,
+    api_version: str = "v1",
 ) -> RestTwsClient:
     """The client from configuration (``TWS_BASE_URL``, ``TWS_SECRET_ARN``, ``TWS_CA_BUNDLE``, and for
     local use ``TWS_USERNAME``/``TWS_PASSWORD``/``TWS_API_KEY``).
 
     Credentials: the secret when ``secret_arn`` is set (read lazily on the first call, so a missing
     secret becomes a ``TwsError`` the operator sees, not a failed cold start), else ``api_key``, else
-    ``username``/``password``. ``timeout`` is a :class:`Timeouts` or a number of seconds for reads
+    ``username``/``password``. ``api_version`` (``TWS_API_VERSION``): ``v1`` (default) or ``v2`` (10.1
+    FP1+), unless ``dialect`` is given. ``timeout`` is a :class:`Timeouts` or a number of seconds for reads
     (connect: at most 3 s). Raises ``ValueError`` for a bad URL or an unreadable CA bundle.
     """
     if not base_url:
@@ -817,5 +605,5 @@ def build_rest_client(
         timeouts=timeouts,
         retry=retry,
         page_size=page_size,
-        dialect=dialect,
+        dialect=dialect or dialect_for(api_version),
     )
