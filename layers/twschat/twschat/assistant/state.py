@@ -93,12 +93,13 @@ class DialogueState:
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
+        # In the order earlier versions wrote them (the stored JSON stays byte for byte the same).
         optional: dict[str, Any] = {
+            "state": self.state,
+            "workstation": self.workstation,
             "jobs": list(self.jobs),
             "focus": self.focus,
             "pending": self.pending.to_dict() if self.pending is not None else None,
-            "state": self.state,
-            "workstation": self.workstation,
             "error": self.error,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))

@@ -1,0 +1,234 @@
+"""English: the same keys as :mod:`.pt` (a unit test holds them equal). Imports only :mod:`..answer`.
+
+Two refinement hints still show the Portuguese example (``refine.ask_which``,
+``refine.workstation_status``), as the responder always did; change them with the tests that pin them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..answer import When
+
+__all__ = ["MESSAGES"]
+
+
+def _time(p: Mapping[str, Any]) -> str:
+    value: When = p["value"]
+    return value.local.strftime("%H:%M" if value.today else "%Y-%m-%d %H:%M")
+
+
+def _duration(p: Mapping[str, Any]) -> str:
+    n: int = p["value"].n
+    return f"{n} min" if n < 60 else f"{n // 60}h{n % 60:02d}m"
+
+
+MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
+    "time": _time,
+    "duration": _duration,
+    # ------------------------------------------------------------------------------- small talk
+    "greeting": 'Hello! I am the TWS assistant. Ask, for example, "which jobs are in abend?" or '
+    '"how is the environment?".',
+    "thanks": "You're welcome! If you need anything else from TWS, just ask.",
+    "goodbye": "Bye! Have a good shift.",
+    "help": (
+        "I can query the TWS plan and help with operations:\n"
+        '- jobs by state: "which jobs are in abend?", "running jobs", "jobs on hold", "late jobs"\n'
+        '- one job: "status of JOB002", "log of JOB002", "why did JOB002 fail?"\n'
+        '- job streams: "show the job streams"\n'
+        '- workstations: "which workstations are offline?", "status of TWS_AGENT2"\n'
+        '- summary: "how is the environment?"\n'
+        '- actions (with confirmation): "rerun JOB002", "hold JOB008", "release JOB007", "cancel JOB009"'
+    ),
+    "help.generic": "About TWS: I work with the current plan (jobs, job streams and workstations). ",
+    "unknown": "I did not understand. I can list jobs by state, show a job's status and log, job streams, "
+    "workstations and an environment summary, and rerun/hold/release/cancel jobs with confirmation. "
+    'Try, for example: "which jobs are in abend?" or "help".',
+    "internal_error": "I hit an internal error while answering. Please try again or rephrase.",
+    # ---------------------------------------------------------------------------- TWS failures
+    "tws_error.unreachable": "I could not reach TWS while {what}. Check that the master is up and "
+    "the network/VPN, then try again in a moment.",
+    "tws_error.timeout": "TWS took too long to answer while {what}. Try again in a moment; if it "
+    "keeps happening the master may be overloaded.",
+    "tws_error.unauthorized": "TWS rejected the credentials while {what} (unauthorized). Check the "
+    "user/API key configured for the chat.",
+    "tws_error.not_found": "TWS did not find what I asked for while {what} (it may have left the plan). "
+    "Check the name/id and try again.",
+    "tws_error.server": "TWS answered with an internal error while {what}. Try again; if it persists, "
+    "check the master's logs.",
+    "tws_error.bad_response": "TWS answered in an unexpected format while {what}. Try again; if it persists, "
+    "tell the chat's support.",
+    "what.jobs": "listing the jobs",
+    "what.workstations": "listing the workstations",
+    "what.streams": "listing the job streams",
+    "what.log": "fetching the job log",
+    "what.act": "running the action",
+    # ----------------------------------------------------------------------------- job lines
+    "job.line": "{name} ({job_id}) — {parts}",
+    "job.where": "{status} on {workstation}",
+    "job.stream": "stream {stream}",
+    "job.since": "since {at} ({running})",
+    "job.rc": "rc {rc}",
+    "job.ended": "ended {at}",
+    "more": "... {extra} more — refine with {refine}",
+    "refine.ask_which": '"status do JOB00X"',
+    "refine.job_status": '"status of JOB00X"',
+    "refine.jobs_on_workstation": '"jobs in abend on TWS_AGENT1"',
+    "refine.streams_on_workstation": '"job streams on TWS_AGENT1"',
+    "refine.workstation_status": '"status da TWS_X"',
+    "refine.jobs_abend": '"jobs in abend"',
+    # ------------------------------------------------------------------------------ referents
+    "target.missing": 'I did not find {ids} in the current plan. List the jobs with "sj" or '
+    '"which jobs are in abend?".',
+    "target.which_job": 'Which job? Give its name or id, for example: "status of JOB002" or "log of JOB002".',
+    "which.ambiguous": "More than one job matches:",
+    "which.head": "Which one?",
+    "which.tail": 'Which one? E.g. "status of {id}" or "the first one".',
+    # ----------------------------------------------------------------------------------- jobs
+    "state.abend": "in ABEND",
+    "state.failed": "failed (ABEND/FAIL/ERROR)",
+    "state.running": "running",
+    "state.waiting": "waiting (HOLD/SCHED/...)",
+    "state.hold": "on HOLD",
+    "state.sched": "scheduled (SCHED)",
+    "state.ready": "ready (READY)",
+    "state.success": "completed successfully",
+    "state.cancelled": "cancelled (CANCL)",
+    "state.late": "running for more than {m} min",
+    "state.all": "in the plan",
+    "where.workstation": " on {workstation}",
+    "where.stream": " in stream {stream}",
+    "where.among_previous": " (among the previous ones)",
+    "jobs.none": "No jobs {label}{where}.",
+    "jobs.but_failed": "But these jobs failed:",
+    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.also_failed": "Also failed:",
+    "advice.failed": 'Advice: check the log ("log of {id}"), check its dependencies (predecessors, resources, '
+    'files) and, once the cause is fixed, ask for a rerun ("rerun {id}").',
+    "advice.failed_offline": " Note: {workstations} is OFFLINE — link it before the rerun.",
+    "advice.late": 'Advice: check the log ("log of {id}") to see whether it is stuck (lock, resource, '
+    "file wait) and compare with its usual duration; if it hangs, consider a kill in conman.",
+    "advice.release_held": 'HOLD waits on dependencies; to release it by hand: "release {id}".',
+    "advice.job_late": "It has been running for more than {m} min: check the log "
+    '("log of {id}") to see whether it is stuck.',
+    "advice.job_hold": 'Waiting on dependencies. To release it by hand: "release {id}".',
+    "advice.job_sched": "Waiting for its start time (AT).",
+    "advice.job_intro_offline": "Waiting for {workstation} (OFFLINE) to link before it starts.",
+    "log.not_run": "{name} ({job_id}) has not run yet (status {status}): there is no log.",
+    "log.none": "TWS has no log for {name} ({job_id}) (status {status}).",
+    "log.head": "Log of {name} ({job_id}) — {status} on {workstation}",
+    "log.last_lines": " (last {n} lines):",
+    "log.error_found": "Error found: {error}",
+    "log.rerun_hint": 'Once the cause is fixed, ask for a rerun: "rerun {id}".',
+    # ------------------------------------------------------------------ streams, workstations
+    "streams.none": "No job streams{states}{where} in the plan.",
+    "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",
+    "streams.row": "{name} ({workstation}) — {status}",
+    "streams.row_start": ", start {at}",
+    "streams.bad": '{name} on {workstation} is {status}: see the failed jobs ("which jobs are in abend?").',
+    "ws.linked": "linked",
+    "ws.unlinked": "unlinked",
+    "ws.jobman_running": "jobman running",
+    "ws.jobman_down": "jobman down",
+    "ws.details": "{name} — {status} ({bits})",
+    "ws.offline_advice": '{name} is OFFLINE: check the agent/netman on the host and link it (conman "link {name}").',
+    "ws.affected_jobs": " Affected jobs on it: {counts}.",
+    "ws.none_offline": "No workstation is OFFLINE: all {n} are ONLINE.",
+    "ws.none": "No workstations found.",
+    "ws.count": lambda p: (
+        f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
+    ),
+    "ws.state_unknown": 'Link state not reported by the TWS API for: {names} (check with conman "sc").',
+    "ws.online_of": "{online} of {total} ONLINE.",
+    "ws.not_found": "I did not find that workstation in the plan. Workstations: {names}.",
+    "ws.jobs_on_it": "Jobs on it: {counts}.",
+    "ws.failed": "Failed:",
+    "summary.failed": "{n} failed",
+    "summary.running": "{n} running",
+    "summary.waiting": "{n} waiting",
+    "summary.head": "Plan summary: {total} jobs — {parts}.",
+    "summary.workstations": "Workstations: {online} of {total} ONLINE",
+    "summary.attention": "Needs attention:",
+    "summary.ask_log": 'Ask "log of JOBxxx" to see the cause.',
+    "summary.nothing": "Nothing needs attention right now.",
+    # -------------------------------------------------------------------------------- actions
+    "action.rerun.what": "rerun",
+    "action.rerun.title": "Rerun",
+    "action.rerun.verb": "rerun",
+    "action.hold.what": "putting on HOLD",
+    "action.hold.title": "Hold",
+    "action.hold.verb": "hold",
+    "action.release.what": "releasing",
+    "action.release.title": "Release",
+    "action.release.verb": "release",
+    "action.cancel.what": "cancelling",
+    "action.cancel.title": "Cancel",
+    "action.cancel.verb": "cancel",
+    "ask.rerun": "rerun {id}",
+    "ask.hold": "hold {id}",
+    "ask.release": "release {id}",
+    "ask.cancel": "cancel {id}",
+    "blocked.rerun.running": "{name} is running ({s}): it cannot be rerun now.",
+    "blocked.rerun.not_started": '{name} has not run yet ({s}). If it is on HOLD, release it: "release {id}".',
+    "blocked.hold.already_held": "{name} is already on HOLD.",
+    "blocked.hold.started": "{name} is {s}: only a job that has not started can be put on HOLD.",
+    "blocked.release.not_held": "{name} is not on HOLD (it is {s}): nothing to release.",
+    "blocked.cancel.already_cancelled": "{name} is already cancelled.",
+    "blocked.cancel.finished": "{name} already finished ({s}): nothing to cancel.",
+    "blocked.cancel.running": "{name} is running ({s}): stopping a running job needs a kill in conman.",
+    "refusal": "I cannot {verb} that job: {why}. Ask an operator (operator role) to do it.",
+    "refusal.read_only": "your profile is read-only (viewer)",
+    "refusal.no_role": "your user does not have the operator role",
+    "refusal.other": "action not allowed",
+    "confirm.question": "Confirm {what} {label} on {workstation}? Reply yes or no (expires in {minutes} min).",
+    "confirm.rerun_offline": "Note: {workstation} is OFFLINE; the job stays in INTRO until the workstation links.",
+    "confirm.nothing_pending": "There is no action waiting for confirmation, so nothing was done. "
+    'Ask again, e.g. "rerun JOB002".',
+    "confirm.too_early": "Your confirmation arrived before the question was sent, so nothing was done. ",
+    "confirm.unclear": "I need a yes or a no. ",
+    "confirm.gone": "{label} is no longer in the current plan; nothing was done.",
+    "confirm.expired": "The confirmation for {what} {label} expired; nothing was done. "
+    "Ask again if you still want it.",
+    "confirm.sent": "{title} of {name} ({job_id}) on {workstation} sent to TWS. Status now: {status}.",
+    "confirm.starts_when_linked": " {workstation} is OFFLINE: the job starts once it links.",
+    "confirm.follow": ' Follow it with "status of {id}".',
+    "confirm.refused_by_tws": "TWS refused {what} {name} ({job_id}): {detail}.",
+    "nothing_done": " Nothing was done.",
+    "already.head": "{title} of {label} was already sent to TWS, confirmed by {who} at {when}; I did not send it "
+    "again.",
+    "already.accepted": "TWS accepted it.",
+    "already.rejected": "TWS refused it: {detail}.",
+    "already.failed": 'The TWS call failed ({detail}): it may or may not have run — check with "status of {id}".',
+    "already.unknown": 'Its outcome was not recorded (unknown): check with "status of {id}" before asking again.',
+    "decline.dropped": "OK, I dropped the request for {what} {label}. Nothing was done.",
+    "decline.nothing_pending": "OK. There was no pending action.",
+    "negated.job": "OK, I will not {verb} {label}.",
+    "negated.nothing": "OK, I will not {verb} anything.",
+    "negated.dropped": " I dropped the pending request.",
+    "negated.dropped_other": " The pending request for {what} {label} was dropped too; ask again if you "
+    "still want it.",
+    # ----------------------------------------------------------------------------- audit trail
+    "result.accepted": "accepted by TWS",
+    "result.rejected": "refused by TWS",
+    "result.failed": "failed",
+    "result.requested": "sent, outcome unknown",
+    "result.refused": "denied (no permission)",
+    "record.line": "{at} {who}: {action} on {workstation} — {result}",
+    "recent_note": "Note: latest action recorded on it: {line}.",
+    "history.unavailable": "The action record is not available in this installation.",
+    "history.none_of_action": lambda p: (
+        f"No {p['title'].lower()} of {p['label']} recorded today or yesterday."
+    ),
+    "history.none": "No action on {label} recorded today or yesterday.",
+    "history.head": "Actions recorded on {label} (today and yesterday, newest first):",
+    "history.more": "... {n} more.",
+    "advice.log_error": "Error in the log: {error}",
+    "advice.rerun_failed": "Before a rerun, make sure the cause was fixed (log, dependencies, resources).",
+    "advice.rerun_succeeded": "It already completed successfully: a rerun runs it all again.",
+    "advice.ask": 'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).',
+    # ---------------------------------------------------------------------- suggested answers
+    "quick.yes": "yes",
+    "quick.no": "no",
+    "quick.log": "log of {id}",
+}

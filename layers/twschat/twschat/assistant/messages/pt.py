@@ -1,0 +1,231 @@
+"""Portuguese (the default): every message code the skills use, and how times and durations read.
+
+An entry is a ``str.format`` template over the message's parameters, or a function of them. The
+English catalogue (:mod:`.en`) has exactly the same keys. Imports only :mod:`..answer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..answer import When
+
+__all__ = ["MESSAGES"]
+
+
+def _time(p: Mapping[str, Any]) -> str:
+    value: When = p["value"]
+    return value.local.strftime("%H:%M" if value.today else "%d/%m %H:%M")
+
+
+def _duration(p: Mapping[str, Any]) -> str:
+    n: int = p["value"].n
+    return f"{n} min" if n < 60 else f"{n // 60}h{n % 60:02d}min"
+
+
+MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
+    "time": _time,
+    "duration": _duration,
+    # ------------------------------------------------------------------------------- small talk
+    "greeting": 'Olá! Sou o assistente do TWS. Pergunte, por exemplo, "quais jobs estão em abend?" ou '
+    '"como está o ambiente?".',
+    "thanks": "Por nada! Se precisar de mais alguma coisa do TWS, é só chamar.",
+    "goodbye": "Até logo! Bom turno.",
+    "help": (
+        "Posso consultar o plano do TWS e ajudar na operação:\n"
+        '- jobs por estado: "quais jobs estão em abend?", "jobs rodando", "jobs em hold", "jobs atrasados"\n'
+        '- um job: "status do JOB002", "log do JOB002", "por que o JOB002 falhou?"\n'
+        '- job streams: "mostra os job streams"\n'
+        '- workstations: "quais workstations estão offline?", "status da TWS_AGENT2"\n'
+        '- resumo: "como está o ambiente?"\n'
+        '- ações (com confirmação): "reroda o JOB002", "hold no JOB008", "libera o JOB007", '
+        '"cancela o JOB009"'
+    ),
+    "help.generic": "Sobre o TWS, eu trabalho com o plano atual (jobs, job streams e workstations). ",
+    "unknown": "Não entendi. Posso listar jobs por estado, mostrar status e log de um job, job streams, "
+    "workstations e o resumo do ambiente, e rerodar/segurar/liberar/cancelar jobs com confirmação. "
+    'Tente, por exemplo: "quais jobs estão em abend?" ou "ajuda".',
+    "internal_error": "Tive um erro interno ao responder. Tente de novo ou reformule a pergunta.",
+    # ---------------------------------------------------------------------------- TWS failures
+    "tws_error.unreachable": "Não consegui conectar ao TWS ao {what}. Verifique se o master está no ar "
+    "e a rede/VPN, e tente de novo em instantes.",
+    "tws_error.timeout": "O TWS demorou demais para responder ao {what}. Tente de novo em instantes; "
+    "se persistir, o master pode estar sobrecarregado.",
+    "tws_error.unauthorized": "O TWS recusou as credenciais ao {what} (não autorizado). Verifique o "
+    "usuário/API key configurados para o chat.",
+    "tws_error.not_found": "O TWS não encontrou o que pedi ao {what} (pode ter saído do plano). "
+    "Confira o nome/id e tente de novo.",
+    "tws_error.server": "O TWS respondeu com erro interno ao {what}. Tente de novo; se continuar, "
+    "verifique os logs do master.",
+    "tws_error.bad_response": "O TWS respondeu em formato inesperado ao {what}. Tente de novo; se continuar, "
+    "avise o suporte do chat.",
+    "what.jobs": "listar os jobs",
+    "what.workstations": "listar as workstations",
+    "what.streams": "listar os job streams",
+    "what.log": "buscar o log",
+    "what.act": "executar a ação",
+    # ----------------------------------------------------------------------------- job lines
+    "job.line": "{name} ({job_id}) — {parts}",
+    "job.where": "{status} em {workstation}",
+    "job.stream": "stream {stream}",
+    "job.since": "desde {at} ({running})",
+    "job.rc": "rc {rc}",
+    "job.ended": "fim {at}",
+    "more": "... mais {extra} — refine com {refine}",
+    "refine.ask_which": '"status do JOB00X"',
+    "refine.job_status": '"status do JOB00X"',
+    "refine.jobs_on_workstation": '"jobs em abend na TWS_AGENT1"',
+    "refine.streams_on_workstation": '"job streams na TWS_AGENT1"',
+    "refine.workstation_status": '"status da TWS_X"',
+    "refine.jobs_abend": '"jobs em abend"',
+    # ------------------------------------------------------------------------------ referents
+    "target.missing": 'Não encontrei {ids} no plano atual. Veja os jobs com "sj" ou "quais jobs estão em abend?".',
+    "target.which_job": 'Qual job? Diga o nome ou o id, por exemplo: "status do JOB002" ou "log do JOB002".',
+    "which.ambiguous": "Mais de um job combina:",
+    "which.head": "Qual deles?",
+    "which.tail": 'Qual deles? Ex.: "status do {id}" ou "o primeiro".',
+    # ----------------------------------------------------------------------------------- jobs
+    "state.abend": "em ABEND",
+    "state.failed": "com falha (ABEND/FAIL/ERROR)",
+    "state.running": "em execução",
+    "state.waiting": "aguardando (HOLD/SCHED/...)",
+    "state.hold": "em HOLD",
+    "state.sched": "agendados (SCHED)",
+    "state.ready": "prontos (READY)",
+    "state.success": "concluídos com sucesso",
+    "state.cancelled": "cancelados (CANCL)",
+    "state.late": "rodando há mais de {m} min",
+    "state.all": "no plano",
+    "where.workstation": " na {workstation}",
+    "where.stream": " no stream {stream}",
+    "where.among_previous": " (entre os anteriores)",
+    "jobs.none": "Nenhum job {label}{where}.",
+    "jobs.but_failed": "Mas há jobs com falha:",
+    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.also_failed": "Também com falha:",
+    "advice.failed": 'Sugestão: veja o log ("log do {id}"), confira as dependências (predecessores, recursos, '
+    'arquivos) e, corrigida a causa, peça o rerun ("reroda o {id}").',
+    "advice.failed_offline": " Atenção: {workstations} está OFFLINE — faça o link antes do rerun.",
+    "advice.late": 'Sugestão: veja o log ("log do {id}") para ver se está preso (lock, recurso, '
+    "espera de arquivo) e compare com a duração habitual; se estiver travado, avalie "
+    "cancelar/kill no conman.",
+    "advice.release_held": 'HOLD aguarda dependências; para liberar manualmente: "libera o {id}".',
+    "advice.job_late": 'Está rodando há mais de {m} min: veja o log ("log do {id}") para ver se está preso.',
+    "advice.job_hold": 'Aguardando dependências. Para liberar manualmente: "libera o {id}".',
+    "advice.job_sched": "Aguardando o horário de início (AT).",
+    "advice.job_intro_offline": "Aguardando {workstation} (OFFLINE) linkar para iniciar.",
+    "log.not_run": "{name} ({job_id}) ainda não rodou (status {status}): não há log.",
+    "log.none": "O TWS não tem log para {name} ({job_id}) (status {status}).",
+    "log.head": "Log de {name} ({job_id}) — {status} em {workstation}",
+    "log.last_lines": " (últimas {n} linhas):",
+    "log.error_found": "Erro encontrado: {error}",
+    "log.rerun_hint": 'Corrigida a causa, peça o rerun: "reroda o {id}".',
+    # ------------------------------------------------------------------ streams, workstations
+    "streams.none": "Nenhum job stream{states}{where} no plano.",
+    "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",
+    "streams.row": "{name} ({workstation}) — {status}",
+    "streams.row_start": ", início {at}",
+    "streams.bad": '{name} em {workstation} está {status}: veja os jobs com falha ("quais jobs estão em abend?").',
+    "ws.linked": "linked",
+    "ws.unlinked": "unlinked",
+    "ws.jobman_running": "jobman ativo",
+    "ws.jobman_down": "jobman parado",
+    "ws.details": "{name} — {status} ({bits})",
+    "ws.offline_advice": '{name} está OFFLINE: verifique o agente/netman na máquina e faça o link (conman "link {name}").',
+    "ws.affected_jobs": " Jobs afetados nela: {counts}.",
+    "ws.none_offline": "Nenhuma workstation OFFLINE: todas as {n} estão ONLINE.",
+    "ws.none": "Nenhuma workstation encontrada.",
+    "ws.count": lambda p: (
+        f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
+    ),
+    "ws.state_unknown": 'A API do TWS não informa o estado de link de: {names} (confira com conman "sc").',
+    "ws.online_of": "{online} de {total} ONLINE.",
+    "ws.not_found": "Não encontrei essa workstation no plano. Workstations: {names}.",
+    "ws.jobs_on_it": "Jobs nela: {counts}.",
+    "ws.failed": "Com falha:",
+    "summary.failed": "{n} com falha",
+    "summary.running": "{n} em execução",
+    "summary.waiting": "{n} aguardando",
+    "summary.head": "Resumo do plano: {total} jobs — {parts}.",
+    "summary.workstations": "Workstations: {online} de {total} ONLINE",
+    "summary.attention": "Atenção:",
+    "summary.ask_log": 'Peça "log do JOBxxx" para ver a causa.',
+    "summary.nothing": "Nada pedindo atenção agora.",
+    # -------------------------------------------------------------------------------- actions
+    "action.rerun.what": "o rerun de",
+    "action.rerun.title": "Rerun",
+    "action.rerun.verb": "rerodar",
+    "action.hold.what": "colocar em HOLD",
+    "action.hold.title": "Hold",
+    "action.hold.verb": "colocar em HOLD",
+    "action.release.what": "liberar (release)",
+    "action.release.title": "Release",
+    "action.release.verb": "liberar",
+    "action.cancel.what": "cancelar",
+    "action.cancel.title": "Cancelamento",
+    "action.cancel.verb": "cancelar",
+    "ask.rerun": "reroda o {id}",
+    "ask.hold": "segura o {id}",
+    "ask.release": "libera o {id}",
+    "ask.cancel": "cancela o {id}",
+    "blocked.rerun.running": "{name} está em execução ({s}): não dá para rerodar agora.",
+    "blocked.rerun.not_started": '{name} ainda não rodou ({s}). Se está em HOLD, libere: "libera o {id}".',
+    "blocked.hold.already_held": "{name} já está em HOLD.",
+    "blocked.hold.started": "{name} está {s}: só dá para colocar em HOLD um job que ainda não começou.",
+    "blocked.release.not_held": "{name} não está em HOLD (está {s}): não há o que liberar.",
+    "blocked.cancel.already_cancelled": "{name} já está cancelado.",
+    "blocked.cancel.finished": "{name} já terminou ({s}): não há o que cancelar.",
+    "blocked.cancel.running": "{name} está em execução ({s}): cancelar um job rodando exige kill no conman.",
+    "refusal": "Não posso {verb}: {why}. Peça a um operador (papel operator) para fazer isso.",
+    "refusal.read_only": "seu perfil é somente leitura (viewer)",
+    "refusal.no_role": "seu usuário não tem o papel de operador",
+    "refusal.other": "ação não permitida",
+    "confirm.question": "Confirma {what} {label} em {workstation}? Responda sim ou não (expira em {minutes} min).",
+    "confirm.rerun_offline": "Atenção: {workstation} está OFFLINE; o job fica em INTRO até a workstation linkar.",
+    "confirm.nothing_pending": "Não há nenhuma ação pendente de confirmação, então nada foi feito. "
+    'Peça a ação de novo, por exemplo: "reroda o JOB002".',
+    "confirm.too_early": "Sua confirmação chegou antes da pergunta, então nada foi feito. ",
+    "confirm.unclear": "Não entendi se confirma. ",
+    "confirm.gone": "{label} não está mais no plano atual; nada foi feito.",
+    "confirm.expired": "A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser.",
+    "confirm.sent": "{title} de {name} ({job_id}) em {workstation} enviado ao TWS. Status agora: {status}.",
+    "confirm.starts_when_linked": " {workstation} está OFFLINE: o job inicia quando ela linkar.",
+    "confirm.follow": ' Acompanhe com "status do {id}".',
+    "confirm.refused_by_tws": "O TWS recusou {what} {name} ({job_id}): {detail}.",
+    "nothing_done": " Nada foi feito.",
+    "already.head": "{title} de {label} já foi enviado ao TWS, confirmado por {who} às {when}; não enviei de novo.",
+    "already.accepted": "O TWS aceitou.",
+    "already.rejected": "O TWS recusou: {detail}.",
+    "already.failed": 'A chamada ao TWS falhou ({detail}): pode ter rodado ou não — confira com "status do {id}".',
+    "already.unknown": 'O resultado não foi registrado (desconhecido): confira com "status do {id}" antes de pedir '
+    "de novo.",
+    "decline.dropped": "Ok, cancelei o pedido para {what} {label}. Nada foi feito.",
+    "decline.nothing_pending": "Ok. Não havia nenhuma ação pendente.",
+    "negated.job": "Ok, não vou {verb} {label}.",
+    "negated.nothing": "Ok, não vou {verb} nada.",
+    "negated.dropped": " Cancelei o pedido pendente.",
+    "negated.dropped_other": " O pedido pendente para {what} {label} também foi descartado; peça de novo se "
+    "ainda quiser.",
+    # ----------------------------------------------------------------------------- audit trail
+    "result.accepted": "aceito pelo TWS",
+    "result.rejected": "recusado pelo TWS",
+    "result.failed": "falhou",
+    "result.requested": "enviado, resultado desconhecido",
+    "result.refused": "negado (sem permissão)",
+    "record.line": "{at} {who}: {action} em {workstation} — {result}",
+    "recent_note": "Atenção: última ação registrada nele: {line}.",
+    "history.unavailable": "O registro de ações não está disponível nesta instalação.",
+    "history.none_of_action": "Nenhum registro de {title} em {label} hoje nem ontem.",
+    "history.none": "Nenhuma ação registrada em {label} hoje nem ontem.",
+    "history.head": "Ações registradas em {label} (hoje e ontem, mais recentes primeiro):",
+    "history.more": "... mais {n}.",
+    "advice.log_error": "Erro no log: {error}",
+    "advice.rerun_failed": "Antes de rerodar, confirme que a causa foi corrigida (log, dependências, recursos).",
+    "advice.rerun_succeeded": "Ele já terminou com sucesso: um rerun executa tudo de novo.",
+    "advice.ask": 'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).',
+    # ---------------------------------------------------------------------- suggested answers
+    "quick.yes": "sim",
+    "quick.no": "não",
+    "quick.log": "log do {id}",
+}

@@ -1,0 +1,37 @@
+"""The skills: one function per intent, ``Turn -> Answer`` (wording-free), registered per module.
+
+:data:`SKILLS` maps every intent of :data:`~twschat.assistant.nlu.INTENTS` to its skill; the
+modules' tables are merged here and an intent registered twice is an error at import time.
+
+- :mod:`.smalltalk` greeting, thanks, goodbye, help, not understood
+- :mod:`.jobs` listings by state, one job's status and log
+- :mod:`.plan_views` job streams, workstations, the summary
+- :mod:`.actions` action requests, confirmations, negations
+- :mod:`.audit` who did what to a job, "devo rerodar?"
+- :mod:`.referents` which job a message is about ("e o log dele?", "and the other one?")
+- :mod:`.base` the :class:`Turn` a skill gets and the shared message builders
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import actions, audit, jobs, plan_views, smalltalk
+from .base import Services, Skill, Turn, last_agent_turn
+
+__all__ = ["SKILLS", "Services", "Skill", "Turn", "last_agent_turn"]
+
+
+def _registry(*tables: Mapping[str, Skill]) -> dict[str, Skill]:
+    merged: dict[str, Skill] = {}
+    for table in tables:
+        twice = merged.keys() & table.keys()
+        if twice:
+            raise ValueError(f"intents with two skills: {sorted(twice)}")
+        merged.update(table)
+    return merged
+
+
+SKILLS: Mapping[str, Skill] = _registry(
+    smalltalk.SKILLS, jobs.SKILLS, plan_views.SKILLS, actions.SKILLS, audit.SKILLS
+)

@@ -1,0 +1,162 @@
+"""What every skill gets (:class:`Turn`, :class:`Services`) and the message builders they share.
+
+A skill is a function ``Turn -> Answer``: it reads the previous :class:`~..state.DialogueState`, the
+recognized intent and the plan, and returns a wording-free :class:`~..answer.Answer`. May import the
+assistant's domain, state, plan, actions and answer modules; never the message catalogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from twschat.core.responder import ResponderRequest
+from twschat.core.responder import Turn as StoredTurn
+
+from ..actions import ActionDesk
+from ..answer import Answer, Minutes, Msg, Part, When, join, msg
+from ..domain import Job, is_late, job_statuses
+from ..nlu import Intent
+from ..plan import TurnPlan
+from ..state import DialogueState, PendingAction
+from ..tws import TwsClient
+
+__all__ = [
+    "FAILED_STATES",
+    "RUNNING_STATES",
+    "SUCCESS_STATES",
+    "Services",
+    "Skill",
+    "Turn",
+    "cap_lines",
+    "count_states",
+    "job_line",
+    "last_agent_turn",
+]
+
+FAILED_STATES = job_statuses("failed")
+RUNNING_STATES = job_statuses("running")
+WAITING_STATES = job_statuses("waiting")
+READY_STATES = job_statuses("ready")
+SUCCESS_STATES = job_statuses("success")
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The responder's collaborators and settings, the same for every turn."""
+
+    tws: TwsClient
+    desk: ActionDesk
+    zone: tzinfo
+    now: Callable[[], datetime]
+    """Timezone-aware."""
+    cap: int
+    """At most this many lines in a listing."""
+    long_minutes: int
+    """A job running longer than this is late."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    intent: Intent
+    request: ResponderRequest
+    prev: DialogueState
+    """The state the previous reply left."""
+    plan: TurnPlan
+    lang: str
+    services: Services
+
+    def answer(
+        self,
+        message: Msg,
+        intent: str = "",
+        *,
+        lang: str = "",
+        jobs: Sequence[str] = (),
+        focus: str = "",
+        pending: PendingAction | None = None,
+        state: str = "",
+        workstation: str = "",
+        quick: tuple[Msg, ...] = (),
+    ) -> Answer:
+        """``message`` with the state it leaves (in ``lang``, default the turn's; ``intent`` default
+        the recognized one)."""
+        new = DialogueState(
+            lang=lang or self.lang,
+            intent=intent or self.intent.name,
+            jobs=tuple(jobs),
+            focus=focus,
+            pending=pending,
+            state=state,
+            workstation=workstation,
+        )
+        return Answer.of(message, new, quick)
+
+    # -------------------------------------------------------------------------------- time values
+    def when(self, value: datetime) -> When:
+        local = value.astimezone(self.services.zone)
+        today = self.services.now().astimezone(self.services.zone).date()
+        return When(local, local.date() == today)
+
+    def when_iso(self, iso: str) -> When | str:
+        """An audit timestamp as a :class:`When` (as stored when it does not parse)."""
+        try:
+            return self.when(datetime.fromisoformat(iso))
+        except ValueError:
+            return iso
+
+    def since(self, start: datetime) -> Minutes:
+        return Minutes(max(0, int((self.services.now() - start).total_seconds() // 60)))
+
+    def is_late(self, job: Job) -> bool:
+        return is_late(job, self.services.now(), self.services.long_minutes)
+
+    def carry(self, ids: Sequence[str]) -> tuple[str, ...]:
+        """Keep the previous list as referents when the new focus came from it ("and the other one?")."""
+        if ids and all(i in self.prev.jobs for i in ids):
+            return self.prev.jobs
+        return tuple(ids)
+
+
+Skill = Callable[[Turn], Answer]
+
+
+def last_agent_turn(history: Sequence[StoredTurn]) -> StoredTurn:
+    """The reply the message answers (an empty turn when there is none)."""
+    return next((turn for turn in reversed(history) if turn.role == "agent"), StoredTurn("agent", ""))
+
+
+def job_line(t: Turn, job: Job, *, bullet: bool = True, with_stream: bool = True) -> Msg:
+    """``- name (JOBID) — STATUS on WS, stream S, since 10:00 (5 min)`` (or rc and end time)."""
+    parts: list[Part] = [msg("job.where", status=job.status, workstation=job.workstation)]
+    if with_stream and job.job_stream:
+        parts.append(msg("job.stream", stream=job.job_stream))
+    if job.status in RUNNING_STATES and job.start_time is not None:
+        parts.append(msg("job.since", at=t.when(job.start_time), running=t.since(job.start_time)))
+    elif job.end_time is not None:
+        if job.return_code is not None:
+            parts.append(msg("job.rc", rc=job.return_code))
+        parts.append(msg("job.ended", at=t.when(job.end_time)))
+    line = msg("job.line", name=job.name, job_id=job.job_id, parts=join(*parts, sep=", "))
+    return bullet_item(line) if bullet else line
+
+
+def bullet_item(part: Part) -> Msg:
+    return join("- ", part)
+
+
+def cap_lines(t: Turn, items: Sequence[Part], refine: Msg) -> list[Part]:
+    """At most ``cap`` items, then "... N more — refine with <refine>"."""
+    cap = t.services.cap
+    if len(items) <= cap:
+        return list(items)
+    return [*items[:cap], msg("more", extra=len(items) - cap, refine=refine)]
+
+
+def count_states(jobs: Sequence[Job]) -> str:
+    """``3 ABEND, 1 FAIL``: statuses by count (data, the same in every language)."""
+    counts: dict[str, int] = {}
+    for j in jobs:
+        counts[j.status] = counts.get(j.status, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
