@@ -44,6 +44,9 @@ def test_a_prompt_carries_its_quick_replies_also_when_redelivered(store, poster)
     assert "quickReplies" not in _say(service, poster, "obrigado", "m-2")
     again = _say(service, poster, "reroda o JOB002", "m-1")  # API Gateway redelivers the frame
     assert again["messageId"] == prompt["messageId"] and again["quickReplies"] == ["sim", "não"]
+    history = _say(service, poster, '{"type": "history"}', "m-3")
+    replies = [m for m in history["messages"] if m["role"] == "agent"]
+    assert [m.get("quickReplies") for m in replies] == [["sim", "não"], None]
 
 
 def test_the_welcome_names_the_servers_time_zone(store, poster) -> None:

@@ -563,6 +563,12 @@ class ChatService:
                     "messageId": m.message_id,
                     "createdAt": _iso(m.created_at),
                     "key": m.message_key,
+                    # A page redrawn after a reload can offer a still-pending prompt's buttons again.
+                    **(
+                        {QUICK_REPLIES_KEY: m.context[QUICK_REPLIES_KEY]}
+                        if m.context.get(QUICK_REPLIES_KEY)
+                        else {}
+                    ),
                 }
                 for m in messages
             ],
