@@ -26,6 +26,13 @@ TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTab
 FUNCTIONS = {"twschat-welcome": "WelcomeFunction"}
 ENDPOINT = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
 METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
+# S3 operations -> the IAM actions they need (DeleteObjects is authorised as s3:DeleteObject).
+S3_ACTIONS = {
+    "PutObject": "s3:PutObject",
+    "DeleteObjects": "s3:DeleteObject",
+    "ListObjectsV2": "s3:ListBucket",
+}
+BUCKETS = {"web-page": "WebBucket"}
 # Granted for paths moto cannot take: a 410 Gone from the connections API (moto never answers 410),
 # and the TWS credentials secret (TwsMode=rest only).
 FAILURE_PATHS = {
@@ -91,6 +98,9 @@ class Recorder:
             )
         elif service == "lambda":
             self.calls.add((self.function, f"lambda:{operation}Function", FUNCTIONS[params["FunctionName"]]))
+        elif service == "s3":
+            action = S3_ACTIONS.get(operation, f"s3:{operation}")
+            self.calls.add((self.function, action, BUCKETS.get(params.get("Bucket", ""), "?")))
         else:
             self.calls.add((self.function, f"{service}:{operation}", "?"))
 
@@ -158,11 +168,38 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
     )
     assert run(recorder, "SweeperFunction", "sweeper", {})["idle"] == 1
     run(recorder, "DisconnectFunction", "disconnect", event("disconnect"))
+    publish_the_web_page(recorder)
 
     grants = granted()
     used = recorder.calls
     assert used - grants == set(), "calls the template does not allow (AccessDenied in AWS)"
     unused = {
-        g for g in grants if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:"))
+        g
+        for g in grants
+        if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:", "s3:"))
     }
     assert unused - used - FAILURE_PATHS == set(), "permissions no path of the code uses"
+
+
+def publish_the_web_page(rec: Recorder) -> None:
+    """WebPublishFunction (WebClient=enabled): publish on Create, empty the bucket on Delete."""
+    from tests.functional.test_web_publish import event as cfn_event
+    from tests.functional.test_web_publish import load_publisher
+
+    publisher = load_publisher()
+    answers: list[str] = []
+    publisher.respond = lambda event, status, physical_id, reason="", **data: answers.append(status)
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="web-page")
+    rec.function = "WebPublishFunction"
+    try:
+        for request in ("Create", "Delete"):
+            publisher.lambda_handler(
+                {
+                    **cfn_event(request),
+                    "ResourceProperties": {**cfn_event(request)["ResourceProperties"], "Bucket": "web-page"},
+                },
+                None,
+            )
+    finally:
+        rec.function = ""
+    assert answers == ["SUCCESS", "SUCCESS"]

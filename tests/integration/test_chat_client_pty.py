@@ -4,7 +4,6 @@ restart survived without losing the conversation."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,12 @@ T = 20  # seconds: bound on every wait for the terminal
 LEFT, UP = "\x1b[D", "\x1b[A"
 
 
-def spawn_chat(url: str, home: Path, *extra: str) -> pexpect.spawn:
+def spawn_chat(url: str, home: Path, *extra: str) -> tuple[pexpect.spawn, str]:
+    """The client at a terminal, connected: (the child, its conversation id).
+
+    Synchronises on the welcome line, not the prompt: output goes through prompt_toolkit's
+    patch_stdout, so the welcome may be drawn before or after the first prompt. Keys typed before
+    the prompt is up wait in the terminal's buffer."""
     env = {
         **os.environ,
         "HOME": str(home),  # the line history file lives under it
@@ -35,8 +39,8 @@ def spawn_chat(url: str, home: Path, *extra: str) -> pexpect.spawn:
         timeout=T,
         dimensions=(40, 160),
     )
-    child.expect("você>")
-    return child
+    child.expect(r"conversa (c-[0-9a-f]+)")
+    return child, child.match.group(1)
 
 
 def test_arrow_keys_edit_the_line_and_recall_history(
@@ -44,7 +48,7 @@ def test_arrow_keys_edit_the_line_and_recall_history(
 ) -> None:
     gw = gateway_factory().start()
     try:
-        child = spawn_chat(f"{gw.url}/api/v1/ws/tws-general", tmp_path)
+        child, _ = spawn_chat(f"{gw.url}/api/v1/ws/tws-general", tmp_path)
         child.send("status do JOB02")
         child.send(LEFT)  # the cursor steps back over "2" ...
         child.send("0")  # ... and the fix lands in the middle: "status do JOB002"
@@ -72,7 +76,7 @@ def test_a_gateway_restart_is_survived_in_the_same_conversation(
 ) -> None:
     gw = gateway_factory().start()
     try:
-        child = spawn_chat(f"{gw.url}/api/v1/ws/tws-general", tmp_path)
+        child, _ = spawn_chat(f"{gw.url}/api/v1/ws/tws-general", tmp_path)
         child.send("quais jobs estão em abend?\r")
         child.expect("JOB002")
         child.expect("você>")
@@ -97,10 +101,7 @@ def test_when_reconnecting_fails_the_exact_resume_command_is_printed(
     gw = gateway_factory().start()
     url = f"{gw.url}/api/v1/ws/tws-general"
     try:
-        child = spawn_chat(url, tmp_path, "--reconnect-for", "2")
-        welcomed = re.search(r"conversa (c-[0-9a-f]+)", child.before or "")
-        assert welcomed, child.before
-        conversation_id = welcomed.group(1)
+        child, conversation_id = spawn_chat(url, tmp_path, "--reconnect-for", "2")
         gw.stop()
         child.expect("Para retomar a conversa: ")
         child.expect(pexpect.EOF)

@@ -197,11 +197,18 @@ class ChatView {
     const notices = [...this.log.querySelectorAll("li.notice")];
     this.log.replaceChildren();
     this.entries.clear();
+    let newest = null; // the last stored message, and its element when it is a reply
     for (const m of Array.isArray(frame.messages) ? frame.messages : []) {
       if (!m || typeof m.message !== "string") continue;
-      if (m.role === "user") this.addUser(m.message);
-      else this.addAgent(m.message, typeof m.messageId === "string" ? m.messageId : "");
+      if (m.role === "user") {
+        this.addUser(m.message);
+        newest = null;
+      } else {
+        newest = { li: this.addAgent(m.message, typeof m.messageId === "string" ? m.messageId : ""), m };
+      }
     }
+    // A prompt still waiting for its answer (the conversation's last word) gets its buttons back.
+    if (newest) this.showQuickReplies(newest.li, newest.m.quickReplies);
     this.log.append(...notices);
     if (this.welcome) this.addAgent(this.welcome, "");
     for (const entry of streaming) this.log.appendChild(entry.li); // a reply still arriving stays
