@@ -83,6 +83,15 @@ for fn in ConnectFunction DefaultFunction DisconnectFunction WelcomeFunction; do
         fail=1
     fi
 done
+if [ ! -f "$built/WebPublishFunction/publish.py" ] || [ ! -f "$built/WebPublishFunction/index.html" ]; then
+    echo "sam.sh: WebPublishFunction lacks the page or its publisher" >&2
+    fail=1
+fi
+# The layer carries only what the functions import: never the development tools.
+if find "$built/SharedLayer" -path '*twschat_dev*' -print -quit | grep -q .; then
+    echo "sam.sh: the layer contains twschat_dev (development tools)" >&2
+    fail=1
+fi
 [ "$fail" = 0 ] || exit 1
 # The Lambda runtime is Python 3.12: make sure everything shipped at least compiles there.
 "$py312" -m compileall -q "$built"
