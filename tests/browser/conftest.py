@@ -109,13 +109,8 @@ def new_page(browser: Any) -> Iterator[Any]:
 def local_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
     """``twschat serve --auth local`` (SQLite store) serving the page, for a module's tests."""
     base = tmp_path_factory.mktemp("gateway")
-    proc = GatewayProcess(base / "data", base, extra_args=["--auth", "local"])
-    proc.start()
-    try:
+    with GatewayProcess(base / "data", base, extra_args=["--auth", "local"]).running() as proc:
         yield proc
-    finally:
-        code = proc.stop()
-        assert code == 0, f"gateway exited with {code}:\n{proc.output()}"
 
 
 @pytest.fixture

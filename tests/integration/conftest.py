@@ -126,6 +126,16 @@ class GatewayProcess:
             raise RuntimeError(f"gateway did not start:\n{self.output()}") from None
         return self
 
+    @contextlib.contextmanager
+    def running(self) -> Iterator[GatewayProcess]:
+        """Started for the block, then stopped; it must exit cleanly (0) after Ctrl-C."""
+        self.start()
+        try:
+            yield self
+        finally:
+            code = self.stop()
+            assert code == 0, f"gateway exited with {code}:\n{self.output()}"
+
     def stop(self) -> int:
         """SIGINT (Ctrl-C), like a developer; the gateway closes connections and runs $disconnect."""
         process, self.process = self.process, None
@@ -173,13 +183,8 @@ def store(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def gateway(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GatewayProcess]:
     endpoint = request.getfixturevalue("dynamodb_endpoint") if store == "dynamodb" else None
-    proc = GatewayProcess(tmp_path / "data", tmp_path, dynamodb_endpoint=endpoint)
-    proc.start()
-    try:
+    with GatewayProcess(tmp_path / "data", tmp_path, dynamodb_endpoint=endpoint).running() as proc:
         yield proc
-    finally:
-        code = proc.stop()
-        assert code == 0, f"gateway exited with {code}:\n{proc.output()}"
 
 
 @pytest.fixture
