@@ -376,6 +376,12 @@ def test_bad_fault_requests_are_refused(fake: FakeBedrockServer) -> None:
     assert caught.value.code == 400
     with pytest.raises(ValueError):
         FakeBedrockServer(host="0.0.0.0")
+    with pytest.raises(urllib.error.HTTPError) as bad_body:
+        urllib.request.urlopen(
+            urllib.request.Request(fake.url + "/model/m/converse", data=b"not json", method="POST"), timeout=5
+        )
+    assert bad_body.value.code == 400
+    assert bad_body.value.headers["x-amzn-ErrorType"].startswith("ValidationException:")
 
 
 # ------------------------------------------------------------------------------------------ tokens
@@ -425,6 +431,14 @@ def test_a_summary_request_keeps_the_named_facts(client: Any) -> None:
     text = text_of(english)
     assert text.startswith("Summary:") and "BACKUP_NIGHT" in text and "3" in text
     assert english["stopReason"] == "end_turn"
+
+
+def test_a_prompt_carrying_a_summary_is_answered_as_usual(client: Any) -> None:
+    system = [{"text": "Resumo da conversa até aqui: PAYROLL_01 em ABEND. Conversation summary: none."}]
+    response = client.converse(
+        modelId=MODEL, system=system, messages=[user("Quais jobs estão em ABEND?")], toolConfig=TOOLS
+    )
+    assert response["stopReason"] == "tool_use"
 
 
 def test_max_tokens_truncates(client: Any) -> None:

@@ -7,8 +7,9 @@ Nothing here is learned or random: the same request always gets the same reply.
   ``toolUseId`` must answer a toolUse of the previous assistant message. Otherwise
   :class:`BedrockValidationError` (served as a 400 ValidationException).
 - **Summaries**: when a system text or the last user message asks to "summarize"/"summarise"/
-  "resumir" (also "resuma", "resumo"), the reply is a short summary keeping the named facts (upper-case
-  identifiers and names with ``_`` or digits, then numbers) of every text it got, tool data included.
+  "resumir"/"resuma" (the verbs only: a prompt *carrying* a "summary"/"resumo" is answered as usual),
+  the reply is a short summary keeping the named facts (upper-case identifiers and names with ``_``
+  or digits, then numbers) of every text it got, tool data included; English when the instruction is.
 - **Tools**: on a user question, the tool whose name and description best match the question's
   concepts (log, job states, workstations, job streams, jobs, listing; plus shared words) is called,
   with an input built from its ``inputSchema`` (states from an ``enum`` or as ``ABEND``/``EXEC``...,
@@ -425,7 +426,7 @@ class FakeModel:
 
 
 def _asks_summary(text: str) -> bool:
-    return bool(re.search(r"\b(summari[sz]e|summary|resumir|resuma|resumo)\b", _fold(text)))
+    return bool(re.search(r"\b(summari[sz]e|resumir|resuma)\b", _fold(text)))
 
 
 def _summary(request: Mapping[str, Any], instruction: str) -> str:

@@ -303,27 +303,32 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         try:
             body = json.loads(raw or b"{}")
-            if not isinstance(body, dict):
-                raise BedrockValidationError("The request body must be a JSON object.")
-            with fake._lock:
-                fault, delay = fake.fault, fake.delay
-            if fault == "throttle":
-                fake._consume_fault()
-                fake._record(ModelRequest(operation, model_id, body, 429, fault=fault))
-                self._aws_error(
-                    429, "ThrottlingException", "Too many requests, please wait before trying again."
-                )
-                return
-            reply = fake._reply(model_id, body, malformed_tool=fault == "malformed-tool")
-        except (ValueError, BedrockValidationError) as exc:
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
             fake._record(ModelRequest(operation, model_id, {}, 400))
             self._aws_error(
                 400,
                 "ValidationException",
-                str(exc)
-                if isinstance(exc, BedrockValidationError)
-                else "Malformed input request, please reformat your input and try again.",
+                "Malformed input request, please reformat your input and try again.",
             )
+            return
+        with fake._lock:
+            fault, delay = fake.fault, fake.delay
+        if fault == "throttle":
+            fake._consume_fault()
+            fake._record(ModelRequest(operation, model_id, body, 429, fault=fault))
+            self._aws_error(429, "ThrottlingException", "Too many requests, please wait before trying again.")
+            return
+        try:
+            reply = fake._reply(model_id, body, malformed_tool=fault == "malformed-tool")
+        except BedrockValidationError as exc:
+            fake._record(ModelRequest(operation, model_id, body, 400))
+            self._aws_error(400, "ValidationException", str(exc))
+            return
+        except Exception as exc:  # a shape the fake does not understand: say so, keep serving
+            fake._record(ModelRequest(operation, model_id, body, 500))
+            self._aws_error(500, "InternalServerException", f"The fake Bedrock failed: {exc!r}")
             return
         if fault == "malformed-tool" and not any(b.raw_input is not None for b in reply.blocks):
             fault = "none"  # no tool call: nothing to break, the fault waits for one
