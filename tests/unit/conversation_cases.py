@@ -538,3 +538,27 @@ SCENARIOS: list[Scenario] = [
         ),
     ),
 ]
+
+
+# ------------------------------------------------------ reads (streams, dependencies, prompts, schedule)
+PT_CASES += [
+    c(
+        "mostra os jobs do stream BILLING",
+        "jobs_list",
+        "2 jobs no plano no stream BILLING",
+        "Invoice Export (JOB005)",
+        "Customer Sync (JOB007)",
+        absent=("DAILY_BACKUP", "job streams"),
+    ),
+    c("jobs do job stream payroll", "jobs_list", "JOB004", absent=("JOB001",)),
+    c(
+        "quantos jobs rodaram com sucesso hoje?",
+        "jobs_success",
+        "4 jobs concluídos com sucesso hoje",
+        absent=("JOB012",),
+    ),
+]
+EN_CASES += [
+    e("jobs of stream BILLING", "jobs_list", "JOB005", "JOB007", absent=("DAILY_BACKUP",)),
+    e("how many jobs succeeded today?", "jobs_success", "4 jobs", "today", absent=("JOB012",)),
+]

@@ -74,7 +74,7 @@ _STREAMS: tuple[tuple[str, str, str, int], ...] = (
     ("PAYROLL", "TWS_AGENT2", "0AAAAAAAAAAAAAB4", -95),
     ("BILLING", "TWS_AGENT1", "0AAAAAAAAAAAAAB5", -12),
     ("DWH_LOAD", "TWS_AGENT3", "0AAAAAAAAAAAAAB6", -340),
-    ("FINAL", "TWS_MASTER", "0AAAAAAAAAAAAAB7", -400),
+    ("FINAL", "TWS_MASTER", "0AAAAAAAAAAAAAB7", -600),  # yesterday 23:00 in Sao Paulo
 )
 
 # A job's own workstation when it differs from its job stream's.
@@ -94,7 +94,7 @@ _JOBS: tuple[tuple[str, str, str, str, int | None, int | None, int | None], ...]
     ("JOB009", "Month End Close", "FINAL", "SCHED", None, None, None),
     ("JOB010", "Temp Cleanup", "DWH_LOAD", "CANCELED", None, None, None),
     ("JOB011", "SFTP Transfer", "DWH_LOAD", "SUCC", -340, 6, 0),
-    ("JOB012", "Database Backup", "FINAL", "SUCC", -400, 35, 0),
+    ("JOB012", "Database Backup", "FINAL", "SUCC", -600, 35, 0),  # ended yesterday (Sao Paulo)
     ("JOB013", "Email Notifications", "REPORTS", "SUCC", -160, 2, 0),
     ("JOB014", "Stock Reconciliation", "DATA_PIPELINE", "HOLD", None, None, None),
     ("JOB015", "Audit Report", "REPORTS", "SCHED", None, None, None),

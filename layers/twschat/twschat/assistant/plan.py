@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .domain import Job, JobStream, Workstation
+from .domain import Job, JobStream, Listing, Workstation, is_truncated
 from .exceptions import TwsFailure
 from .nlu import Catalog
 from .tws import TwsClient, TwsError
@@ -28,7 +28,9 @@ class TurnPlan:
         if failed is not None:  # do not wait twice for a master that just timed out
             raise failed
         try:
-            return tuple(fn())
+            items = fn()
+            # a Listing keeps its ``truncated`` flag: the answer says the list may be incomplete
+            return Listing(items, is_truncated(items))
         except TwsError as err:
             failure = self._failures[what] = TwsFailure(err, what)
             raise failure from err

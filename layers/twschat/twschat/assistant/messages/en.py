@@ -227,6 +227,10 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_failed": "Before a rerun, make sure the cause was fixed (log, dependencies, resources).",
     "advice.rerun_succeeded": "It already completed successfully: a rerun runs it all again.",
     "advice.ask": 'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).',
+    # -- reads (streams, dependencies, prompts, schedule)
+    "where.today": " today",
+    "list.may_be_incomplete": "Note: TWS answered a full page, so the list may be incomplete; narrow it by "
+    'workstation or stream (e.g. "jobs on TWS_AGENT1", "jobs of stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers
     "quick.yes": "yes",
     "quick.no": "no",

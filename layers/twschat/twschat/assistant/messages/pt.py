@@ -224,6 +224,10 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_failed": "Antes de rerodar, confirme que a causa foi corrigida (log, dependências, recursos).",
     "advice.rerun_succeeded": "Ele já terminou com sucesso: um rerun executa tudo de novo.",
     "advice.ask": 'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).',
+    # -- reads (streams, dependencies, prompts, schedule)
+    "where.today": " hoje",
+    "list.may_be_incomplete": "Atenção: o TWS devolveu uma página cheia, então a lista pode estar incompleta; "
+    'restrinja por workstation ou stream (ex.: "jobs na TWS_AGENT1", "jobs do stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers
     "quick.yes": "sim",
     "quick.no": "não",

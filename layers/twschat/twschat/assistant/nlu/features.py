@@ -43,6 +43,7 @@ _REFERENTS = (
     ("ref_them", "them"),
     ("ref_this", "this"),
 )
+_TODAY = frozenset({"hoje", "today"})
 # The most specific state a concept names ("em hold" -> hold).
 _STATE_OF_CONCEPT = {
     "abend": "abend",
@@ -84,6 +85,11 @@ class Features:
     @property
     def first(self) -> str:
         return self.tokens[0]
+
+    @property
+    def period(self) -> str:
+        """``today`` when the message says "hoje" / "today" (a stopword, so not a concept)."""
+        return "today" if any(t in _TODAY for t in self.tokens) else ""
 
     @property
     def pending(self) -> bool:
@@ -145,6 +151,7 @@ class Features:
         fields.setdefault("missing_workstation", self.missing_workstation)
         fields.setdefault("stream", self.stream)
         fields.setdefault("referent", self.referent)
+        fields.setdefault("period", self.period)
         return Intent(name, self.lang, **fields)
 
 

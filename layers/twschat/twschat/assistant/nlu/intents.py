@@ -94,3 +94,5 @@ class Intent:
     """An elliptical follow-up ("e na TWS_AGENT1?"): repeat the previous question with this change."""
     generic: bool = False
     """A question about TWS in general (answered with what the assistant can do)."""
+    period: str = ""
+    """``today`` when the message asks about today only ("hoje", "today"): by the date in the zone."""

@@ -132,7 +132,15 @@ def _job_log(f: Features) -> Intent | None:
     return None
 
 
+def _only_the_stream(f: Features) -> bool:
+    """No job named but the stream ("payroll": the PAYROLL stream and its Payroll Calculation job)."""
+    return not f.missing and not f.candidates and all(j.job_stream == f.stream for j in f.jobs)
+
+
 def _job_streams(f: Features) -> Intent | None:
+    if f.stream and f.has("job") and _only_the_stream(f):
+        # "mostra os jobs do stream BILLING": the jobs of that stream, not the streams
+        return f.make(STATE_INTENT[f.state or "all"], state=f.state or "all", jobs=(), candidates=())
     return f.make("job_streams", state=f.state if f.state != "all" else "") if f.has("stream") else None
 
 

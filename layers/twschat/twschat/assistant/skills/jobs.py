@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..answer import Answer, Msg, Part, join, lines, msg
-from ..domain import JOB_FILTERS, Job
+from ..domain import JOB_FILTERS, Job, is_truncated
 from ..exceptions import TwsFailure
 from ..nlu import INTENTS
 from ..plan import TurnPlan
@@ -13,7 +13,7 @@ from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, cap_lines, job_line
 from .referents import targets
 
-__all__ = ["SKILLS", "failed_advice", "first_error"]
+__all__ = ["SKILLS", "failed_advice", "first_error", "may_be_incomplete", "ran_today"]
 
 
 def failed_advice(t: Turn, jobs: Sequence[Job], plan: TurnPlan) -> Msg:
@@ -46,6 +46,9 @@ def _jobs_list(t: Turn) -> Answer:
         jobs = [j for j in jobs if j.workstation == intent.workstation]
     if intent.stream:
         jobs = [j for j in jobs if j.job_stream == intent.stream]
+    today = intent.period == "today" and state in _DATED_STATES
+    if today:
+        jobs = [j for j in jobs if ran_today(t, j)]
     scope = jobs
 
     def matches(job: Job) -> bool:
@@ -60,6 +63,8 @@ def _jobs_list(t: Turn) -> Answer:
         wheres.append(msg("where.workstation", workstation=intent.workstation))
     if intent.stream:
         wheres.append(msg("where.stream", stream=intent.stream))
+    if today:
+        wheres.append(msg("where.today"))
     if scoped:
         wheres.append(msg("where.among_previous"))
     where = join(*wheres)
@@ -72,6 +77,7 @@ def _jobs_list(t: Turn) -> Answer:
         parts: list[Part] = [msg("jobs.none", label=label, where=where)]
         if also:
             parts += [msg("jobs.but_failed"), *(job_line(t, j) for j in also), failed_advice(t, also, t.plan)]
+        parts += may_be_incomplete(t.plan.jobs)
         return t.answer(
             lines(*parts),
             state=state,
@@ -95,6 +101,7 @@ def _jobs_list(t: Turn) -> Answer:
         held = [j for j in selected if j.status == "HOLD"]
         if held:
             out.append(msg("advice.release_held", id=held[0].job_id))
+    out += may_be_incomplete(t.plan.jobs)
     shown = selected[: t.services.cap]
     return t.answer(
         lines(*out),
@@ -104,6 +111,25 @@ def _jobs_list(t: Turn) -> Answer:
         focus=selected[0].id if n == 1 else "",
         quick=log_suggestion(failed[0]) if failed else (),
     )
+
+
+# "hoje" narrows the states a job reaches by running (the others are about now, whatever the date)
+_DATED_STATES = frozenset({"abend", "failed", "success", "cancelled", "all"})
+
+
+def ran_today(t: Turn, job: Job) -> bool:
+    """The job ran (ended, or else started) on today's date in the operator's zone, by the injected
+    clock; a job the source gives no time for did not run today as far as anyone can tell."""
+    when = job.end_time or job.start_time
+    if when is None:
+        return False
+    zone = t.services.zone
+    return when.astimezone(zone).date() == t.services.now().astimezone(zone).date()
+
+
+def may_be_incomplete(items: Sequence[object]) -> list[Part]:
+    """The note for a list the source may have cut (a full page): narrow by workstation or stream."""
+    return [msg("list.may_be_incomplete")] if is_truncated(items) else []
 
 
 def _job_status(t: Turn) -> Answer:

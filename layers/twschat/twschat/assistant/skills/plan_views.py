@@ -20,6 +20,7 @@ from .base import (
     count_states,
     job_line,
 )
+from .jobs import may_be_incomplete
 
 __all__ = ["SKILLS"]
 
@@ -29,6 +30,8 @@ def _job_streams(t: Turn) -> Answer:
     streams: Sequence[JobStream] = t.plan.streams
     if intent.workstation:
         streams = [s for s in streams if s.workstation == intent.workstation]
+    if intent.stream:
+        streams = [s for s in streams if s.name == intent.stream]
     wanted = STREAM_FILTERS.get(intent.state) if intent.state and intent.state != "all" else None
     if wanted is not None:
         streams = [s for s in streams if s.status in wanted]
@@ -55,6 +58,7 @@ def _job_streams(t: Turn) -> Answer:
     bad = [s for s in streams if s.status in ("ABEND", "ERROR", "STUCK")]
     if bad:
         out.append(msg("streams.bad", name=bad[0].name, workstation=bad[0].workstation, status=bad[0].status))
+    out += may_be_incomplete(t.plan.streams)
     return t.answer(lines(*out), "job_streams", state=state, workstation=workstation)
 
 
@@ -157,6 +161,7 @@ def _summary(t: Turn) -> Answer:
         out.append(msg("summary.ask_log"))
     else:
         out.append(msg("summary.nothing"))
+    out += may_be_incomplete(t.plan.jobs)
     ids = [j.id for j in failed] + [j.id for j in late]
     return t.answer(lines(*out), "plan_summary", jobs=ids[: t.services.cap])
 
