@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "twschat_dev.gateway",  # serve
     "twschat_dev.invoke",  # invoke
     "twschat_dev.fake_tws",  # fake-tws
+    "twschat_dev.fake_bedrock",  # fake-bedrock
     "twschat_dev.auth",  # token
     "twschat_dev.client",  # chat
 )
