@@ -55,7 +55,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import NAMESPACE_URL, uuid5
 
 from twschat.adapters.tws_rest import is_loopback
-from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.demo import DemoTwsClient, dependency_to_rest
 from twschat.assistant.domain import JobAction
 from twschat.assistant.tws import TwsError
 
@@ -73,6 +73,7 @@ DEFAULT_HOW_MANY = 500
 _QUERY = re.compile(r"^/twsd/plan/current/(job|jobstream|workstation)/query$")
 _ACTION = re.compile(r"^/twsd/plan/current/job/([^/]+)/action/([a-z]+)$")
 _JOBLOG = re.compile(r"^/twsd/plan/current/job/([^/]+)/joblog$")
+_READ_JOB = re.compile(r"^/twsd/(plan/current|api/v2/plan)/job/([^/]+)(/successors)?$")
 _V2_LIST = re.compile(r"^/twsd/api/v2/plan/(job|jobstream|workstation)$")
 _V2_ACTION = re.compile(r"^/twsd/api/v2/plan/job/([^/]+)/action/([a-z-]+)$")
 _V2_JOBLOG = re.compile(r"^/twsd/api/v2/plan/job/run/([^/]+)/joblog$")
@@ -334,6 +335,7 @@ class FakeTwsServer:
                         "jobStreamWorkstation": "/" + j["jobStreamInPlan"]["workstationKey"]["name"],
                         "jobStreamId": _uuid(j["jobStreamInPlan"]["id"]),
                         "jobDefinition": {"description": j["jobDefinition"]["description"]},
+                        "timeRestrictions": j["timeRestrictions"],
                         "jobruns": [],
                     }
                     out.append(
@@ -410,6 +412,20 @@ class FakeTwsServer:
         if action not in ACTIONS:
             return 400, {"messages": [f"AWSJCO401E The fake TWS does not implement {action}."]}
         return self._act(job.id, action)
+
+    # -- reads (dependencies)
+    def _read_deps(self, api: str, ident: str, successors: bool) -> list[dict[str, Any]] | None:
+        with self._lock:
+            client = self._client
+            instances = client.instances()
+            if api == "v1":
+                job = next((j for j, _last, _root in instances if j.id == ident), None)
+            else:
+                job = next((j for j, last, root in instances if last and _uuid(root) == ident), None)
+            if job is None:
+                return None
+            deps = client.job_successors(job) if successors else client.job_dependencies(job)
+        return [dependency_to_rest(d) for d in deps]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -535,6 +551,9 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
         if fault == "500":
             self._error(500, "AWSJCO999E Internal server error (fault injected by the fake TWS).")
             return
+        if self.command == "GET" and (match := _READ_JOB.match(path)):  # -- reads (dependencies)
+            self._dependencies(match.group(1), unquote(match.group(2)), match.group(3) or "")
+            return
 
         if fake.api == "v2":
             self._serve_v2(path, query)
@@ -564,6 +583,19 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
             self._json(200, {"log": log})
         else:
             self._error(404, f"AWSJCO404E The resource {path} was not found.")
+
+    def _dependencies(self, api: str, ident: str, successors: str) -> None:
+        fake = self.fake
+        if (api == "api/v2/plan") != (fake.api == "v2"):
+            self._error(404, f"AWSJCO404E The resource {self.path} was not found.")
+            return
+        deps = fake._read_deps(fake.api, ident, bool(successors))
+        if deps is None:
+            self._error(404, f"AWSJPL001E The job {ident} was not found in the plan.")
+        elif successors:
+            self._json(200, deps if fake.api == "v1" else {"count": len(deps), "results": deps, "next": None})
+        else:
+            self._json(200, {"id": ident, "dependencies": deps})
 
     def _answer(self, status: int, data: dict[str, Any] | None) -> None:
         if data is None:

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from .domain import (
     STATUSES,
     ActionResult,
+    Dependency,
     Job,
     JobAction,
     JobStream,
@@ -79,6 +80,22 @@ _STREAMS: tuple[tuple[str, str, str, int], ...] = (
 
 # A job's own workstation when it differs from its job stream's.
 _JOB_WORKSTATION = {"JOB012": "TWS_AGENT3"}
+
+# -- reads: what jobs wait for (conman "sj ;deps"), and AT times (minutes from now).
+# ("job", JOBID): a predecessor, satisfied once it ends SUCC; ("prompt", ID): satisfied once answered
+# yes; ("resource", NAME, units needed, units free).
+_DEPENDENCIES: dict[str, tuple[tuple[Any, ...], ...]] = {
+    "JOB014": (("job", "JOB002"), ("prompt", "3"), ("resource", "ETL_DB_SLOTS", 2, 0)),
+    "JOB007": (("job", "JOB005"),),
+    "JOB008": (("job", "JOB012"),),
+    "JOB009": (("job", "JOB008"), ("prompt", "1")),
+    "JOB015": (("job", "JOB003"), ("job", "JOB013")),
+}
+_AT: dict[str, int] = {"JOB009": 90, "JOB015": 150}
+_PROMPT_FALLBACK = {
+    "1": "Fita TAPE01 montada para o Month End Close (JOB009)?",
+    "3": "Extrato de vendas do dia conferido para a reconciliação (JOB014)?",
+}
 
 # job id, name, stream, status, start (minutes from now, None = not started), duration (minutes, None =
 # still running / never ran), return code
@@ -179,7 +196,37 @@ def job_to_rest(job: Job, stream: JobStream | None = None, *, internal_status: s
             "actualEndTime": _rest_time(job.end_time),
         },
         "returnCode": job.return_code,
+        "timeRestrictions": {"startTime": _rest_time(job.at_time)},  # UNCONFIRMED field names
     }
+
+
+def dependency_to_rest(dep: Dependency) -> dict[str, Any]:
+    """One dependency in the shape of a v2 plan item's ``dependencies`` entry (HCL docs; the resource,
+    prompt, time and job status fields are UNCONFIRMED)."""
+    kind = {"job": "INTERNAL_JOB", "stream": "JOBSTREAM", "resource": "RESOURCE", "prompt": "PROMPT"}
+    item: dict[str, Any] = {
+        "dependencyType": kind.get(dep.kind, dep.kind.upper()),
+        "satisfied": dep.satisfied,
+        "dependencyStatus": "UNDECIDED"
+        if dep.satisfied is None
+        else ("SATISFIED" if dep.satisfied else "NOT_SATISFIED"),
+    }
+    if dep.kind == "job":
+        item.update(
+            jobName=dep.name,
+            jobStreamName=dep.job_stream,
+            workstation="/" + dep.workstation,
+            status=dep.status,
+        )
+    elif dep.kind == "resource":
+        item.update(resourceName=dep.name, quantity=dep.quantity, available=dep.available)
+    elif dep.kind == "prompt":
+        item.update(promptName=dep.name, promptText=dep.text, promptStatus=dep.status)
+    elif dep.kind == "time":
+        item.update(time=_rest_time(dep.at))
+    else:
+        item.update(fileName=dep.name)
+    return item
 
 
 def job_stream_to_rest(stream: JobStream) -> dict[str, Any]:
@@ -255,6 +302,7 @@ def _build(now: datetime) -> tuple[list[Workstation], list[JobStream], list[Job]
             start_time=start_time,
             end_time=end_time,
             return_code=rc,
+            at_time=now + timedelta(minutes=_AT[job_id]) if job_id in _AT else None,
         )
         jobs.append(job)
         log = _render_log(job, sid)
@@ -397,6 +445,54 @@ class DemoTwsClient:
         """Every job instance in the plan with whether it is last in its rerun chain and the id of the
         chain's first instance (rerun instances come right after the one they replaced)."""
         return tuple((j, j.id not in self._superseded, self._root.get(j.id, j.id)) for j in self._jobs)
+
+    # -- reads (dependencies)
+    def job_dependencies(self, job: Job) -> Sequence[Dependency]:
+        current = self._find(job)
+        jobs = {j.job_id: j for j in self.list_jobs()}
+        prompts = {p.id: p for p in getattr(self, "_prompts", ())}
+        out: list[Dependency] = []
+        for kind, name, *extra in _DEPENDENCIES.get(current.job_id, ()):
+            if kind == "job":
+                pred = jobs[name]
+                out.append(
+                    Dependency(
+                        "job",
+                        name,
+                        job_category(pred.status) == "success",
+                        job_stream=pred.job_stream,
+                        workstation=pred.workstation,
+                        status=pred.status,
+                    )
+                )
+            elif kind == "prompt":
+                prompt = prompts.get(name)
+                status = prompt.status if prompt is not None else "ASKED"
+                text = prompt.text if prompt is not None else _PROMPT_FALLBACK.get(name, "")
+                out.append(Dependency("prompt", name, status == "YES", status=status, text=text))
+            else:
+                out.append(
+                    Dependency("resource", name, extra[1] >= extra[0], quantity=extra[0], available=extra[1])
+                )
+        if current.at_time is not None:
+            out.append(Dependency("time", "AT", current.at_time <= self._now(), at=current.at_time))
+        return tuple(out)
+
+    def job_successors(self, job: Job) -> Sequence[Dependency]:
+        current = self._find(job)
+        jobs = {j.job_id: j for j in self.list_jobs()}
+        return tuple(
+            Dependency(
+                "job",
+                succ,
+                None,
+                job_stream=jobs[succ].job_stream,
+                workstation=jobs[succ].workstation,
+                status=jobs[succ].status,
+            )
+            for succ, deps in _DEPENDENCIES.items()
+            if ("job", current.job_id) in deps and succ in jobs
+        )
 
     def job_log(self, job: Job) -> str:
         current = self._find(job)

@@ -83,6 +83,8 @@ class Job:
     return_code: int | None = None
     run_id: str = ""
     """REST API v2: the id of the job's current run (its rerun chain's last); job logs are per run."""
+    at_time: datetime | None = None
+    """Its AT time: the job does not start before it (None: none, or not reported)."""
 
 
 _T = TypeVar("_T")
@@ -198,6 +200,33 @@ STREAM_FILTERS: Mapping[str, frozenset[str]] = {
     "sched": frozenset({"HOLD", "ADD"}),
     "late": _stream_statuses("running"),
 }
+
+
+# -- reads (dependencies)
+DependencyKind = Literal["job", "stream", "resource", "prompt", "file", "time"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """What a job waits for (a predecessor job or stream, a resource, a prompt, a file, a time), or, in a
+    list of successors, a job that waits for it. ``satisfied`` None: the source did not say."""
+
+    kind: DependencyKind
+    name: str
+    """A job's name as TWS knows it (``JOB002``), a stream, resource or file name, a prompt's id."""
+    satisfied: bool | None = None
+    job_stream: str = ""
+    workstation: str = ""
+    status: str = ""
+    """A job's or prompt's state, as the source reported it."""
+    text: str = ""
+    """A prompt's question."""
+    quantity: int | None = None
+    """Resource units the job needs."""
+    available: int | None = None
+    """Resource units free now."""
+    at: datetime | None = None
+    """A time dependency's moment."""
 
 
 def is_late(job: Job, now: datetime, long_running_minutes: int) -> bool:

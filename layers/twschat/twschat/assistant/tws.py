@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from .domain import ActionResult, Job, JobAction, JobStream, Workstation
+from .domain import ActionResult, Dependency, Job, JobAction, JobStream, Workstation
 
 __all__ = ["TwsClient", "TwsError"]
 
@@ -35,5 +35,14 @@ class TwsClient(Protocol):
     def list_jobs(self) -> Sequence[Job]: ...
 
     def job_log(self, job: Job) -> str: ...
+
+    # -- reads (dependencies, prompts)
+    def job_dependencies(self, job: Job) -> Sequence[Dependency]:
+        """What ``job`` waits for: predecessors, resources, prompts, files, time."""
+        ...
+
+    def job_successors(self, job: Job) -> Sequence[Dependency]:
+        """The jobs that wait for ``job`` (``kind`` job)."""
+        ...
 
     def act(self, action: JobAction, job: Job) -> ActionResult: ...

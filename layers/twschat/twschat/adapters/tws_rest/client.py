@@ -55,7 +55,7 @@ from email.message import Message
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, Listing, Workstation
+from twschat.assistant.domain import ActionResult, Dependency, Job, JobAction, JobStream, Listing, Workstation
 from twschat.assistant.tws import TwsError
 
 from .dialect import Kind, TwsApiDialect, dialect_for
@@ -301,6 +301,21 @@ class RestTwsClient:
             wanted = {s.upper() for s in statuses}
             jobs = [j for j in jobs if j.status in wanted]
         return Listing(jobs, truncated)
+
+    # -- reads (dependencies)
+    def job_dependencies(self, job: Job) -> Listing[Dependency]:
+        return self._dependencies(self.dialect.dependencies_target(job), job)
+
+    def job_successors(self, job: Job) -> Listing[Dependency]:
+        return self._dependencies(self.dialect.successors_target(job), job)
+
+    def _dependencies(self, target: str, job: Job) -> Listing[Dependency]:
+        resp = self._request("GET", target)
+        if resp.status == 404:
+            raise TwsError("not_found", resp.messages() or f"no dependencies for {job.job_id or job.id}")
+        self._raise_for_status(resp)
+        items = self.dialect.dependency_items(self._json(resp))
+        return Listing(self.dialect.parse_dependency(item) for item in items)
 
     def job_log(self, job: Job) -> str:
         resp = self._request("GET", self.dialect.job_log_target(job), accept=self.dialect.job_log_accept())

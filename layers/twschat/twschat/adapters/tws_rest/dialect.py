@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from twschat.assistant.domain import Job, JobStream, Workstation
+from twschat.assistant.domain import Dependency, DependencyKind, Job, JobStream, Workstation
 from twschat.assistant.tws import TwsError
 
 __all__ = ["REST_TIME_FORMAT", "ListRequest", "TwsApiDialect", "TwsApiDialectV2", "dialect_for", "parse_time"]
@@ -133,6 +133,68 @@ class TwsApiDialect:
     start_time_path: tuple[str, ...] = ("timeInfo", "actualStartTime")  # UNCONFIRMED
     end_time_path: tuple[str, ...] = ("timeInfo", "actualEndTime")  # UNCONFIRMED
     return_code_path: tuple[str, ...] = ("returnCode",)  # UNCONFIRMED
+    # -- reads (dependencies). UNCONFIRMED for v1: a job by id answering the job with a ``dependencies``
+    # array (v2 plan items carry one: HCL docs, "retrieving the predecessors of a job stream in the
+    # plan"), and its successors under ``.../successors``.
+    at_time_path: tuple[str, ...] = ("timeRestrictions", "startTime")  # UNCONFIRMED
+    job_path: str = "/plan/{plan}/job/{job_id}"  # UNCONFIRMED
+    job_successors_path: str = "/plan/{plan}/job/{job_id}/successors"  # UNCONFIRMED
+
+    def dependencies_target(self, job: Job) -> str:
+        return self.path(self.job_path, job_id=job.id)
+
+    def successors_target(self, job: Job) -> str:
+        return self.path(self.job_successors_path, job_id=job.id)
+
+    def dependency_items(self, data: Any) -> list[Mapping[str, Any]]:
+        """A job with ``dependencies``, a ``{"results"}`` envelope or a bare array (all accepted)."""
+        if isinstance(data, Mapping):
+            data = data.get("dependencies", data.get("results"))
+        if not isinstance(data, list):
+            raise TwsError("bad_response", "expected a list of dependencies")
+        return [item for item in data if isinstance(item, Mapping)]
+
+    def parse_dependency(self, item: Mapping[str, Any]) -> Dependency:
+        """HCL docs (v2 plan items): ``dependencyType``, ``dependencyStatus``, ``satisfied``, ``jobName``,
+        ``jobStreamName``, ``jobStreamWorkstation``. UNCONFIRMED: ``resourceName``, ``quantity``,
+        ``available``, ``promptName``, ``promptText``, ``promptStatus``, ``fileName``, ``time``,
+        ``status`` (a job's)."""
+        kind_raw = _str(item.get("dependencyType")).upper()
+        kind: DependencyKind = "job"
+        for word, name in (
+            ("JOBSTREAM", "stream"),
+            ("JOB", "job"),
+            ("RESOURCE", "resource"),
+            ("PROMPT", "prompt"),
+            ("FILE", "file"),
+            ("TIME", "time"),
+        ):
+            if word in kind_raw:
+                kind = name  # type: ignore[assignment]
+                break
+        satisfied = item.get("satisfied")
+        if not isinstance(satisfied, bool):
+            status = _str(item.get("dependencyStatus")).upper()
+            satisfied = True if status in ("SATISFIED", "RELEASED") else False if status else None
+        name = (
+            _str(item.get("jobName"))
+            or _str(item.get("resourceName"))
+            or _str(item.get("promptName"))
+            or _str(item.get("fileName"))
+            or (_str(item.get("jobStreamName")) if kind == "stream" else "")
+        )
+        return Dependency(
+            kind=kind,
+            name=_name(name),
+            satisfied=satisfied,
+            job_stream=_str(item.get("jobStreamName")) if kind != "stream" else "",
+            workstation=_name(item.get("workstation") or item.get("jobStreamWorkstation")),
+            status=_str(item.get("status") or item.get("promptStatus")).upper(),
+            text=_str(item.get("promptText")),
+            quantity=_int_or_none(item.get("quantity")),
+            available=_int_or_none(item.get("available")),
+            at=parse_time(item.get("time")),
+        )
 
     # -- paths
     def path(self, template: str, *, job_id: str = "", action: str = "") -> str:
@@ -240,6 +302,7 @@ class TwsApiDialect:
             start_time=parse_time(_dig(item, *self.start_time_path)),
             end_time=parse_time(_dig(item, *self.end_time_path)),
             return_code=_int_or_none(_dig(item, *self.return_code_path)),
+            at_time=parse_time(_dig(item, *self.at_time_path)),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
@@ -313,6 +376,8 @@ class TwsApiDialectV2(TwsApiDialect):
     workstation_list_path: str = "/api/v2/plan/workstation"  # UNCONFIRMED
     job_action_path: str = "/api/v2/plan/job/{job_id}/action/{action}"
     job_log_path: str = "/api/v2/plan/job/run/{job_id}/joblog"
+    job_path: str = "/api/v2/plan/job/{job_id}"  # UNCONFIRMED (plan items carry ``dependencies``: docs)
+    job_successors_path: str = "/api/v2/plan/job/{job_id}/successors"  # reference; answer UNCONFIRMED
     action_names: Mapping[str, str] = field(
         default_factory=lambda: {"rerun": "rerun", "hold": "hold", "release": "release", "cancel": "cancel"}
     )
@@ -392,6 +457,7 @@ class TwsApiDialectV2(TwsApiDialect):
             workstation=_name(item.get("workstation")) or _name(item.get("jobStreamWorkstation")),
             job_stream=_str(item.get("jobStreamName")),
             start_time=parse_time(_dig(run, "timeInfo", "actualStartTime")),
+            at_time=parse_time(_dig(item, *self.at_time_path)),
             end_time=parse_time(_dig(run, "timeInfo", "actualEndTime")),
             return_code=_int_or_none(run.get("returnCode")),
             run_id=_str(run.get("id")),

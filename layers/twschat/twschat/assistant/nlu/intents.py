@@ -28,6 +28,10 @@ INTENTS: tuple[str, ...] = (
     "workstations_offline",
     "workstation_status",
     "plan_summary",
+    # -- reads (dependencies, schedule)
+    "job_dependencies",
+    "job_successors",
+    "due_jobs",
     "action_rerun",
     "action_hold",
     "action_release",
@@ -96,3 +100,5 @@ class Intent:
     """A question about TWS in general (answered with what the assistant can do)."""
     period: str = ""
     """``today`` when the message asks about today only ("hoje", "today"): by the date in the zone."""
+    hours: int = 0
+    """``due_jobs``: the next N hours ("nas próximas 2 horas")."""

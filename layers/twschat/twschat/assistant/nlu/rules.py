@@ -14,7 +14,7 @@ from ..state import DialogueState
 from .catalog import CatalogSource
 from .features import Features, read
 from .intents import LISTING_INTENTS, STATE_INTENT, Intent
-from .vocabulary import ANSWER_CONCEPTS
+from .vocabulary import ANSWER_CONCEPTS, CONCEPT_OF, KNOWN, NUMBER
 
 __all__ = ["RULES", "IntentRule", "recognize", "rule"]
 
@@ -132,6 +132,54 @@ def _job_log(f: Features) -> Intent | None:
     return None
 
 
+# -------------------------------------------------- reads (dependencies, successors, jobs due)
+_ABOUT_ONE_JOB = ("job_log", "job_status", "job_dependencies", "job_successors")
+"""Intents about one job: an elliptical "e o JOB007?" / "e dele?" asks the same about another."""
+_HOUR_WORDS = frozenset({"h", "hora", "horas", "hour", "hours", "hr", "hrs"})
+
+
+def _dependencies(f: Features) -> Intent | None:
+    # "o JOB014 depende de quem?" (what it waits for) / "o que depende do JOB002?" (its successors)
+    if f.has("succ"):
+        return f.make("job_successors")
+    if f.has("deps"):
+        return f.make("job_dependencies")
+    if f.has("depend"):
+        return f.make("job_successors" if _names_after(f, f.concepts["depend"]) else "job_dependencies")
+    if f.has("why") and f.state in ("waiting", "hold", "sched") and (f.target or f.referent):
+        return f.make("job_dependencies")
+    return None
+
+
+def _names_after(f: Features, at: int) -> bool:
+    """A job (or "dele", "it") is named after the verb: "o que depende DO JOB002", "what depends on IT"."""
+    for tok in f.tokens[at + 1 :]:
+        concept = CONCEPT_OF.get(tok, "")
+        if (tok not in KNOWN and not NUMBER.match(tok)) or concept in ("ref_this", "ref_them", "job"):
+            return True
+    return False
+
+
+def _jobs_due(f: Features) -> Intent | None:
+    # "quais jobs vão rodar nas próximas 2 horas?", "jobs due in the next 3 hours"
+    hours = _hours(f.tokens)
+    if hours and f.has("next") and not f.target:
+        return f.make("due_jobs", hours=hours, jobs=(), candidates=())
+    return None
+
+
+def _hours(tokens: tuple[str, ...]) -> int:
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if NUMBER.match(tok) and nxt in _HOUR_WORDS:
+            return max(1, min(int(tok), 48))
+        if tok[:-1].isdigit() and tok.endswith("h"):
+            return max(1, min(int(tok[:-1]), 48))
+        if tok in ("hora", "hour") and i and CONCEPT_OF.get(tokens[i - 1]) == "next":
+            return 1
+    return 0
+
+
 def _only_the_stream(f: Features) -> bool:
     """No job named but the stream ("payroll": the PAYROLL stream and its Payroll Calculation job)."""
     return not f.missing and not f.candidates and all(j.job_stream == f.stream for j in f.jobs)
@@ -192,7 +240,7 @@ def _one_job(f: Features) -> Intent | None:
         return None
     if f.state and not f.jobs and not f.candidates:
         return f.make(STATE_INTENT[f.state], state=f.state)
-    if not f.content and f.previous.intent in ("job_log", "job_status") and f.first in ("e", "and"):
+    if not f.content and f.previous.intent in _ABOUT_ONE_JOB and f.first in ("e", "and"):
         return f.make(f.previous.intent, followup=True)
     return f.make("job_status")
 
@@ -219,7 +267,7 @@ def _pointing_back(f: Features) -> Intent | None:
         f.referent == "this" and f.has("status", "and")
     ):
         asked = f.previous.intent or "job_status"
-        return f.make(asked if asked in ("job_log", "job_status") else "job_status", followup=True)
+        return f.make(asked if asked in _ABOUT_ONE_JOB else "job_status", followup=True)
     return None
 
 
@@ -265,6 +313,8 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("action_advice", _action_advice),
     IntentRule("action_request", _action_request),
     IntentRule("who_ran", _who_ran),
+    IntentRule("dependencies", _dependencies),
+    IntentRule("due_jobs", _jobs_due),
     IntentRule("job_log", _job_log),
     IntentRule("job_streams", _job_streams),
     IntentRule("workstations", _workstations),

@@ -112,6 +112,14 @@ VOCAB: dict[str, tuple[str, str]] = {
     "ref_first": ("primeiro primeira", "first"),
     "ref_second": ("segundo segunda", "second"),
     "ref_last": ("ultimo ultima", "last"),
+    # -- reads (streams, dependencies, prompts, schedule)
+    "depend": ("depende dependem", "depends depend"),
+    "deps": (
+        "dependencia dependencias predecessor predecessores antecessor antecessores",
+        "dependencies dependency predecessors prerequisites",
+    ),
+    "succ": ("sucessor sucessores dependentes", "successors successor dependents"),
+    "next": ("proxima proximas proximo proximos previstos previsto", "next upcoming due"),
     "tws": ("tws hwa iws twsd maestro workload scheduler automation conman", ""),
     "and": ("e tambem", "and also"),
 }
