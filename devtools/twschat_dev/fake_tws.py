@@ -19,6 +19,10 @@ v1 (``/twsd/plan/current``):
   202; a rerun adds a new instance (new id) to the job's rerun chain in the same stream. 400 with
   ``messages`` when the job's state does not allow the action; 404 for an unknown job.
 - ``GET .../job/{jobId}/joblog``: JSON ``{"log": "..."}``; 404 when the job never ran.
+- ``PUT .../job/{jobId}/action/{kill,confirm_succ,confirm_abend}``, ``PUT .../jobstream/{id}/action/
+  {hold,release,cancel}``, ``PUT .../workstation/{id}/action/{link,unlink}`` and ``PUT .../prompt/{id}/
+  action/reply`` with ``{"reply": "yes"|"no"}``: the shapes the client's dialect guesses (UNCONFIRMED);
+  v2 the same under ``/twsd/api/v2/plan`` (job streams and workstations by UUID).
 
 v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation?oql=...&limit=&offset=`` answering
 ``{"count", "results", "next"}`` (OQL: ``field = 'value'`` terms joined by AND); jobs are addressed by
@@ -56,14 +60,19 @@ from uuid import NAMESPACE_URL, uuid5
 
 from twschat.adapters.tws_rest import is_loopback
 from twschat.assistant.demo import DemoTwsClient, dependency_to_rest
-from twschat.assistant.domain import JobAction
+from twschat.assistant.domain import JobAction, StreamAction, WorkstationAction
 from twschat.assistant.tws import TwsError
 
 __all__ = ["FakeTwsServer", "FaultMode", "RequestRecord", "register", "run"]
 
 FaultMode = Literal["none", "slow", "500", "401"]
 FAULT_MODES: tuple[str, ...] = ("none", "slow", "500", "401")
-ACTIONS: tuple[str, ...] = ("rerun", "hold", "release", "cancel")
+ACTIONS: tuple[str, ...] = ("rerun", "hold", "release", "cancel", "kill", "confirm_succ", "confirm_abend")
+OTHER_ACTIONS: dict[str, dict[str, str]] = {
+    "jobstream": {"hold": "stream_hold", "release": "stream_release", "cancel": "stream_cancel"},
+    "workstation": {"link": "link", "unlink": "unlink"},
+    "prompt": {"reply": "reply"},
+}
 MAX_REQUEST_BYTES = 1024 * 1024
 MAX_DELAY = 300.0
 
@@ -71,7 +80,10 @@ ApiVersion = Literal["v1", "v2"]
 DEFAULT_HOW_MANY = 500
 
 _QUERY = re.compile(r"^/twsd/plan/current/(job|jobstream|workstation)/query$")
-_ACTION = re.compile(r"^/twsd/plan/current/job/([^/]+)/action/([a-z]+)$")
+_ACTION = re.compile(r"^/twsd/plan/current/job/([^/]+)/action/([a-z_]+)$")
+_OTHER_ACTION = re.compile(
+    r"^/twsd/(?:plan/current|api/v2/plan)/(jobstream|workstation|prompt)/([^/]+)/action/([a-z]+)$"
+)
 _JOBLOG = re.compile(r"^/twsd/plan/current/job/([^/]+)/joblog$")
 _READ_JOB = re.compile(r"^/twsd/(plan/current|api/v2/plan)/job/([^/]+)(/successors)?$")
 _V2_LIST = re.compile(r"^/twsd/api/v2/plan/(job|jobstream|workstation)$")
@@ -303,6 +315,47 @@ class FakeTwsServer:
             return 400, {"messages": [f"AWSJPL020E The {action} action cannot be performed: {result.detail}"]}
         return (202 if self.api == "v1" else 200), None
 
+    def _act_other(self, kind: str, ident: str, name: str, body: bytes) -> tuple[int, dict[str, Any] | None]:
+        """A job stream / workstation / prompt action, by id (v1), UUID (v2) or name."""
+        action = OTHER_ACTIONS[kind].get(name)
+        if action is None:
+            return 404, {"messages": [f"AWSJCO404E Unknown action {name}."]}
+        result: Any
+        with self._lock:
+            client = self._client
+            if kind == "jobstream":
+                stream = next(
+                    (s for s in client.list_job_streams() if ident in (s.id, _uuid(s.id), s.name)), None
+                )
+                if stream is None:
+                    return 404, {
+                        "messages": [f"AWSJPL001E The job stream {ident} was not found in the plan."]
+                    }
+                result = client.act_stream(cast(StreamAction, action), stream)
+            elif kind == "workstation":
+                ws = next(
+                    (w for w in client.list_workstations() if ident in (w.id, _uuid(w.id), w.name)), None
+                )
+                if ws is None:
+                    return 404, {
+                        "messages": [f"AWSJPL001E The workstation {ident} was not found in the plan."]
+                    }
+                result = client.act_workstation(cast(WorkstationAction, action), ws)
+            else:
+                prompt = next((p for p in client.list_prompts() if p.id == ident), None)
+                if prompt is None:
+                    return 404, {"messages": [f"AWSJPL001E The prompt {ident} was not found in the plan."]}
+                try:
+                    answer = json.loads(body or b"{}").get("reply")
+                except (ValueError, AttributeError):
+                    answer = None
+                if answer not in ("yes", "no"):
+                    return 400, {"messages": ['AWSJCO400E The reply must be {"reply": "yes"|"no"}.']}
+                result = client.reply_prompt(prompt, answer == "yes")
+        if not result.accepted:
+            return 400, {"messages": [f"AWSJPL020E The {name} action cannot be performed: {result.detail}"]}
+        return (202 if self.api == "v1" else 200), None
+
     def _job_log(self, job_id: str) -> str | None:
         with self._lock:
             job = next((j for j, _last, _root in self._client.instances() if j.id == job_id), None)
@@ -409,6 +462,7 @@ class FakeTwsServer:
         job = self._v2_instance(uuid=uuid)
         if job is None:
             return 404, {"messages": [f"AWSJPL001E The job {uuid} was not found in the plan."]}
+        action = action.replace("-", "_")  # v2 confirm-succ / confirm-abend
         if action not in ACTIONS:
             return 400, {"messages": [f"AWSJCO401E The fake TWS does not implement {action}."]}
         return self._act(job.id, action)
@@ -555,7 +609,12 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
             self._dependencies(match.group(1), unquote(match.group(2)), match.group(3) or "")
             return
 
-        if fake.api == "v2":
+        if match := _OTHER_ACTION.match(path):
+            if self.command != "PUT" or ("/api/v2/" in path) != (fake.api == "v2"):
+                self._error(405 if self.command != "PUT" else 404, f"{self.command} is not allowed on {path}")
+                return
+            self._answer(*fake._act_other(match.group(1), unquote(match.group(2)), match.group(3), body))
+        elif fake.api == "v2":
             self._serve_v2(path, query)
         elif match := _QUERY.match(path):
             if self.command != "POST":

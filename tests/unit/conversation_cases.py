@@ -562,27 +562,163 @@ EN_CASES += [
     e("jobs of stream BILLING", "jobs_list", "JOB005", "JOB007", absent=("DAILY_BACKUP",)),
     e("how many jobs succeeded today?", "jobs_success", "4 jobs", "today", absent=("JOB012",)),
 ]
+
+
+# ---------------------------------- actions (kill, confirm, streams, workstations, prompts, justification)
 PT_CASES += [
+    # "kill no JOB006" used to answer the job's status
     c(
-        "por que o JOB014 está esperando?",
-        "job_dependencies",
-        "aguarda 3 dependências",
-        "Data Processing (JOB002), stream DATA_PIPELINE — ABEND",
-        "prompt 3",
-        "recurso ETL_DB_SLOTS: precisa de 2, disponíveis 0",
+        "kill no JOB006",
+        "action_kill",
+        "Confirma o kill de Data Warehouse Load (JOB006) em TWS_AGENT3",
+        absent=("desde",),
     ),
-    c("o JOB014 depende de quem?", "job_dependencies", "JOB002", "ETL_DB_SLOTS"),
-    c("o que depende do JOB002?", "job_successors", "1 job depende de Data Processing (JOB002)", "JOB014"),
+    c("mata o JOB006", "action_kill", "Confirma o kill de Data Warehouse Load (JOB006)", "sim ou não"),
+    c("kill JOB005", "action_kill", "Confirma o kill de Invoice Export (JOB005)"),
+    c("mata o JOB002", "action_kill", "não está em execução", absent=("Confirma",)),
+    c("não mata o JOB006", "action_negated", "não vou matar (kill)", "Nada foi feito"),
     c(
-        "quais jobs vão rodar nas próximas 2 horas?",
-        "due_jobs",
-        "1 job previsto para as próximas 2 h",
-        "10:30 Month End Close (JOB009)",
-        absent=("JOB015", "JOB001"),
+        "confirma o JOB002 como SUCC",
+        "action_confirm_succ",
+        "Confirma marcar como SUCC Data Processing (JOB002)",
+    ),
+    c("confirma o JOB002 como ABEND", "action_confirm_abend", "já está ABEND", absent=("Confirma",)),
+    c(
+        "segura o stream BILLING",
+        "action_stream_hold",
+        "Confirma colocar em HOLD o job stream BILLING em TWS_AGENT1",
+    ),
+    c("hs REPORTS", "action_stream_hold", "o job stream REPORTS"),
+    c("libera o stream BILLING", "action_stream_release", "não está em HOLD", absent=("Confirma",)),
+    c("cancela o stream DWH_LOAD", "action_stream_cancel", "Confirma cancelar o job stream DWH_LOAD"),
+    c("cs BILLING", "action_stream_cancel", "job stream BILLING"),
+    # "linka a TWS_AGENT2" used to repeat the workstation's status line
+    c(
+        "linka a TWS_AGENT2",
+        "action_link",
+        "Confirma o link da workstation TWS_AGENT2?",
+        absent=("unlinked",),
+    ),
+    c("linka a TWS_AGENT1", "action_link", "TWS_AGENT1 já está linkada", absent=("Confirma",)),
+    c("deslinka a TWS_AGENT1", "action_unlink", "Confirma o unlink da workstation TWS_AGENT1?"),
+    c("responde sim ao prompt 1", "action_reply_yes", 'Confirma responder SIM ao prompt 1 ("Fita TAPE01'),
+    c("responde não ao prompt 2", "action_reply_no", "O prompt 2", "já foi respondido (YES)"),
+    c(
+        "reroda o JOB002 porque o banco voltou",
+        "action_rerun",
+        "Confirma o rerun de Data Processing (JOB002)",
+        "Motivo: o banco voltou",
     ),
 ]
 EN_CASES += [
-    e("why is JOB014 waiting?", "job_dependencies", "waits for 3 dependencies", "ETL_DB_SLOTS: needs 2"),
-    e("what depends on JOB002?", "job_successors", "1 job depends on Data Processing (JOB002)", "JOB014"),
-    e("jobs due in the next 3 hours", "due_jobs", "2 jobs due in the next 3 h", "JOB009", "JOB015"),
+    e("please kill JOB006", "action_kill", "Confirm killing Data Warehouse Load (JOB006) on TWS_AGENT3?"),
+    e("confirm JOB002 succ", "action_confirm_succ", "Confirm marking as SUCC Data Processing (JOB002)"),
+    e("hold the stream BILLING", "action_stream_hold", "Confirm putting on HOLD the job stream BILLING"),
+    e("please release stream BILLING", "action_stream_release", "Job stream BILLING is not on HOLD"),
+    e(
+        "please cancel the stream DWH_LOAD",
+        "action_stream_cancel",
+        "Confirm cancelling the job stream DWH_LOAD",
+    ),
+    e("please link TWS_AGENT2", "action_link", "Confirm linking the workstation TWS_AGENT2?"),
+    e("please unlink TWS_AGENT1", "action_unlink", "Confirm unlinking the workstation TWS_AGENT1?"),
+    e("reply yes to prompt 1", "action_reply_yes", "Confirm replying YES to prompt 1"),
+    e("reply no to prompt 1", "action_reply_no", "Confirm replying NO to prompt 1"),
+    e(
+        "rerun JOB002 because the DB is back",
+        "action_rerun",
+        "Confirm rerun Data Processing (JOB002)",
+        "Reason: the DB is back",
+    ),
+]
+SCENARIOS += [
+    Scenario(
+        "kill a running job, then its log",
+        (
+            s("mata o JOB006", "action_kill", "Confirma o kill de Data Warehouse Load (JOB006)"),
+            s("sim", "confirm_yes", "Kill de Data Warehouse Load (JOB006) em TWS_AGENT3 enviado", "ABEND"),
+            s("log do JOB006", "job_log", "killed"),
+        ),
+        audits=(("kill", "JOB006", "accepted"),),
+        final_status={"JOB006": "ABEND"},
+    ),
+    Scenario(
+        "mata esse",
+        (
+            s("status do JOB005", "job_status", "EXEC"),
+            s("mata esse", "action_kill", "Invoice Export (JOB005)"),
+            s("sim", "confirm_yes", "Kill de Invoice Export (JOB005)"),
+        ),
+        audits=(("kill", "JOB005", "accepted"),),
+        final_status={"JOB005": "ABEND"},
+    ),
+    Scenario(
+        "english: kill it",
+        (
+            s("status of JOB006", "job_status", "EXEC"),
+            s("kill it", "action_kill", "Confirm killing Data Warehouse Load (JOB006)"),
+            s("yes", "confirm_yes", "Kill of Data Warehouse Load (JOB006)", "ABEND"),
+        ),
+        audits=(("kill", "JOB006", "accepted"),),
+        final_status={"JOB006": "ABEND"},
+    ),
+    Scenario(
+        "confirm SUCC",
+        (
+            s("confirma o JOB002 como SUCC", "action_confirm_succ", "marcar como SUCC"),
+            s("sim", "confirm_yes", "Confirmação SUCC de Data Processing (JOB002)", "SUCC"),
+        ),
+        audits=(("confirm_succ", "JOB002", "accepted"),),
+        final_status={"JOB002": "SUCC"},
+    ),
+    Scenario(
+        "job stream hold then release",
+        (
+            s("segura o stream BILLING", "action_stream_hold", "job stream BILLING"),
+            s("sim", "confirm_yes", "Hold do job stream BILLING enviado ao TWS. Status agora: HOLD."),
+            s("libera o stream BILLING", "action_stream_release", "liberar (release) o job stream BILLING"),
+            s("sim", "confirm_yes", "Release do job stream BILLING enviado ao TWS"),
+        ),
+        audits=(("stream_hold", "BILLING", "accepted"), ("stream_release", "BILLING", "accepted")),
+    ),
+    Scenario(
+        "english: cancel a job stream",
+        (
+            s("please cancel the stream REPORTS", "action_stream_cancel", "job stream REPORTS"),
+            s("yes", "confirm_yes", "Cancel of job stream REPORTS sent to TWS"),
+        ),
+        audits=(("stream_cancel", "REPORTS", "accepted"),),
+        final_status={"JOB015": "CANCELED", "JOB003": "SUCC"},
+    ),
+    Scenario(
+        "link a workstation",
+        (
+            s("linka a TWS_AGENT2", "action_link", "Confirma o link da workstation TWS_AGENT2?"),
+            s("sim", "confirm_yes", "Link da workstation TWS_AGENT2 enviado ao TWS. Status agora: ONLINE."),
+            s("status da TWS_AGENT2", "workstation_status", "ONLINE"),
+        ),
+        audits=(("link", "TWS_AGENT2", "accepted"),),
+    ),
+    Scenario(
+        "english: unlink, declined",
+        (
+            s("please unlink TWS_AGENT1", "action_unlink", "Confirm unlinking the workstation TWS_AGENT1?"),
+            s("no", "confirm_no", "Nothing was done"),
+        ),
+    ),
+    Scenario(
+        "viewer may not kill",
+        (s("mata o JOB006", "action_kill", "somente leitura", absent=("Confirma",)),),
+        roles=("viewer",),
+        audits=(("kill", "JOB006", "refused"),),
+        final_status={"JOB006": "EXEC"},
+    ),
+    Scenario(
+        "rerun with a reason",
+        (
+            s("reroda o JOB002 porque o banco voltou", "action_rerun", "Motivo: o banco voltou"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+    ),
 ]

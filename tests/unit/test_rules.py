@@ -380,7 +380,9 @@ def test_small_talk_does_not_call_tws() -> None:
         (("viewer", "operator"), "hold", (True, REASON_OK)),
         (("viewer",), "rerun", (False, REASON_READ_ONLY)),
         ((), "release", (False, REASON_NO_ROLE)),
-        (("operator",), "kill", (False, REASON_UNKNOWN_ACTION)),
+        (("operator",), "kill", (True, REASON_OK)),
+        (("viewer",), "link", (False, REASON_READ_ONLY)),
+        (("operator",), "format_disk", (False, REASON_UNKNOWN_ACTION)),
     ],
 )
 def test_may_act(roles: tuple[str, ...], action: str, expected: tuple[bool, str]) -> None:

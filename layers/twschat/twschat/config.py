@@ -50,6 +50,8 @@ class Settings:
     """TWS_API_VERSION: v1 (plan REST API, default) or v2 (10.1 FP1+)."""
     tws_secret_arn: str = ""
     time_zone: str = "America/Sao_Paulo"
+    require_justification: bool = False
+    """REQUIRE_JUSTIFICATION=true: no action runs without the operator's reason (asked for when missing)."""
     auth_mode: str = "none"
     """none (development: everyone is the anonymous operator), cognito, or local (twschat serve --auth local)."""
     rate_limit_per_minute: int = 30
@@ -105,6 +107,8 @@ class Settings:
             tws_api_version=env.get("TWS_API_VERSION", "v1") or "v1",
             tws_secret_arn=env.get("TWS_SECRET_ARN", ""),
             time_zone=env.get("TIME_ZONE", d.time_zone) or d.time_zone,
+            require_justification=env.get("REQUIRE_JUSTIFICATION", "").strip().lower()
+            in ("true", "1", "yes"),
             auth_mode=auth_mode,
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 30),
             idle_timeout_seconds=_int(env, "IDLE_TIMEOUT_SECONDS", 300),

@@ -37,4 +37,9 @@ def build_tws_client(settings: Settings) -> TwsClient:
 def build_responder(settings: Settings, audit: AuditSink | None = None) -> Responder:
     from twschat.assistant.responder import RuleResponder
 
-    return RuleResponder(build_tws_client(settings), audit=audit, tz=settings.time_zone)
+    return RuleResponder(
+        build_tws_client(settings),
+        audit=audit,
+        tz=settings.time_zone,
+        require_justification=settings.require_justification,
+    )

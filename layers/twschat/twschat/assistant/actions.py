@@ -7,9 +7,15 @@ Every responder (this rule responder, a future LLM one) goes through :class:`Act
 - ``propose`` — a :class:`~twschat.assistant.state.PendingAction` (id, proposed_at, expiry, language)
   the operator must confirm in the very next turn.
 - ``confirm`` — the answer must arrive after the question was sent; ``may_act`` again; an earlier
-  confirmation of this very action is found in the audit trail (never run twice); expiry; the job
-  still in the plan and its state still allowing the action; then the ``requested`` audit record is
-  written (conditionally, keyed by the action id) BEFORE the TWS is called, and the outcome after.
+  confirmation of this very action is found in the audit trail (never run twice); expiry; a
+  justification when one is required; the target still in the plan and its state still allowing the
+  action; then the ``requested`` audit record is written (conditionally, keyed by the action id)
+  BEFORE the TWS is called, and the outcome after.
+
+Generic over what an action acts on (:data:`~twschat.assistant.domain.ACTION_KINDS`): a job (rerun,
+hold, release, cancel, kill, confirm SUCC/ABEND), a job stream (hold, release, cancel), a workstation
+(link, unlink) or a prompt (reply yes/no). The operator's justification, when given, is kept in the
+pending action and written to every audit record of it.
 
 Outcomes are wording-free; the caller words them. The audit record and sink are platform types
 (:mod:`twschat.core.audit`).
@@ -34,7 +40,20 @@ from twschat.core.audit import (
 )
 from twschat.core.responder import Principal, ResponderRequest
 
-from .domain import ActionResult, Blocked, Job, JobAction, blocked
+from .domain import (
+    ACTION_KINDS,
+    ActionResult,
+    Blocked,
+    Job,
+    JobAction,
+    JobStream,
+    Prompt,
+    StreamAction,
+    Target,
+    Workstation,
+    WorkstationAction,
+    blocked,
+)
 from .exceptions import TwsFailure
 from .plan import TurnPlan
 from .state import PendingAction
@@ -53,6 +72,7 @@ __all__ = [
     "Executed",
     "Expired",
     "Gone",
+    "NeedsReason",
     "NotAllowed",
     "Refused",
     "TooEarly",
@@ -62,7 +82,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 ACTING_ROLES = frozenset({"operator", "admin"})
-KNOWN_ACTIONS = frozenset({"rerun", "hold", "release", "cancel"})
+KNOWN_ACTIONS = frozenset(ACTION_KINDS)
 
 # Refusal reasons: stable codes (the responder words them in the user's language).
 REASON_OK = "ok"
@@ -74,7 +94,7 @@ REASON_UNKNOWN_ACTION = "unknown_action"
 
 
 def may_act(principal: Principal, action: str) -> tuple[bool, str]:
-    """``(True, "ok")`` when ``principal`` may run ``action`` on a job, else ``(False, reason)``."""
+    """``(True, "ok")`` when ``principal`` may run ``action`` (on any target), else ``(False, reason)``."""
     if action not in KNOWN_ACTIONS:
         return False, REASON_UNKNOWN_ACTION
     roles = {r.strip().lower() for r in principal.roles}
@@ -108,7 +128,12 @@ class Expired:
 
 @dataclass(frozen=True, slots=True)
 class Gone:
-    """The job left the plan."""
+    """The target left the plan."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsReason:
+    """A justification is required and the pending action has none: nothing ran."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +143,48 @@ class NotAllowed:
 
 @dataclass(frozen=True, slots=True)
 class Executed:
-    job: Job
-    result: ActionResult
+    job: Target
+    """The target as it was when the action was sent."""
+    result: ActionResult[Job] | ActionResult[JobStream] | ActionResult[Workstation] | ActionResult[Prompt]
 
 
-ConfirmOutcome = TooEarly | Refused | AlreadySent | Expired | Gone | NotAllowed | Executed
+ConfirmOutcome = TooEarly | Refused | AlreadySent | Expired | NeedsReason | Gone | NotAllowed | Executed
+
+
+def describe(target: Target) -> tuple[str, str, str, str, str]:
+    """``(kind, id, short id, name, workstation)`` of a target: how a pending action and the audit
+    trail name it (``id`` finds it in the plan again)."""
+    if isinstance(target, Job):
+        return "job", target.id, target.job_id, target.name, target.workstation
+    if isinstance(target, JobStream):
+        return "stream", target.id or target.name, target.name, target.name, target.workstation
+    if isinstance(target, Workstation):
+        return "workstation", target.name, target.name, target.name, target.name
+    return "prompt", target.id, target.id, target.text[:80], ""
+
+
+def find(plan: TurnPlan, kind: str, ident: str) -> Target | None:
+    """The target a pending action names, as the plan shows it now (None: no longer in the plan)."""
+    if kind == "job":
+        return plan.job(ident)
+    if kind == "stream":
+        return next((s for s in plan.streams if (s.id or s.name) == ident), None)
+    if kind == "workstation":
+        return plan.workstation(ident)
+    if kind == "prompt":
+        return next((p for p in prompts(plan) if p.id == ident), None)
+    return None
+
+
+def prompts(plan: TurnPlan) -> tuple[Prompt, ...]:
+    """The plan's prompts (none when the TWS source cannot list them)."""
+    lister = getattr(plan.tws, "list_prompts", None)
+    if lister is None:
+        return ()
+    try:
+        return tuple(lister())
+    except TwsError as err:
+        raise TwsFailure(err, "prompts") from err
 
 
 class ActionDesk:
@@ -133,33 +195,49 @@ class ActionDesk:
         now: Callable[[], datetime],
         new_id: Callable[[], str],
         ttl_seconds: int,
+        require_justification: bool = False,
     ) -> None:
         self._tws = tws
         self.audit = audit
         self._now = now
         self._new_id = new_id
         self._ttl = ttl_seconds
+        self.require_justification = require_justification
+        """``REQUIRE_JUSTIFICATION``: no action runs without the operator's reason."""
 
     # ------------------------------------------------------------------------------------ asking
-    def permission(self, request: ResponderRequest, action: str, about: Callable[[], Job | None]) -> str:
+    def permission(
+        self,
+        request: ResponderRequest,
+        action: str,
+        about: Callable[[], Target | None],
+        justification: str = "",
+    ) -> str:
         """:data:`REASON_OK`, or why the principal may not ask for ``action`` (audited, about ``about()``)."""
         allowed, reason = may_act(request.principal, action)
         if not allowed:
-            self._record_refusal(self._record(request, action, RESULT_REFUSED, reason, job=about()))
+            record = self._record(request, action, RESULT_REFUSED, reason, job=about())
+            self._record_refusal(replace(record, justification=justification))
         return reason
 
-    def propose(self, action: str, job: Job, lang: str) -> PendingAction:
+    def propose(self, action: str, job: Target, lang: str, justification: str = "") -> PendingAction:
+        """The pending action for ``job`` (any target); without the ``justification`` a desk that
+        requires one marks it as waiting for the reason."""
         now = int(self._now().timestamp())
+        kind, ident, short, name, workstation = describe(job)
         return PendingAction(
             id=self._new_id(),
             action=action,
-            job=job.id,
-            job_id=job.job_id,
-            name=job.name,
-            workstation=job.workstation,
+            job=ident,
+            job_id=short,
+            name=name,
+            workstation=workstation,
             lang=lang,
             proposed_at=now,
             expires_at=now + self._ttl,
+            kind=kind,
+            justification=justification,
+            awaiting_reason=self.require_justification and not justification,
         )
 
     def expired(self, pending: PendingAction) -> bool:
@@ -188,7 +266,11 @@ class ActionDesk:
             return AlreadySent(already)
         if self.expired(pending):
             return Expired()
-        job = plan.job(pending.job)
+        if pending.awaiting_reason or (self.require_justification and not pending.justification.strip()):
+            return NeedsReason()
+        if ACTION_KINDS.get(action) != pending.kind:
+            return Gone()  # a stored pending action whose target kind does not fit its action
+        job = find(plan, pending.kind, pending.job)
         if job is None:
             return Gone()
         ruled_out = blocked(action, job)
@@ -202,12 +284,24 @@ class ActionDesk:
             if existing is not None:
                 return AlreadySent(existing)
         try:
-            result = self._tws.act(cast(JobAction, action), job)  # confirmable: one of ACTIONS
+            result = self._send(action, job)
         except TwsError as err:
             self._finish(requested, RESULT_FAILED, str(err))
             raise TwsFailure(err, "act", lang) from err
         self._finish(requested, RESULT_ACCEPTED if result.accepted else RESULT_REJECTED, result.detail)
         return Executed(job, result)
+
+    def _send(
+        self, action: str, target: Target
+    ) -> ActionResult[Job] | ActionResult[JobStream] | ActionResult[Workstation] | ActionResult[Prompt]:
+        """THE call to the TWS, by the kind of target (``action`` fits it: checked by ``confirm``)."""
+        if isinstance(target, Job):
+            return self._tws.act(cast(JobAction, action), target)
+        if isinstance(target, JobStream):
+            return self._tws.act_stream(cast(StreamAction, action), target)
+        if isinstance(target, Workstation):
+            return self._tws.act_workstation(cast(WorkstationAction, action), target)
+        return self._tws.reply_prompt(target, action == "reply_yes")
 
     # ----------------------------------------------------------------------------------- records
     def records_for(self, job: Job) -> list[AuditRecord]:
@@ -246,16 +340,17 @@ class ActionDesk:
         result: str,
         detail: str = "",
         *,
-        job: Job | None = None,
+        job: Target | None = None,
         pending: PendingAction | None = None,
     ) -> AuditRecord:
-        """A record of ``action`` by the request's principal, about ``job`` (else the pending one's)."""
+        """A record of ``action`` by the request's principal, about ``job`` (any target; else the
+        pending one's), with the pending action's justification."""
         if job is not None:
-            plan_id, name, workstation = job.id, job.name, job.workstation
+            kind, plan_id, _short, name, workstation = describe(job)
         elif pending is not None:
-            plan_id, name, workstation = pending.job, pending.name, pending.workstation
+            kind, plan_id, name, workstation = pending.kind, pending.job, pending.name, pending.workstation
         else:
-            plan_id = name = workstation = ""
+            kind = plan_id = name = workstation = ""
         proposed = pending.proposed_at if pending is not None else None
         return AuditRecord(
             at=self._now().astimezone(UTC).isoformat(timespec="seconds"),
@@ -275,6 +370,8 @@ class ActionDesk:
                 if proposed is not None
                 else ""
             ),
+            justification=pending.justification if pending is not None else "",
+            target_kind="" if kind in ("", "job") else kind,
         )
 
     def _record_refusal(self, record: AuditRecord) -> None:

@@ -32,7 +32,10 @@ from .domain import (
     Job,
     JobAction,
     JobStream,
+    Prompt,
+    StreamAction,
     Workstation,
+    WorkstationAction,
     blocked,
     job_category,
 )
@@ -155,6 +158,12 @@ _LOG_BODIES: dict[str, tuple[tuple[int, str], ...]] = {
     ),
     "JOB013": ((1, "INFO  112 report notifications sent"),),
 }
+
+# Prompts (conman showprompts): id, text, status. Answered with "reply" (an action).
+_PROMPTS: tuple[tuple[str, str, str], ...] = (
+    ("1", "Fita TAPE01 montada para o Month End Close (JOB009)?", "ASKED"),
+    ("2", "Arquivo do parceiro conferido?", "YES"),
+)
 
 _USERS = {
     "TWS_MASTER": "twsuser",
@@ -410,7 +419,25 @@ _REFUSED: dict[tuple[str, str], str] = {
     ("cancel", "already_cancelled"): "{id} is {status}: it cannot be cancelled",
     ("cancel", "finished"): "{id} is {status}: it cannot be cancelled",
     ("cancel", "running"): "{id} is {status}: it cannot be cancelled",
+    ("kill", "not_running"): "{id} is {status}: only a running job can be killed",
+    ("confirm_succ", "already"): "{id} is already {status}",
+    ("confirm_succ", "cancelled"): "{id} is {status}: it cannot be confirmed",
+    ("confirm_succ", "running"): "{id} is {status}: it is still running",
+    ("confirm_abend", "already"): "{id} is already {status}",
+    ("confirm_abend", "cancelled"): "{id} is {status}: it cannot be confirmed",
+    ("confirm_abend", "running"): "{id} is {status}: it is still running",
+    ("stream_hold", "already_held"): "{id} is {status}: already held",
+    ("stream_hold", "finished"): "{id} is {status}: it has ended",
+    ("stream_release", "not_held"): "{id} is {status}, not HOLD",
+    ("stream_cancel", "already_cancelled"): "{id} is {status}: already cancelled",
+    ("stream_cancel", "finished"): "{id} is {status}: it has ended",
+    ("link", "already_linked"): "{id} is already linked",
+    ("unlink", "already_unlinked"): "{id} is already unlinked",
+    ("reply_yes", "already_answered"): "prompt {id} was already answered ({status})",
+    ("reply_no", "already_answered"): "prompt {id} was already answered ({status})",
 }
+_KILLED = "= Job killed by operator request (conman kill): ABEND\n"
+"""The kill marker a killed job's stdlist ends with."""
 
 
 def _utc_now() -> datetime:
@@ -429,6 +456,9 @@ class DemoTwsClient:
         """Instance id -> the id of the first instance of its rerun chain."""
         self._kept_state: dict[str, str] = {j.id: "HOLD" for j in self._jobs if j.status == "CANCELED"}
         """The internal state a cancelled job keeps (reported with commonStatus CANCELED)."""
+        self._prompts = [Prompt(id=i, text=text, status=status) for i, text, status in _PROMPTS]
+        self._stream_state: dict[str, str] = {}
+        """Job stream name -> the state an operator's hold or cancel gave it (over its jobs' state)."""
 
     # -- reads
     def list_workstations(self) -> Sequence[Workstation]:
@@ -436,6 +466,9 @@ class DemoTwsClient:
 
     def list_job_streams(self) -> Sequence[JobStream]:
         return tuple(self._streams)
+
+    def list_prompts(self) -> Sequence[Prompt]:
+        return tuple(self._prompts)
 
     def list_jobs(self) -> Sequence[Job]:
         """The last instance of each rerun chain (what an operator means by "the job")."""
@@ -502,7 +535,7 @@ class DemoTwsClient:
         return log
 
     # -- actions
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job) -> ActionResult[Job]:
         current = self._find(job)
         status = current.status
         now = self._now()
@@ -514,7 +547,18 @@ class DemoTwsClient:
             return ActionResult(action, current, False, detail)
         if action == "rerun":
             return self._rerun(current, now)
-        if action == "hold":
+        if action == "kill":
+            # as a master does: the job ends ABEND, its stdlist says it was killed
+            updated = dataclasses.replace(current, status="ABEND", end_time=now)
+            self._logs[current.id] = self._logs.get(current.id, "") + _KILLED
+            detail = "job killed"
+        elif action in ("confirm_succ", "confirm_abend"):
+            succ = action == "confirm_succ"
+            updated = dataclasses.replace(
+                current, status="SUCC" if succ else "ABEND", end_time=current.end_time or now
+            )
+            detail = f"job confirmed {'SUCC' if succ else 'ABEND'}"
+        elif action == "hold":
             updated = dataclasses.replace(current, status="HOLD")
             detail = "job held"
         elif action == "release":
@@ -529,7 +573,68 @@ class DemoTwsClient:
         self._replace(updated)
         return ActionResult(action, updated, True, detail)
 
-    def _rerun(self, current: Job, now: datetime) -> ActionResult:
+    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
+        current = next((s for s in self._streams if s.id == stream.id or s.name == stream.name), None)
+        if current is None:
+            raise TwsError("not_found", f"job stream {stream.name} is not in the plan")
+        refusal = blocked(action, current)
+        if refusal is not None:
+            detail = _REFUSED[(action, refusal.reason)].format(id=current.name, status=current.status)
+            return ActionResult(action, current, False, detail)
+        if action == "stream_hold":
+            self._stream_state[current.name] = "HOLD"
+            detail = "job stream held"
+        elif action == "stream_release":
+            self._stream_state.pop(current.name, None)
+            detail = "job stream released"
+        else:
+            # as conman cancel sched: its jobs that have not started are cancelled; running ones go on
+            for job in self.list_jobs():
+                if job.job_stream == current.name and job_category(job.status) in ("waiting", "ready"):
+                    self._kept_state[job.id] = job.status
+                    self._jobs = [
+                        dataclasses.replace(j, status="CANCELED") if j.id == job.id else j for j in self._jobs
+                    ]
+            running = any(
+                job_category(j.status) == "running" for j in self.list_jobs() if j.job_stream == current.name
+            )
+            self._stream_state[current.name] = "CANCELP" if running else "CANCELED"
+            detail = "job stream cancelled"
+        self._refresh_stream(current.name)
+        updated = next(s for s in self._streams if s.name == current.name)
+        return ActionResult(action, updated, True, detail)
+
+    def act_workstation(
+        self, action: WorkstationAction, workstation: Workstation
+    ) -> ActionResult[Workstation]:
+        current = self._workstation(workstation.name)
+        if current is None:
+            raise TwsError("not_found", f"workstation {workstation.name} is not in the plan")
+        refusal = blocked(action, current)
+        if refusal is not None:
+            detail = _REFUSED[(action, refusal.reason)].format(id=current.name, status=current.status)
+            return ActionResult(action, current, False, detail)
+        link = action == "link"
+        updated = dataclasses.replace(
+            current, status="ONLINE" if link else "OFFLINE", linked=link, jobman_running=link
+        )
+        self._workstations = [updated if w.name == current.name else w for w in self._workstations]
+        return ActionResult(action, updated, True, "workstation linked" if link else "workstation unlinked")
+
+    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+        action = "reply_yes" if answer else "reply_no"
+        current = next((p for p in self._prompts if p.id == prompt.id), None)
+        if current is None:
+            raise TwsError("not_found", f"prompt {prompt.id} is not in the plan")
+        refusal = blocked(action, current)
+        if refusal is not None:
+            detail = _REFUSED[(action, refusal.reason)].format(id=current.id, status=current.status)
+            return ActionResult(action, current, False, detail)
+        updated = dataclasses.replace(current, status="YES" if answer else "NO")
+        self._prompts = [updated if p.id == current.id else p for p in self._prompts]
+        return ActionResult(action, updated, True, f"prompt answered {updated.status}")
+
+    def _rerun(self, current: Job, now: datetime) -> ActionResult[Job]:
         """A new instance of the job in the same job stream, after the old one (which keeps its state)."""
         root = self._root.get(current.id, current.id)
         chain = 1 + sum(1 for r in self._root.values() if r == root)
@@ -600,7 +705,9 @@ class DemoTwsClient:
         started = any(j.start_time is not None for j in self._jobs if j.job_stream == name)
         self._streams = [
             dataclasses.replace(
-                s, status=stream_status([j for j in current if j.job_stream == s.name], started=started)
+                s,
+                status=self._stream_state.get(s.name)
+                or stream_status([j for j in current if j.job_stream == s.name], started=started),
             )
             if s.name == name
             else s

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 __all__ = [
     "ACTIONS",
+    "ACTION_KINDS",
+    "JOB_ACTIONS",
     "JOB_FILTERS",
     "STATUSES",
     "STREAM_FILTERS",
@@ -25,8 +27,15 @@ __all__ = [
     "JobAction",
     "JobStream",
     "Listing",
+    "Prompt",
+    "PromptAction",
     "StatusInfo",
+    "StreamAction",
+    "Target",
+    "TargetKind",
     "Workstation",
+    "WorkstationAction",
+    "action_state",
     "blocked",
     "is_late",
     "is_truncated",
@@ -34,8 +43,32 @@ __all__ = [
     "job_statuses",
 ]
 
-JobAction = Literal["rerun", "hold", "release", "cancel"]
-ACTIONS: tuple[JobAction, ...] = ("rerun", "hold", "release", "cancel")
+JobAction = Literal["rerun", "hold", "release", "cancel", "kill", "confirm_succ", "confirm_abend"]
+StreamAction = Literal["stream_hold", "stream_release", "stream_cancel"]
+WorkstationAction = Literal["link", "unlink"]
+PromptAction = Literal["reply_yes", "reply_no"]
+TargetKind = Literal["job", "stream", "workstation", "prompt"]
+
+# Every action the assistant can run, and the kind of plan object it acts on (in the order operators
+# see them in the help): the ONE table the action path, the NLU intents and the catalogues follow.
+ACTION_KINDS: Mapping[str, TargetKind] = {
+    "rerun": "job",
+    "hold": "job",
+    "release": "job",
+    "cancel": "job",
+    "kill": "job",
+    "confirm_succ": "job",
+    "confirm_abend": "job",
+    "stream_hold": "stream",
+    "stream_release": "stream",
+    "stream_cancel": "stream",
+    "link": "workstation",
+    "unlink": "workstation",
+    "reply_yes": "prompt",
+    "reply_no": "prompt",
+}
+ACTIONS: tuple[str, ...] = tuple(ACTION_KINDS)
+JOB_ACTIONS: tuple[str, ...] = tuple(a for a, kind in ACTION_KINDS.items() if kind == "job")
 
 Category = Literal["failed", "running", "waiting", "ready", "success", "cancelled"]
 
@@ -87,6 +120,16 @@ class Job:
     """Its AT time: the job does not start before it (None: none, or not reported)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A prompt in the plan (conman ``showprompts``): what it asks and its state (ASKED, NOT ASKED,
+    YES, NO). Operators answer it with ``reply`` (an action, see :data:`ACTION_KINDS`)."""
+
+    id: str
+    text: str
+    status: str
+
+
 _T = TypeVar("_T")
 
 
@@ -107,10 +150,16 @@ def is_truncated(items: Any) -> bool:
     return bool(getattr(items, "truncated", False))
 
 
+Target = Job | JobStream | Workstation | Prompt
+"""What an action acts on (see :data:`ACTION_KINDS`)."""
+_A = TypeVar("_A", Job, JobStream, Workstation, Prompt)
+
+
 @dataclass(frozen=True, slots=True)
-class ActionResult:
-    action: JobAction
-    job: Job
+class ActionResult(Generic[_A]):
+    action: str
+    job: _A
+    """The target as the plan shows it after the action (a job, job stream, workstation or prompt)."""
     accepted: bool
     detail: str = ""
 
@@ -260,21 +309,61 @@ _BLOCKS: Mapping[str, tuple[_Block, ...]] = {
         _Block("finished", job_statuses("success")),
         _Block("running", job_statuses("running")),
     ),
+    # conman kill: only a job that is running
+    "kill": (_Block("not_running", job_statuses("running"), outside=True),),
+    # conman confirm ;succ / ;abend: a job that ended (or has not started) gets the other outcome
+    "confirm_succ": (
+        _Block("already", job_statuses("success")),
+        _Block("cancelled", job_statuses("cancelled")),
+        _Block("running", job_statuses("running")),
+    ),
+    "confirm_abend": (
+        _Block("already", job_statuses("failed")),
+        _Block("cancelled", job_statuses("cancelled")),
+        _Block("running", job_statuses("running")),
+    ),
+    # job streams (hs / rs / cs), by the stream column of STATUSES
+    "stream_hold": (
+        _Block("already_held", frozenset({"HOLD"})),
+        _Block("finished", _stream_statuses("success", "cancelled")),
+    ),
+    "stream_release": (_Block("not_held", frozenset({"HOLD"}), outside=True),),
+    "stream_cancel": (
+        _Block("already_cancelled", _stream_statuses("cancelled")),
+        _Block("finished", _stream_statuses("success")),
+    ),
+    # workstations: the link state (UNKNOWN when the source does not report it: allowed)
+    "link": (_Block("already_linked", frozenset({"LINKED"})),),
+    "unlink": (_Block("already_unlinked", frozenset({"UNLINKED"})),),
+    # prompts (conman showprompts: ASKED, NOT ASKED, YES, NO)
+    "reply_yes": (_Block("already_answered", frozenset({"YES", "NO"})),),
+    "reply_no": (_Block("already_answered", frozenset({"YES", "NO"})),),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Blocked:
-    """Why ``action`` makes no sense for ``job`` now: a reason code the catalogues word per action."""
+    """Why ``action`` makes no sense for ``job`` (its target) now: a reason code the catalogues word
+    per action."""
 
     action: str
     reason: str
-    job: Job
+    job: Target
 
 
-def blocked(action: str, job: Job) -> Blocked | None:
-    """The reason ``job``'s state rules ``action`` out, or None when the action makes sense."""
+def action_state(target: Target) -> str:
+    """The state an action's rules look at: a workstation's link state, else the status."""
+    if isinstance(target, Workstation):
+        if target.linked is None:
+            return "UNKNOWN"
+        return "LINKED" if target.linked else "UNLINKED"
+    return target.status
+
+
+def blocked(action: str, job: Target) -> Blocked | None:
+    """The reason the target's state rules ``action`` out, or None when the action makes sense."""
+    state = action_state(job)
     for block in _BLOCKS.get(action, ()):
-        if block.applies(job.status):
+        if block.applies(state):
             return Blocked(action, block.reason, job)
     return None

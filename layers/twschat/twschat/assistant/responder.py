@@ -71,11 +71,19 @@ class RuleResponder:
         list_cap: int = 20,
         long_running_minutes: int = 60,
         id_factory: Callable[[], str] | None = None,
+        require_justification: bool = False,
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
         new_id = id_factory or (lambda: uuid.uuid4().hex)
-        desk = ActionDesk(tws, audit, self._now, new_id, int(pending_ttl_seconds))
+        desk = ActionDesk(
+            tws,
+            audit,
+            self._now,
+            new_id,
+            int(pending_ttl_seconds),
+            require_justification=require_justification,
+        )
         self._services = Services(
             tws=tws,
             desk=desk,

@@ -34,6 +34,13 @@ class PendingAction:
     proposed_at: int | None
     """Epoch seconds; None in a pending action stored before actions had ids (never confirmable)."""
     expires_at: int
+    kind: str = "job"
+    """What ``job`` names: ``job`` (its plan id), ``stream`` (its id), ``workstation`` (its name),
+    ``prompt`` (its id); see :data:`~twschat.assistant.domain.ACTION_KINDS`."""
+    justification: str = ""
+    """The operator's reason for the action (stored in the audit record)."""
+    awaiting_reason: bool = False
+    """Asked "qual o motivo?" (a justification is required): the next message is the reason."""
 
     @property
     def confirmable(self) -> bool:
@@ -42,6 +49,10 @@ class PendingAction:
 
     @property
     def label(self) -> str:
+        if self.kind == "prompt":
+            return f'{self.job_id} ("{self.name}")'
+        if self.kind != "job":
+            return self.name
         return f"{self.name} ({self.job_id})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +66,10 @@ class PendingAction:
             "lang": self.lang,
             "proposed_at": self.proposed_at,
             "expires_at": self.expires_at,
+            # written only when set: a job action's stored JSON stays as earlier versions wrote it
+            **({"kind": self.kind} if self.kind != "job" else {}),
+            **({"justification": self.justification} if self.justification else {}),
+            **({"awaiting": "reason"} if self.awaiting_reason else {}),
         }
 
     @classmethod
@@ -73,6 +88,9 @@ class PendingAction:
             lang=lang if lang in ("pt", "en") else "",
             proposed_at=proposed if isinstance(proposed, int) else None,
             expires_at=_int(raw.get("expires_at")),
+            kind=str(raw.get("kind") or "job"),
+            justification=str(raw.get("justification") or ""),
+            awaiting_reason=raw.get("awaiting") == "reason",
         )
 
 

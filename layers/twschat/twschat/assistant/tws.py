@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from .domain import ActionResult, Dependency, Job, JobAction, JobStream, Workstation
+from .domain import (
+    ActionResult,
+    Dependency,
+    Job,
+    JobAction,
+    JobStream,
+    Prompt,
+    StreamAction,
+    Workstation,
+    WorkstationAction,
+)
 
 __all__ = ["TwsClient", "TwsError"]
 
@@ -45,4 +55,18 @@ class TwsClient(Protocol):
         """The jobs that wait for ``job`` (``kind`` job)."""
         ...
 
-    def act(self, action: JobAction, job: Job) -> ActionResult: ...
+    def act(self, action: JobAction, job: Job) -> ActionResult[Job]: ...
+
+    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
+        """hold / release / cancel a job stream (``stream_hold``...)."""
+        ...
+
+    def act_workstation(
+        self, action: WorkstationAction, workstation: Workstation
+    ) -> ActionResult[Workstation]:
+        """link / unlink a workstation."""
+        ...
+
+    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+        """Answer a prompt yes (True) or no (False)."""
+        ...

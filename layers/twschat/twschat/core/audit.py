@@ -38,7 +38,8 @@ RESULT_REFUSED = "refused"
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """One action attempt: who, when, from where, what, on which job, and how it went."""
+    """One action attempt: who, when, from where, what, on which job (or job stream, workstation,
+    prompt: ``target_kind``), why (``justification``), and how it went."""
 
     at: str
     """UTC ISO-8601 timestamp of the attempt (the confirmation, for executed actions)."""
@@ -59,6 +60,10 @@ class AuditRecord:
     proposed_at: str = ""
     """UTC ISO-8601 time the action was proposed (the pending action's ``proposed_at``). With
     ``action_id`` it makes the record's key deterministic, so a second confirmation finds the first."""
+    justification: str = ""
+    """Why the operator asked for the action, in their words ("porque o banco voltou")."""
+    target_kind: str = ""
+    """What ``job_id``/``job_name`` name: ``stream``, ``workstation``, ``prompt``; "" for a job."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

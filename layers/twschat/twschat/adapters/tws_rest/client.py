@@ -55,7 +55,18 @@ from email.message import Message
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from twschat.assistant.domain import ActionResult, Dependency, Job, JobAction, JobStream, Listing, Workstation
+from twschat.assistant.domain import (
+    ActionResult,
+    Dependency,
+    Job,
+    JobAction,
+    JobStream,
+    Listing,
+    Prompt,
+    StreamAction,
+    Workstation,
+    WorkstationAction,
+)
 from twschat.assistant.tws import TwsError
 
 from .dialect import Kind, TwsApiDialect, dialect_for
@@ -324,20 +335,21 @@ class RestTwsClient:
         self._raise_for_status(resp)
         return self.dialect.parse_job_log(resp.content_type, resp.body)
 
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job) -> ActionResult[Job]:
         name = self.dialect.action_names.get(action)
         if not name:
             return ActionResult(action, job, False, f"action {action} is not supported by this TWS client")
-        resp = self._request("PUT", self.dialect.action_target(job, name), body=b"{}", idempotent=False)
-        if resp.status in (401, 403, 404) or resp.status >= 500:
-            self._raise_for_status(resp)
-        if not 200 <= resp.status < 300:
-            detail = resp.messages() or f"HTTP {resp.status}"
-            logger.info("TWS refused %s of %s: HTTP %s", action, job.id, resp.status)
-            return ActionResult(action, job, False, detail)
-        detail = {"rerun": "rerun submitted", "hold": "job held", "release": "job released"}.get(
-            action, "job cancelled"
-        )
+        refused = self._put_action(action, job.id, self.dialect.action_target(job, name))
+        if refused is not None:
+            return ActionResult(action, job, False, refused)
+        detail = {
+            "rerun": "rerun submitted",
+            "hold": "job held",
+            "release": "job released",
+            "kill": "job killed",
+            "confirm_succ": "job confirmed SUCC",
+            "confirm_abend": "job confirmed ABEND",
+        }.get(action, "job cancelled")
         try:
             current = self._refetch(job, rerun=action == "rerun")
         except TwsError as exc:
@@ -345,7 +357,71 @@ class RestTwsClient:
             return ActionResult(action, job, True, f"{detail} (state not refreshed: {exc.kind})")
         return ActionResult(action, current or job, True, detail)
 
+    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
+        name = self.dialect.stream_action_names.get(action)
+        if not name:
+            return ActionResult(action, stream, False, f"action {action} is not supported by this TWS client")
+        target = self.dialect.other_action_target("jobstream", stream.id or stream.name, name)
+        refused = self._put_action(action, stream.name, target)
+        if refused is not None:
+            return ActionResult(action, stream, False, refused)
+        try:
+            now = [
+                s
+                for s in self.list_job_streams(job_stream=stream.name)
+                if (s.id or s.name) == (stream.id or stream.name)
+            ]
+        except TwsError as exc:
+            return ActionResult(
+                action, stream, True, f"job stream {name} sent (state not refreshed: {exc.kind})"
+            )
+        return ActionResult(action, now[0] if now else stream, True, f"job stream {name} sent")
+
+    def act_workstation(
+        self, action: WorkstationAction, workstation: Workstation
+    ) -> ActionResult[Workstation]:
+        name = self.dialect.workstation_action_names.get(action)
+        if not name:
+            return ActionResult(
+                action, workstation, False, f"action {action} is not supported by this TWS client"
+            )
+        target = self.dialect.other_action_target("workstation", workstation.id or workstation.name, name)
+        refused = self._put_action(action, workstation.name, target)
+        if refused is not None:
+            return ActionResult(action, workstation, False, refused)
+        try:
+            now = [
+                w for w in self.list_workstations(workstation=workstation.name) if w.name == workstation.name
+            ]
+        except TwsError as exc:
+            return ActionResult(action, workstation, True, f"{name} sent (state not refreshed: {exc.kind})")
+        return ActionResult(action, now[0] if now else workstation, True, f"{name} sent")
+
+    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+        action = "reply_yes" if answer else "reply_no"
+        name = self.dialect.prompt_action_names.get(action)
+        if not name:
+            return ActionResult(action, prompt, False, f"action {action} is not supported by this TWS client")
+        target = self.dialect.other_action_target("prompt", prompt.id, name)
+        body = json.dumps(self.dialect.prompt_reply_body(answer)).encode()
+        refused = self._put_action(action, prompt.id, target, body)
+        if refused is not None:
+            return ActionResult(action, prompt, False, refused)
+        replied = Prompt(prompt.id, prompt.text, "YES" if answer else "NO")
+        return ActionResult(action, replied, True, f"prompt answered {replied.status}")
+
     # ----------------------------------------------------------------------------------------- helpers
+    def _put_action(self, action: str, about: str, target: str, body: bytes = b"{}") -> str | None:
+        """THE action PUT (never retried once sent): None when accepted, else the master's refusal.
+        401/403/404/5xx raise :class:`TwsError`."""
+        resp = self._request("PUT", target, body=body, idempotent=False)
+        if resp.status in (401, 403, 404) or resp.status >= 500:
+            self._raise_for_status(resp)
+        if not 200 <= resp.status < 300:
+            logger.info("TWS refused %s of %s: HTTP %s", action, about, resp.status)
+            return resp.messages() or f"HTTP {resp.status}"
+        return None
+
     def _refetch(self, job: Job, *, rerun: bool = False) -> Job | None:
         """The job as the plan shows it now: the last instance of its rerun chain. After a rerun (v1)
         that is a new instance with a new id; v2 keeps the job's id and adds a run."""

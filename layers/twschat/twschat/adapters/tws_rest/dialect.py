@@ -122,8 +122,29 @@ class TwsApiDialect:
             "hold": "hold",  # UNCONFIRMED
             "release": "release",  # UNCONFIRMED
             "cancel": "cancel",  # UNCONFIRMED
+            "kill": "kill",  # UNCONFIRMED
+            "confirm_succ": "confirm_succ",  # UNCONFIRMED (multi-word v1 actions are snake_case)
+            "confirm_abend": "confirm_abend",  # UNCONFIRMED
         }
     )
+    # -- actions (kill, confirm, streams, workstations, prompts): no public sample shows the v1 shapes
+    # of job stream, workstation or prompt actions; they follow the job action's (all UNCONFIRMED).
+    stream_action_path: str = "/plan/{plan}/jobstream/{job_id}/action/{action}"  # UNCONFIRMED
+    workstation_action_path: str = "/plan/{plan}/workstation/{job_id}/action/{action}"  # UNCONFIRMED
+    prompt_action_path: str = "/plan/{plan}/prompt/{job_id}/action/{action}"  # UNCONFIRMED
+    stream_action_names: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "stream_hold": "hold",
+            "stream_release": "release",
+            "stream_cancel": "cancel",
+        }
+    )  # UNCONFIRMED
+    workstation_action_names: Mapping[str, str] = field(
+        default_factory=lambda: {"link": "link", "unlink": "unlink"}
+    )  # UNCONFIRMED
+    prompt_action_names: Mapping[str, str] = field(
+        default_factory=lambda: {"reply_yes": "reply", "reply_no": "reply"}
+    )  # UNCONFIRMED
     job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"  # UNCONFIRMED for distributed (z/OS has it)
     how_many_header: bool = True
     link_status_field: str = "linkStatus"
@@ -282,6 +303,19 @@ class TwsApiDialect:
     def action_target(self, job: Job, name: str) -> str:
         return self.path(self.job_action_path, job_id=job.id, action=name)
 
+    def other_action_target(self, kind: Kind | Literal["prompt"], ident: str, name: str) -> str:
+        """The PUT target of a job stream / workstation / prompt action (UNCONFIRMED shapes)."""
+        template = {
+            "jobstream": self.stream_action_path,
+            "workstation": self.workstation_action_path,
+            "prompt": self.prompt_action_path,
+        }[kind]
+        return self.path(template, job_id=ident, action=name)
+
+    def prompt_reply_body(self, answer: bool) -> dict[str, Any]:
+        """UNCONFIRMED: conman ``reply <prompt>;yes|no``; the REST body's key is unknown."""
+        return {"reply": "yes" if answer else "no"}
+
     # -- items -> domain
     def parse_job(self, item: Mapping[str, Any]) -> Job:
         job_id = _str(item.get("id"))
@@ -379,8 +413,20 @@ class TwsApiDialectV2(TwsApiDialect):
     job_path: str = "/api/v2/plan/job/{job_id}"  # UNCONFIRMED (plan items carry ``dependencies``: docs)
     job_successors_path: str = "/api/v2/plan/job/{job_id}/successors"  # reference; answer UNCONFIRMED
     action_names: Mapping[str, str] = field(
-        default_factory=lambda: {"rerun": "rerun", "hold": "hold", "release": "release", "cancel": "cancel"}
+        default_factory=lambda: {
+            "rerun": "rerun",
+            "hold": "hold",
+            "release": "release",
+            "cancel": "cancel",
+            # product docs (REST API V2), as summarised in the reference
+            "kill": "kill",
+            "confirm_succ": "confirm-succ",
+            "confirm_abend": "confirm-abend",
+        }
     )
+    stream_action_path: str = "/api/v2/plan/jobstream/{job_id}/action/{action}"  # UNCONFIRMED
+    workstation_action_path: str = "/api/v2/plan/workstation/{job_id}/action/{action}"  # UNCONFIRMED
+    prompt_action_path: str = "/api/v2/plan/prompt/{job_id}/action/{action}"  # UNCONFIRMED
     how_many_header: bool = False
     oql_fields: Mapping[str, str] = field(
         default_factory=lambda: {

@@ -28,14 +28,22 @@ INTENTS: tuple[str, ...] = (
     "workstations_offline",
     "workstation_status",
     "plan_summary",
-    # -- reads (dependencies, schedule)
-    "job_dependencies",
-    "job_successors",
-    "due_jobs",
     "action_rerun",
     "action_hold",
     "action_release",
     "action_cancel",
+    # -- actions (kill, confirm, streams, workstations, prompts, justification)
+    "action_kill",
+    "action_confirm_succ",
+    "action_confirm_abend",
+    "action_stream_hold",
+    "action_stream_release",
+    "action_stream_cancel",
+    "action_link",
+    "action_unlink",
+    "action_reply_yes",
+    "action_reply_no",
+    "action_reason",
     "action_negated",
     "action_history",
     "action_advice",
@@ -98,7 +106,9 @@ class Intent:
     """An elliptical follow-up ("e na TWS_AGENT1?"): repeat the previous question with this change."""
     generic: bool = False
     """A question about TWS in general (answered with what the assistant can do)."""
+    reason: str = ""
+    """The operator's justification for an action ("porque o banco voltou" -> "o banco voltou")."""
+    prompt: str = ""
+    """The prompt an action names (folded: "prompt 2" -> "2")."""
     period: str = ""
     """``today`` when the message asks about today only ("hoje", "today"): by the date in the zone."""
-    hours: int = 0
-    """``due_jobs``: the next N hours ("nas próximas 2 horas")."""

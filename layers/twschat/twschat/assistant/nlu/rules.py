@@ -8,9 +8,10 @@ help and greetings last). Rules can be tested one by one (``rule("confirm_yes").
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..state import DialogueState
+from .actions import action_of, prompt_ref, split_reason
 from .catalog import CatalogSource
 from .features import Features, read
 from .intents import LISTING_INTENTS, STATE_INTENT, Intent
@@ -47,9 +48,17 @@ def _yes(f: Features) -> Intent | None:
         and f.has("yes")
         and not f.has("no", "neg")
         and _answers_only(f)
-        and (f.pending or not f.has("rerun", "hold", "release", "cancel", "run"))
+        and (f.pending or not f.has("rerun", "hold", "release", "cancel", "run", "kill"))
     ):
         return f.make("confirm_yes")
+    return None
+
+
+def _reason_given(f: Features) -> Intent | None:
+    # "qual o motivo?" was asked: the next message (not a plain yes/no) is the reason
+    pending = f.previous.pending
+    if pending is not None and pending.awaiting_reason and not (f.short and _answers_only(f)):
+        return f.make("action_reason")
     return None
 
 
@@ -78,7 +87,7 @@ def _goodbye(f: Features) -> Intent | None:
 # why ("por que não roda?") are answered, and nothing is ever proposed from them.
 def _about_action(f: Features) -> str:
     """The action the message is about, unless it lists jobs in a state or asks why."""
-    action = f.action
+    action = action_of(f)
     if action and not (f.listing and f.state) and not f.has("why"):
         return action
     return ""
@@ -107,7 +116,11 @@ def _action_advice(f: Features) -> Intent | None:
 
 def _action_request(f: Features) -> Intent | None:
     action = _about_action(f)
-    return f.make(f"action_{action}", action=action) if action and not f.has("when") else None
+    if not action or f.has("when"):
+        return None
+    return f.make(
+        f"action_{action}", action=action, prompt=prompt_ref(f) if action.startswith("reply") else ""
+    )
 
 
 def _who_ran(f: Features) -> Intent | None:
@@ -306,6 +319,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("confirm_no", _no),
     IntentRule("confirm_yes", _yes),
     IntentRule("cancel_as_no", _cancel_as_no),
+    IntentRule("reason_given", _reason_given),
     IntentRule("thanks", _thanks),
     IntentRule("goodbye", _goodbye),
     IntentRule("action_negated", _action_negated),
@@ -355,8 +369,16 @@ def recognize(
     features = read(text, catalog, prev, lang_default)
     if features is None:
         return Intent("unknown", lang_default)
+    # "reroda o JOB002 porque o banco voltou": the request, and its reason (kept on the action intent)
+    request, reason = split_reason(text)
+    if reason:
+        head = read(request, catalog, prev, lang_default)
+        if head is not None and _about_action(head):
+            features = replace(head, lang=features.lang)
     for candidate in RULES:
         intent = candidate.match(features)
         if intent is not None:
+            if reason and intent.name.startswith("action_") and intent.action:
+                return replace(intent, reason=reason)
             return intent
     return features.make("unknown")

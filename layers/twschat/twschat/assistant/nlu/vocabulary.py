@@ -67,6 +67,16 @@ VOCAB: dict[str, tuple[str, str]] = {
     "hold_verb": ("coloca colocar coloque poe por ponha bota botar deixa deixar", "put place set"),
     "release": ("libera liberar libere solta soltar solte rj release liberou", "release unhold resume"),
     "cancel": ("cancela cancelar cancele cj cancelou", "cancel"),
+    # -- actions (kill, confirm, streams, workstations, prompts)
+    "kill": ("mata matar mate kill", "kill"),
+    "hs": ("hs", ""),  # conman hold sched
+    "rs": ("rs", ""),  # conman release sched
+    "cs": ("cs", ""),  # conman cancel sched
+    "unlink": ("deslinka deslinkar deslinke unlink", "unlink"),
+    "link": ("linka linkar linke relinka relinkar link", "link relink"),
+    "reply": ("responde responder responda reply", "reply answer respond"),
+    "prompt": ("prompt prompts", ""),
+    "mark": ("marca marcar marque", "mark"),
     "abend": ("abend abends abendou abendaram abendado abendados abendando abendp abenp", "abended"),
     "failed": (
         "falha falhas falhou falharam falhando falhado falhados erro erros problema problemas quebrou "
@@ -96,7 +106,7 @@ VOCAB: dict[str, tuple[str, str]] = {
     ),
     "offline": (
         "offline caida caidas caido caidos caiu desligada desligadas desconectada desconectadas inativa "
-        "inativas indisponivel indisponiveis unlinked unlink fora",
+        "inativas indisponivel indisponiveis unlinked fora",
         "down disconnected",
     ),
     "online": ("online ligada ligadas conectada conectadas linked ativa ativas", "up connected"),
@@ -187,7 +197,8 @@ NEUTRAL = words(
     "job jobs online offline status log logs joblog stdlist stream streams jobstream jobstreams "
     "workstation workstations ws cpu cpus node nodes host hosts schedule schedules hold ready abend "
     "abends exec succ cancl sched intro fail sj ss sc rr rj cj tws hwa iws twsd conman rerun release ok "
-    "linked unlinked menu agent agents server servers abenp abendp"
+    "linked unlinked menu agent agents server servers abenp abendp kill link unlink reply prompt prompts "
+    "hs rs cs"
 )
 
 STATE_CONCEPTS = (
@@ -269,12 +280,31 @@ ANSWER_CONCEPTS = frozenset(
         "cancel",
         "again",
         "run",
+        "kill",
         "ref_this",
         "be",
     }
 )
 NEGATIONS = frozenset({"nao", "nunca", "jamais", "dont", "not", "never", "doesnt", "didnt", "shouldnt"})
-ACTION_CONCEPTS = ("rerun", "run", "release", "cancel", "hold", "hold_verb", "hold_state")
+ACTION_CONCEPTS = (
+    "rerun",
+    "run",
+    "release",
+    "cancel",
+    "hold",
+    "hold_verb",
+    "hold_state",
+    # -- actions (kill, confirm, streams, workstations, prompts): "confirma" (yes) starts a confirm
+    "kill",
+    "hs",
+    "rs",
+    "cs",
+    "link",
+    "unlink",
+    "reply",
+    "mark",
+    "yes",
+)
 
 
 HOLD_FIRST = frozenset(

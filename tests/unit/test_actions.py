@@ -1,0 +1,129 @@
+"""Issue 9, part B (actions): kill, confirm SUCC/ABEND, job stream hold/release/cancel, workstation
+link/unlink, prompt replies and the operator's justification, all through the one action path
+(ActionDesk): confirmation, role check, audit (who, what, target, justification, result)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
+from twschat.config import Settings
+from twschat.core.audit import InMemoryAuditSink
+from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
+
+NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
+
+
+def _talk(
+    texts: Sequence[str], *, require: bool = False, roles: tuple[str, ...] = ("operator",)
+) -> tuple[list[Reply], InMemoryAuditSink, DemoTwsClient]:
+    tws = DemoTwsClient(clock=lambda: NOW)
+    audit = InMemoryAuditSink()
+    responder = RuleResponder(tws, audit=audit, clock=lambda: NOW, require_justification=require)
+    history: list[Turn] = []
+    replies = []
+    for text in texts:
+        reply = responder.respond(
+            ResponderRequest(
+                agent="tws",
+                message=text,
+                history=tuple(history),
+                principal=Principal(user_id="u-1", username="maria", roles=roles),
+                connection_id="conn-1",
+                conversation_id="conv-1",
+            )
+        )
+        replies.append(reply)
+        history += [Turn("user", text), Turn("agent", reply.text, reply.context)]
+    return replies, audit, tws
+
+
+def _audit(audit: InMemoryAuditSink) -> list[tuple[str, str, str, str, str, str]]:
+    return [
+        (r.username, r.action, r.target_kind, r.job_name, r.justification, r.result) for r in audit.records
+    ]
+
+
+def test_a_reason_goes_to_the_confirmation_and_the_audit() -> None:
+    replies, audit, _ = _talk(["reroda o JOB002 porque o banco voltou", "sim"])
+    assert "Motivo: o banco voltou" in replies[0].text
+    assert _audit(audit) == [("maria", "rerun", "", "Data Processing", "o banco voltou", "accepted")]
+
+
+def test_english_reason() -> None:
+    replies, audit, _ = _talk(["rerun JOB002 because the DB is back", "yes"])
+    assert "Reason: the DB is back" in replies[0].text
+    assert audit.records[0].justification == "the DB is back"
+
+
+def test_required_justification_is_asked_for_and_keeps_the_pending_action() -> None:
+    replies, audit, tws = _talk(["mata o JOB006", "sim", "o lock na FACT_SALES não sai", "sim"], require=True)
+    assert "qual o motivo?" in replies[0].text
+    assert replies[0].context["pending"]["awaiting"] == "reason"
+    # a bare "sim" is not a reason: asked again, nothing ran
+    assert "qual o motivo?" in replies[1].text and replies[1].context.get("pending")
+    assert replies[2].intent == "action_reason"
+    assert "Motivo: o lock na FACT_SALES não sai" in replies[2].text
+    assert "Kill de Data Warehouse Load (JOB006)" in replies[3].text
+    assert _audit(audit) == [
+        ("maria", "kill", "", "Data Warehouse Load", "o lock na FACT_SALES não sai", "accepted")
+    ]
+    assert {j.job_id: j.status for j in tws.list_jobs()}["JOB006"] == "ABEND"
+    assert "killed" in tws.job_log(next(j for j in tws.list_jobs() if j.job_id == "JOB006"))
+
+
+def test_required_justification_given_up_front_asks_only_yes_or_no() -> None:
+    replies, audit, _ = _talk(["segura o stream BILLING porque a fatura atrasou", "sim"], require=True)
+    assert "Motivo: a fatura atrasou" in replies[0].text
+    assert _audit(audit) == [("maria", "stream_hold", "stream", "BILLING", "a fatura atrasou", "accepted")]
+
+
+def test_a_no_drops_an_action_waiting_for_its_reason() -> None:
+    replies, audit, _ = _talk(["linka a TWS_AGENT2", "não"], require=True)
+    assert replies[1].intent == "confirm_no" and audit.records == []
+
+
+def test_prompt_reply_through_the_desk() -> None:
+    replies, audit, tws = _talk(["responde sim ao prompt 1", "sim", "responde não ao prompt 1"])
+    assert "Resposta SIM ao prompt 1" in replies[1].text and "YES" in replies[1].text
+    assert "já foi respondido (YES)" in replies[2].text
+    assert _audit(audit) == [
+        (
+            "maria",
+            "reply_yes",
+            "prompt",
+            "Fita TAPE01 montada para o Month End Close (JOB009)?",
+            "",
+            "accepted",
+        )
+    ]
+    assert {p.id: p.status for p in tws.list_prompts()}["1"] == "YES"
+
+
+def test_the_only_asked_prompt_is_the_one_meant() -> None:
+    replies, _, _ = _talk(["reply yes to the prompt"])
+    assert "Confirm replying YES to prompt 1" in replies[0].text
+
+
+def test_link_and_unlink_change_the_demo_workstation() -> None:
+    _, audit, tws = _talk(["linka a TWS_AGENT2", "sim", "unlink TWS_AGENT1", "sim"])
+    ws = {w.name: w for w in tws.list_workstations()}
+    assert ws["TWS_AGENT2"].linked is True and ws["TWS_AGENT2"].status == "ONLINE"
+    assert ws["TWS_AGENT1"].linked is False and ws["TWS_AGENT1"].status == "OFFLINE"
+    assert [(r.action, r.target_kind, r.job_name, r.result) for r in audit.records] == [
+        ("link", "workstation", "TWS_AGENT2", "accepted"),
+        ("unlink", "workstation", "TWS_AGENT1", "accepted"),
+    ]
+
+
+def test_a_viewer_refusal_is_audited_with_its_reason() -> None:
+    replies, audit, _ = _talk(["cancela o stream DWH_LOAD porque foi pedido"], roles=("viewer",))
+    assert "somente leitura" in replies[0].text
+    assert _audit(audit) == [("maria", "stream_cancel", "stream", "DWH_LOAD", "foi pedido", "refused")]
+
+
+def test_require_justification_setting() -> None:
+    assert Settings.from_env({"REQUIRE_JUSTIFICATION": "true"}).require_justification is True
+    assert Settings.from_env({}).require_justification is False
