@@ -33,6 +33,13 @@ def sign_in_local(page: Any, gateway: GatewayProcess, user: str = "ana", role: s
     page.locator("#signin-user").press("Enter")
     expect(page.locator("#status")).to_have_attribute("data-state", "open")
     expect(page.locator("#who")).to_contain_text(f"{user} ({role})")
+    settled(page)
+
+
+def settled(page: Any) -> None:
+    """Connected, the welcome shown and the history drawn: from here on every new reply is one more."""
+    expect(page.locator("#log")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#log li.welcome")).to_have_count(1)
 
 
 def ask(page: Any, text: str) -> None:
@@ -103,6 +110,7 @@ def test_sign_in_ask_follow_up_and_reload_keeps_the_conversation(
     assert page.evaluate("Object.values(localStorage).join(' ')").find(token) == -1  # session only
 
     page.reload()  # the same tab: signed in still, the same conversation, its history redrawn
+    settled(page)
     expect(page.locator("#status")).to_have_attribute("data-state", "open")
     expect(page.locator("#log li.user .body").first).to_have_text("quais jobs estão em abend?")
     expect(page.locator("#log li.user .body").nth(1)).to_have_text("e o log dele?")
@@ -133,6 +141,7 @@ def test_confirming_an_action_with_the_button(local_gateway: GatewayProcess, new
     prompt = [f for f in received if f.get("type") == "message"][-1]
     assert prompt.get("quickReplies") == ["sim", "não"], prompt
     page.reload()  # the prompt is still waiting: its buttons come back with the history
+    settled(page)
     confirm = page.locator("#log button[data-kind=confirm]")
     expect(confirm).to_have_count(1)
     expect(confirm).to_have_text("Confirmar")

@@ -722,3 +722,27 @@ SCENARIOS += [
         audits=(("rerun", "JOB002", "accepted"),),
     ),
 ]
+PT_CASES += [
+    c(
+        "por que o JOB014 está esperando?",
+        "job_dependencies",
+        "aguarda 3 dependências",
+        "Data Processing (JOB002), stream DATA_PIPELINE — ABEND",
+        "prompt 3",
+        "recurso ETL_DB_SLOTS: precisa de 2, disponíveis 0",
+    ),
+    c("o JOB014 depende de quem?", "job_dependencies", "JOB002", "ETL_DB_SLOTS"),
+    c("o que depende do JOB002?", "job_successors", "1 job depende de Data Processing (JOB002)", "JOB014"),
+    c(
+        "quais jobs vão rodar nas próximas 2 horas?",
+        "due_jobs",
+        "1 job previsto para as próximas 2 h",
+        "10:30 Month End Close (JOB009)",
+        absent=("JOB015", "JOB001"),
+    ),
+]
+EN_CASES += [
+    e("why is JOB014 waiting?", "job_dependencies", "waits for 3 dependencies", "ETL_DB_SLOTS: needs 2"),
+    e("what depends on JOB002?", "job_successors", "1 job depends on Data Processing (JOB002)", "JOB014"),
+    e("jobs due in the next 3 hours", "due_jobs", "2 jobs due in the next 3 h", "JOB009", "JOB015"),
+]

@@ -119,3 +119,32 @@ def test_ran_today() -> None:
     reply = _ask(["quais jobs rodaram hoje?"])
     assert "hoje" in reply.text and "JOB012" not in reply.text and "JOB009" not in reply.text
     assert "JOB002" in reply.text
+
+
+# ---------------------------------------------------------------- dependencies, successors, due
+def test_why_waiting_then_follow_ups() -> None:
+    reply = _ask(["por que o JOB014 está esperando?"])
+    assert reply.intent == "job_dependencies" and "log do JOB002" in reply.quick_replies
+    assert _ask(["por que o JOB014 está esperando?", "e o JOB009?"]).intent == "job_dependencies"
+    follow = _ask(["why is JOB014 waiting?", "and JOB009?"])
+    assert "AT 10:30 (in 1h30m)" in follow.text and "prompt 1" in follow.text
+    assert _ask(["o que depende do JOB002?", "e dele?"]).intent == "job_successors"
+    log = _ask(["why is JOB014 waiting?", "and its log?"])
+    assert log.intent == "job_log" and "JOB014" in log.text
+
+
+def test_a_job_without_dependencies_and_without_successors() -> None:
+    assert "não tem dependências" in _ask(["o JOB002 depende de quem?"]).text
+    assert "Nenhum job do plano depende de" in _ask(["o que depende do JOB014?"]).text
+
+
+def test_a_predecessor_that_succeeded_is_satisfied() -> None:
+    reply = _ask(["dependências do JOB015"])
+    assert "aguarda 1 dependência:" in reply.text and "AT 11:30" in reply.text
+    assert "Já satisfeitas: JOB003, JOB013." in reply.text
+
+
+def test_jobs_due_is_bounded_by_the_window() -> None:
+    reply = _ask(["jobs due in the next 3 hours"])
+    assert "JOB009" in reply.text and "JOB015" in reply.text and "JOB001" not in reply.text
+    assert "Nenhum job previsto para as próximas 1 h" in _ask(["jobs previstos na próxima hora"]).text

@@ -79,6 +79,12 @@ class ChatView {
     return li;
   }
 
+  /** The welcome (one per connection), after the history it greets. */
+  addWelcome() {
+    this.log.querySelector("li.welcome")?.remove();
+    this.addAgent(this.welcome, "").classList.add("welcome");
+  }
+
   entry(messageId) {
     let entry = this.entries.get(messageId);
     if (!entry) {
@@ -210,9 +216,11 @@ class ChatView {
     // A prompt still waiting for its answer (the conversation's last word) gets its buttons back.
     if (newest) this.showQuickReplies(newest.li, newest.m.quickReplies);
     this.log.append(...notices);
-    if (this.welcome) this.addAgent(this.welcome, "");
+    if (this.welcome) this.addWelcome();
     for (const entry of streaming) this.log.appendChild(entry.li); // a reply still arriving stays
     for (const entry of streaming) this.entries.set(entry.li.dataset.messageId, entry);
+    this.historyShown = true;
+    this.log.removeAttribute("aria-busy");
     this.scroll();
   }
 
@@ -387,6 +395,9 @@ class App {
       this.view.pending = 0; // replies to a previous connection are not coming
       this.view.updateIndicator();
       if (detail?.conversationLost) this.view.addNotice(t("conversationLost"));
+      // Busy until the history is drawn: screen readers wait, and nothing is counted twice.
+      this.view.historyShown = false;
+      this.view.log.setAttribute("aria-busy", "true");
       this.connection.send({ type: "history", limit: HISTORY_LIMIT });
       this.connection.send({ type: "conversations" });
     }
@@ -397,6 +408,8 @@ class App {
       case "welcome":
         this.view.welcome = typeof frame.message === "string" ? frame.message : "";
         this.view.announce(t("announceAgent", { text: shorten(this.view.welcome) }));
+        // The history redraw shows the welcome; if the history came first, show it now.
+        if (this.view.historyShown) this.view.addWelcome();
         break;
       case "message":
         this.view.message(frame);

@@ -296,6 +296,35 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.ask": 'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).',
     # -- reads (streams, dependencies, prompts, schedule)
     "where.today": " today",
+    "deps.head": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']} on {p['workstation']} — waits for "
+        f"{p['n']} {'dependency' if p['n'] == 1 else 'dependencies'}:"
+    ),
+    "deps.none": "{name} ({job_id}) — {status}: it has no dependencies in the plan.",
+    "deps.all_met": "{name} ({job_id}) — {status}: all {n} dependencies are already satisfied.",
+    "deps.unknown": "TWS did not report the dependencies of {name} ({job_id}) (status {status}); "
+    'check with conman ("sj {job_id};deps").',
+    "deps.met": "Already satisfied: {names}.",
+    "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
+    "deps.stream": "predecessor job stream {name} — {status}",
+    "deps.prompt": 'prompt {id}: "{text}" — {status}, waiting for a reply',
+    "deps.resource": "resource {name}: needs {quantity}, {available} available",
+    "deps.time": "time: AT {at} (in {ahead})",
+    "deps.file": "file {name}",
+    "deps.advice_failed": 'Predecessor {id} is {status}: see "log of {id}" and, once fixed, ask "rerun {id}".',
+    "deps.advice_prompt": 'Pending prompts: see them with "show pending prompts".',
+    "succ.head": lambda p: (
+        f"{p['n']} {'job depends' if p['n'] == 1 else 'jobs depend'} on {p['name']} ({p['job_id']}):"
+    ),
+    "succ.none": "No job in the plan depends on {name} ({job_id}).",
+    "succ.unknown": "TWS did not report the successors of {name} ({job_id}).",
+    "succ.blocked": "While {id} is {status}, they do not start.",
+    "due.head": lambda p: (
+        f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} due in the next {p['hours']} h (until {p['until']}):"
+    ),
+    "due.none": "No job due in the next {hours} h (until {until}).",
+    "due.at": "{at} ",
+    "due.overdue": 'Past their time and still waiting: {ids} (ask "why is {id} waiting?").',
     "list.may_be_incomplete": "Note: TWS answered a full page, so the list may be incomplete; narrow it by "
     'workstation or stream (e.g. "jobs on TWS_AGENT1", "jobs of stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers

@@ -293,6 +293,38 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.ask": 'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).',
     # -- reads (streams, dependencies, prompts, schedule)
     "where.today": " hoje",
+    "deps.head": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']} em {p['workstation']} — aguarda "
+        f"{p['n']} {'dependência' if p['n'] == 1 else 'dependências'}:"
+    ),
+    "deps.none": "{name} ({job_id}) — {status}: não tem dependências no plano.",
+    "deps.all_met": "{name} ({job_id}) — {status}: todas as {n} dependências já estão satisfeitas.",
+    "deps.unknown": "O TWS não informou as dependências de {name} ({job_id}) (status {status}); "
+    'confira no conman ("sj {job_id};deps").',
+    "deps.met": "Já satisfeitas: {names}.",
+    "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
+    "deps.stream": "job stream predecessor {name} — {status}",
+    "deps.prompt": 'prompt {id}: "{text}" — {status}, aguardando resposta',
+    "deps.resource": "recurso {name}: precisa de {quantity}, disponíveis {available}",
+    "deps.time": "horário: AT {at} (daqui a {ahead})",
+    "deps.file": "arquivo {name}",
+    "deps.advice_failed": 'O predecessor {id} está {status}: veja "log do {id}" e, corrigida a causa, '
+    'peça "reroda o {id}".',
+    "deps.advice_prompt": 'Prompts pendentes: veja com "quais prompts estão esperando resposta?".',
+    "succ.head": lambda p: (
+        f"{p['n']} {'job depende' if p['n'] == 1 else 'jobs dependem'} de {p['name']} ({p['job_id']}):"
+    ),
+    "succ.none": "Nenhum job do plano depende de {name} ({job_id}).",
+    "succ.unknown": "O TWS não informou os sucessores de {name} ({job_id}).",
+    "succ.blocked": "Enquanto {id} estiver {status}, eles não começam.",
+    "due.head": lambda p: (
+        f"{p['n']} {'job previsto' if p['n'] == 1 else 'jobs previstos'} para as próximas {p['hours']} h "
+        f"(até {p['until']}):"
+    ),
+    "due.none": "Nenhum job previsto para as próximas {hours} h (até {until}).",
+    "due.at": "{at} ",
+    "due.overdue": "Já passaram do horário e ainda aguardam: {ids} "
+    '(pergunte "por que o {id} está esperando?").',
     "list.may_be_incomplete": "Atenção: o TWS devolveu uma página cheia, então a lista pode estar incompleta; "
     'restrinja por workstation ou stream (ex.: "jobs na TWS_AGENT1", "jobs do stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers

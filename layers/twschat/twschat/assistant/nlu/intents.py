@@ -28,6 +28,10 @@ INTENTS: tuple[str, ...] = (
     "workstations_offline",
     "workstation_status",
     "plan_summary",
+    # -- reads (dependencies, schedule)
+    "job_dependencies",
+    "job_successors",
+    "due_jobs",
     "action_rerun",
     "action_hold",
     "action_release",
@@ -106,9 +110,11 @@ class Intent:
     """An elliptical follow-up ("e na TWS_AGENT1?"): repeat the previous question with this change."""
     generic: bool = False
     """A question about TWS in general (answered with what the assistant can do)."""
+    period: str = ""
+    """``today`` when the message asks about today only ("hoje", "today"): by the date in the zone."""
+    hours: int = 0
+    """``due_jobs``: the next N hours ("nas próximas 2 horas")."""
     reason: str = ""
     """The operator's justification for an action ("porque o banco voltou" -> "o banco voltou")."""
     prompt: str = ""
     """The prompt an action names (folded: "prompt 2" -> "2")."""
-    period: str = ""
-    """``today`` when the message asks about today only ("hoje", "today"): by the date in the zone."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import actions, audit, jobs, plan_views, smalltalk
+from . import dependencies as reads_dependencies
 from .base import Services, Skill, Turn, last_agent_turn
 
 __all__ = ["SKILLS", "Services", "Skill", "Turn", "last_agent_turn"]
@@ -33,5 +34,10 @@ def _registry(*tables: Mapping[str, Skill]) -> dict[str, Skill]:
 
 
 SKILLS: Mapping[str, Skill] = _registry(
-    smalltalk.SKILLS, jobs.SKILLS, plan_views.SKILLS, actions.SKILLS, audit.SKILLS
+    smalltalk.SKILLS,
+    jobs.SKILLS,
+    plan_views.SKILLS,
+    actions.SKILLS,
+    audit.SKILLS,
+    reads_dependencies.SKILLS,
 )
