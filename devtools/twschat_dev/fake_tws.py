@@ -9,8 +9,9 @@ names its dialect guesses.
 
 v1 (``/twsd/plan/current``):
 
-- ``POST .../{job,jobstream,workstation}/query`` with the filter bodies (``jobInPlanFilter`` /
-  ``jobStreamInPlanFilter`` / ``workstationInPlanFilter``; ``*`` wildcards, case-sensitive). Answers a
+- ``POST .../{job,jobstream,workstation,prompt}/query`` with the filter bodies (``jobInPlanFilter`` /
+  ``jobStreamInPlanFilter`` / ``workstationInPlanFilter`` / ``promptInPlanFilter``, the last
+  UNCONFIRMED; ``*`` wildcards, case-sensitive). Answers a
   bare JSON array of at most ``How-Many`` rows (500 when absent) and nothing else: no continuation.
   Jobs: every instance of every rerun chain, or only the last ones with ``"lastInRerunChain": true``;
   ``workstationName`` matches the job's own workstation or its stream's. Streams: ``key.{name,
@@ -24,7 +25,7 @@ v1 (``/twsd/plan/current``):
   action/reply`` with ``{"reply": "yes"|"no"}``: the shapes the client's dialect guesses (UNCONFIRMED);
   v2 the same under ``/twsd/api/v2/plan`` (job streams and workstations by UUID).
 
-v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation?oql=...&limit=&offset=`` answering
+v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation|prompt?oql=...&limit=&offset=`` answering
 ``{"count", "results", "next"}`` (OQL: ``field = 'value'`` terms joined by AND); jobs are addressed by
 UUID with their runs (the rerun chain) in ``jobruns``; ``PUT job/{uuid}/action/{name}`` answers 200 (a
 composite ``WS;JS;JOB`` key: 400); ``GET job/run/{runId}/joblog`` answers plain text.
@@ -79,14 +80,14 @@ MAX_DELAY = 300.0
 ApiVersion = Literal["v1", "v2"]
 DEFAULT_HOW_MANY = 500
 
-_QUERY = re.compile(r"^/twsd/plan/current/(job|jobstream|workstation)/query$")
+_QUERY = re.compile(r"^/twsd/plan/current/(job|jobstream|workstation|prompt)/query$")
 _ACTION = re.compile(r"^/twsd/plan/current/job/([^/]+)/action/([a-z_]+)$")
 _OTHER_ACTION = re.compile(
     r"^/twsd/(?:plan/current|api/v2/plan)/(jobstream|workstation|prompt)/([^/]+)/action/([a-z]+)$"
 )
 _JOBLOG = re.compile(r"^/twsd/plan/current/job/([^/]+)/joblog$")
 _READ_JOB = re.compile(r"^/twsd/(plan/current|api/v2/plan)/job/([^/]+)(/successors)?$")
-_V2_LIST = re.compile(r"^/twsd/api/v2/plan/(job|jobstream|workstation)$")
+_V2_LIST = re.compile(r"^/twsd/api/v2/plan/(job|jobstream|workstation|prompt)$")
 _V2_ACTION = re.compile(r"^/twsd/api/v2/plan/job/([^/]+)/action/([a-z-]+)$")
 _V2_JOBLOG = re.compile(r"^/twsd/api/v2/plan/job/run/([^/]+)/joblog$")
 _OQL_TERM = re.compile(r"^\s*(\w+)\s*=\s*'((?:[^']|'')*)'\s*$")
@@ -296,6 +297,9 @@ class FakeTwsServer:
                     },
                 )
             ]
+        elif kind == "prompt":
+            flt = filters.get("promptInPlanFilter") or {}
+            items = [pr for pr in plan["prompts"] if _matches(flt, {"promptName": pr["name"]})]
         else:
             flt = filters.get("workstationInPlanFilter") or {}
             items = [
@@ -342,7 +346,10 @@ class FakeTwsServer:
                     }
                 result = client.act_workstation(cast(WorkstationAction, action), ws)
             else:
-                prompt = next((p for p in client.list_prompts() if p.id == ident), None)
+                prompt = next(
+                    (p for p in client.list_prompts() if ident in (p.id, p.key, _uuid("prompt:" + p.id))),
+                    None,
+                )
                 if prompt is None:
                     return 404, {"messages": [f"AWSJPL001E The prompt {ident} was not found in the plan."]}
                 try:
@@ -422,6 +429,10 @@ class FakeTwsServer:
                     "commonStatus": st["status"]["commonStatus"],
                 }
                 out.append((item, {"name": key["name"], "workstation": key["workstationKey"]["name"]}))
+        elif kind == "prompt":
+            for pr in plan["prompts"]:
+                item = {**pr, "id": _uuid("prompt:" + pr["name"])}
+                out.append((item, {"name": pr["name"]}))
         else:
             for w in plan["workstations"]:
                 name = w["workstationInPlanKey"]["name"]

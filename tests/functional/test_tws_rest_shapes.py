@@ -353,3 +353,51 @@ def test_recorded_v2_requests(v2: FakeTwsServer) -> None:
     assert v2.requests[5].status == 200
     # after the PUT, the state is read again by name
     assert got[6][2]["oql"] == ["name = 'JOB008' AND jobStreamName = 'FINAL'"]
+
+
+# -------------------------------------------------------- prompts (conman sp / reply; UNCONFIRMED)
+def test_v1_prompts_are_queried_like_the_other_plan_objects(v1: FakeTwsServer) -> None:
+    tws = client(v1)
+    prompts = {p.id: p for p in tws.list_prompts()}
+    assert {i: p.status for i, p in prompts.items()} == {"1": "ASKED", "2": "YES", "3": "ASKED"}
+    assert prompts["3"].text == "Extrato de vendas do dia conferido para a reconciliação (JOB014)?"
+    post = v1.requests[-1]
+    assert (post.method, post.path, post.how_many) == ("POST", "/twsd/plan/current/prompt/query", "500")
+    assert json.loads(post.body) == {"filters": {"promptInPlanFilter": {}}}
+    result = tws.reply_prompt(prompts["1"], True)
+    assert result.accepted and result.job.status == "YES"
+    put = next(r for r in v1.requests if r.method == "PUT")
+    assert (put.path, put.status, json.loads(put.body)) == (
+        "/twsd/plan/current/prompt/1/action/reply",
+        202,
+        {"reply": "yes"},
+    )
+    refused = tws.reply_prompt(prompts["1"], False)
+    assert not refused.accepted and "already answered" in refused.detail
+
+
+def test_v2_prompts_through_the_envelope_and_replied_by_their_id(v2: FakeTwsServer) -> None:
+    tws = client(v2)
+    prompts = {p.id: p for p in tws.list_prompts()}
+    assert set(prompts) == {"1", "2", "3"} and prompts["3"].status == "ASKED"
+    assert prompts["3"].key and prompts["3"].key != "3"  # addressed by its UUID
+    get = v2.requests[-1]
+    assert (get.method, get.path) == ("GET", "/twsd/api/v2/plan/prompt")
+    assert tws.reply_prompt(prompts["3"], False).job.status == "NO"
+    put = next(r for r in v2.requests if r.method == "PUT")
+    assert put.path == f"/twsd/api/v2/plan/prompt/{prompts['3'].key}/action/reply" and put.status == 200
+    assert {p.id: p.status for p in tws.list_prompts(prompt="3")} == {"3": "NO"}
+    assert parse_qs(v2.requests[-1].query)["oql"] == ["name = '3'"]
+
+
+def test_prompt_fields_are_read_tolerantly() -> None:
+    d = TwsApiDialect()
+    assert d.parse_prompt({"id": "X1", "promptName": "PRMT1", "message": "ok?", "status": "NOT_ASKED"}) == (
+        d.parse_prompt(
+            {"id": "X1", "key": {"name": "PRMT1"}, "promptText": "ok?", "promptStatus": "not asked"}
+        )
+    )
+    p = d.parse_prompt({"id": "5", "text": "t", "status": {"internalStatus": "asked"}})
+    assert (p.id, p.key, p.status) == ("5", "", "ASKED")
+    with pytest.raises(TwsError):
+        d.parse_prompt({"text": "no name"})

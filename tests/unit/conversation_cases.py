@@ -746,3 +746,68 @@ EN_CASES += [
     e("what depends on JOB002?", "job_successors", "1 job depends on Data Processing (JOB002)", "JOB014"),
     e("jobs due in the next 3 hours", "due_jobs", "2 jobs due in the next 3 h", "JOB009", "JOB015"),
 ]
+
+
+# ------------------------------------------------------------ reads (prompts waiting for an answer)
+PROMPT_1 = 'prompt 1: "Fita TAPE01 montada para o Month End Close (JOB009)?" — ASKED'
+PROMPT_3 = 'prompt 3: "Extrato de vendas do dia conferido para a reconciliação (JOB014)?" — ASKED'
+PT_CASES += [
+    c(
+        "quais prompts estão esperando resposta?",
+        "prompts",
+        "2 prompts aguardando resposta:",
+        PROMPT_1,
+        PROMPT_3,
+        '"responde sim ao prompt 1"',
+        absent=("Arquivo do parceiro", "JOB007"),
+    ),
+    c("sp", "prompts", "2 prompts aguardando resposta", PROMPT_3),
+    c("tem algum prompt pendente?", "prompts", "2 prompts aguardando resposta"),
+    c(
+        "mostra o prompt 2",
+        "prompts",
+        'prompt 2: "Arquivo do parceiro conferido?" — YES',
+        "já foi respondido",
+    ),
+    c("prompt 7", "prompts", "Não encontrei o prompt 7", "Prompts: 1, 2, 3"),
+]
+EN_CASES += [
+    e(
+        "show pending prompts",
+        "prompts",
+        "2 prompts waiting for an answer:",
+        PROMPT_1,
+        '"reply yes to prompt 1"',
+    ),
+    e("which prompts are waiting for a reply?", "prompts", "2 prompts waiting", PROMPT_3),
+]
+SCENARIOS += [
+    Scenario(
+        "prompts: list, reply yes, the job no longer waits for it",
+        (
+            s("quais prompts estão esperando resposta?", "prompts", "2 prompts aguardando resposta"),
+            s("responde sim ao prompt 3", "action_reply_yes", "Confirma responder SIM ao prompt 3"),
+            s("sim", "confirm_yes", "Resposta SIM ao prompt 3", "YES"),
+            s("sp", "prompts", "1 prompt aguardando resposta", PROMPT_1, absent=(PROMPT_3,)),
+            s(
+                "por que o JOB014 está esperando?",
+                "job_dependencies",
+                "aguarda 2 dependências",
+                "Já satisfeitas: 3",
+            ),
+        ),
+        audits=(
+            ("reply_yes", "Extrato de vendas do dia conferido para a reconciliação (JOB014)?", "accepted"),
+        ),
+    ),
+    Scenario(
+        "english: prompts, reply no",
+        (
+            s("show pending prompts", "prompts", "2 prompts waiting for an answer"),
+            s("reply no to prompt 1", "action_reply_no", "Confirm replying NO to prompt 1"),
+            s("yes", "confirm_yes", "NO"),
+            s("show pending prompts", "prompts", "1 prompt waiting for an answer", PROMPT_3),
+        ),
+        audits=(("reply_no", "Fita TAPE01 montada para o Month End Close (JOB009)?", "accepted"),),
+    ),
+]

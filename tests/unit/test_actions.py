@@ -103,8 +103,14 @@ def test_prompt_reply_through_the_desk() -> None:
 
 
 def test_the_only_asked_prompt_is_the_one_meant() -> None:
-    replies, _, _ = _talk(["reply yes to the prompt"])
-    assert "Confirm replying YES to prompt 1" in replies[0].text
+    # the demo asks prompts 1 and 3: "the prompt" is ambiguous until prompt 3 is answered
+    replies, _, _ = _talk(
+        ["reply yes to the prompt", "reply no to prompt 3", "yes", "reply yes to the prompt"]
+    )
+    assert (
+        "Which prompt?" in replies[0].text and "Prompts: 1 (" in replies[0].text and "3 (" in replies[0].text
+    )
+    assert "Confirm replying YES to prompt 1" in replies[3].text
 
 
 def test_link_and_unlink_change_the_demo_workstation() -> None:

@@ -145,9 +145,7 @@ def test_accuracy_is_100_percent(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.text)
 def test_single_utterance(case: Case, source: TwsSource) -> None:
-    responder, tws, _ = _responder(lambda: NOW, source)
-    if case.intent.startswith("action_reply") and not hasattr(tws, "list_prompts"):
-        pytest.skip("this TWS source does not list prompts yet (the read side of issue 9)")
+    responder, _, _ = _responder(lambda: NOW, source)
     reply = _ask(responder, case.text)
     assert _problems(case, reply) == [], reply.text
     assert reply.text.strip()

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from twschat.assistant.demo import DemoTwsClient
-from twschat.assistant.domain import Job, JobStream, Listing, Workstation
+from twschat.assistant.domain import Job, JobStream, Listing, Prompt, Workstation
 from twschat.assistant.responder import RuleResponder
+from twschat.assistant.tws import TwsError
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 
 NOW = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)  # 09:00 in Sao Paulo
@@ -148,3 +149,65 @@ def test_jobs_due_is_bounded_by_the_window() -> None:
     reply = _ask(["jobs due in the next 3 hours"])
     assert "JOB009" in reply.text and "JOB015" in reply.text and "JOB001" not in reply.text
     assert "Nenhum job previsto para as próximas 1 h" in _ask(["jobs previstos na próxima hora"]).text
+
+
+# ------------------------------------------------------------------- prompts waiting for an answer
+def test_pending_prompts_with_their_text_id_and_how_to_answer() -> None:
+    reply = _ask(["quais prompts estão esperando resposta?"])
+    assert reply.intent == "prompts" and reply.language == "pt"
+    assert (
+        'prompt 3: "Extrato de vendas do dia conferido para a reconciliação (JOB014)?" — ASKED' in reply.text
+    )
+    assert '"responde sim ao prompt 1" ou "responde não ao prompt 1"' in reply.text
+    assert "Já respondidos: 2 (YES)." in reply.text
+    assert reply.quick_replies == ("responde sim ao prompt 1", "responde sim ao prompt 3")
+
+
+@pytest.mark.parametrize(
+    ("texts", "lang"),
+    [
+        (["sp"], "pt"),
+        (["prompts"], "pt"),
+        (["show pending prompts"], "en"),
+        (["show the jobs", "sp"], "en"),  # "sp" and "prompt" do not decide the language
+        (["status do JOB002", "prompts"], "pt"),
+    ],
+)
+def test_the_words_prompt_and_sp_do_not_decide_the_language(texts: list[str], lang: str) -> None:
+    reply = _ask(texts)
+    assert reply.intent == "prompts" and reply.language == lang
+
+
+def test_one_prompt_waiting_offers_yes_and_no() -> None:
+    reply = _ask(["prompt 3"])
+    assert reply.quick_replies == ("responde sim ao prompt 3", "responde não ao prompt 3")
+
+
+def test_no_prompt_waiting() -> None:
+    tws = DemoTwsClient(clock=lambda: NOW)
+    for p in tws.list_prompts():
+        if p.status == "ASKED":
+            tws.reply_prompt(p, True)
+    reply = _ask(["show pending prompts"], tws)
+    assert "No prompt is waiting for an answer." in reply.text and reply.quick_replies == ()
+
+
+class _NoPrompts(DemoTwsClient):
+    def __init__(self, kind: str) -> None:
+        super().__init__(clock=lambda: NOW)
+        self.kind = kind
+
+    def list_prompts(self) -> Sequence[Prompt]:
+        raise TwsError(self.kind, "prompt query")  # type: ignore[arg-type]
+
+
+def test_a_source_that_does_not_report_prompts_says_so() -> None:
+    assert 'confira no conman ("sp")' in _ask(["sp"], _NoPrompts("not_found")).text
+
+
+@pytest.mark.parametrize(
+    ("lang_text", "expect"), [("sp", "ao listar os prompts"), ("show prompts", "listing the prompts")]
+)
+def test_a_tws_failure_while_listing_prompts_names_what_failed(lang_text: str, expect: str) -> None:
+    reply = _ask([lang_text], _NoPrompts("server"))
+    assert expect in reply.text and reply.context.get("error") == "server"

@@ -48,6 +48,7 @@ __all__ = [
     "demo_plan",
     "job_stream_to_rest",
     "job_to_rest",
+    "prompt_to_rest",
     "stream_status",
     "workstation_to_rest",
 ]
@@ -95,10 +96,6 @@ _DEPENDENCIES: dict[str, tuple[tuple[Any, ...], ...]] = {
     "JOB015": (("job", "JOB003"), ("job", "JOB013")),
 }
 _AT: dict[str, int] = {"JOB009": 90, "JOB015": 150}
-_PROMPT_FALLBACK = {
-    "1": "Fita TAPE01 montada para o Month End Close (JOB009)?",
-    "3": "Extrato de vendas do dia conferido para a reconciliação (JOB014)?",
-}
 
 # job id, name, stream, status, start (minutes from now, None = not started), duration (minutes, None =
 # still running / never ran), return code
@@ -159,10 +156,12 @@ _LOG_BODIES: dict[str, tuple[tuple[int, str], ...]] = {
     "JOB013": ((1, "INFO  112 report notifications sent"),),
 }
 
-# Prompts (conman showprompts): id, text, status. Answered with "reply" (an action).
+# Prompts (conman showprompts): id, text, status. Answered with "reply" (an action). JOB009 waits on
+# prompt 1 and JOB014 on prompt 3 (see _DEPENDENCIES): listings, replies and dependencies read this table.
 _PROMPTS: tuple[tuple[str, str, str], ...] = (
     ("1", "Fita TAPE01 montada para o Month End Close (JOB009)?", "ASKED"),
     ("2", "Arquivo do parceiro conferido?", "YES"),
+    ("3", "Extrato de vendas do dia conferido para a reconciliação (JOB014)?", "ASKED"),
 )
 
 _USERS = {
@@ -236,6 +235,12 @@ def dependency_to_rest(dep: Dependency) -> dict[str, Any]:
     else:
         item.update(fileName=dep.name)
     return item
+
+
+def prompt_to_rest(prompt: Prompt) -> dict[str, Any]:
+    """One prompt in the shape the REST client's v1 dialect guesses (every field UNCONFIRMED: no public
+    source shows the plan's prompts over REST)."""
+    return {"id": prompt.key or prompt.id, "name": prompt.id, "text": prompt.text, "status": prompt.status}
 
 
 def job_stream_to_rest(stream: JobStream) -> dict[str, Any]:
@@ -400,6 +405,8 @@ def demo_plan(now: datetime | None = None) -> dict[str, Any]:
              "timeInfo": {"actualStartTime": "...", "actualEndTime": "..."},   # UNCONFIRMED
              "returnCode": 12,                                              # UNCONFIRMED
              "lastInRerunChain": true}, ...],      # the fake's bookkeeping (stripped before serving)
+          "prompts": [                 # POST /twsd/plan/current/prompt/query (path and fields UNCONFIRMED)
+            {"id": "1", "name": "1", "text": "Fita TAPE01 montada ...?", "status": "ASKED"}, ...],
           "jobLogs": {"TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002": "<stdlist text>", ...}
                                        # GET /twsd/plan/current/job/{id}/joblog answers {"log": text};
                                        # jobs that never started have no entry (answer 404)
@@ -501,7 +508,7 @@ class DemoTwsClient:
             elif kind == "prompt":
                 prompt = prompts.get(name)
                 status = prompt.status if prompt is not None else "ASKED"
-                text = prompt.text if prompt is not None else _PROMPT_FALLBACK.get(name, "")
+                text = prompt.text if prompt is not None else ""
                 out.append(Dependency("prompt", name, status == "YES", status=status, text=text))
             else:
                 out.append(
@@ -676,6 +683,7 @@ class DemoTwsClient:
             "workstations": [workstation_to_rest(w) for w in self._workstations],
             "jobStreams": [job_stream_to_rest(s) for s in self._streams],
             "jobs": jobs,
+            "prompts": [prompt_to_rest(p) for p in self._prompts],
             "jobLogs": dict(self._logs),
         }
 

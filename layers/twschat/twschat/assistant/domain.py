@@ -126,8 +126,11 @@ class Prompt:
     YES, NO). Operators answer it with ``reply`` (an action, see :data:`ACTION_KINDS`)."""
 
     id: str
+    """What operators call it: the prompt's number (ad hoc prompts) or name (global prompts)."""
     text: str
     status: str
+    key: str = ""
+    """The id the TWS source addresses it by when that differs from ``id`` (REST API v2: a UUID)."""
 
 
 _T = TypeVar("_T")

@@ -14,6 +14,6 @@ class TwsFailure(Exception):
         super().__init__(str(error))
         self.error = error
         self.what = what
-        """What the turn was doing: ``jobs``, ``workstations``, ``streams``, ``log`` or ``act``."""
+        """What the turn was doing: ``jobs``, ``workstations``, ``streams``, ``log``, ``act`` or ``prompts``."""
         self.lang = lang
         """The language to answer in when the turn's is not the conversation's (a confirmation)."""

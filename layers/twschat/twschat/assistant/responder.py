@@ -39,7 +39,7 @@ __all__ = ["RuleResponder"]
 _log = logging.getLogger(__name__)
 
 _ERROR_KINDS = frozenset(get_args(TwsErrorKind))
-_FAILING = frozenset({"jobs", "workstations", "streams", "log", "act"})
+_FAILING = frozenset({"jobs", "workstations", "streams", "log", "act", "prompts"})
 """What a turn may have been doing when the TWS failed (:attr:`TwsFailure.what`)."""
 
 

@@ -47,6 +47,10 @@ class TwsClient(Protocol):
     def job_log(self, job: Job) -> str: ...
 
     # -- reads (dependencies, prompts)
+    def list_prompts(self) -> Sequence[Prompt]:
+        """The plan's prompts (conman ``sp``): asked, not asked and answered ones."""
+        ...
+
     def job_dependencies(self, job: Job) -> Sequence[Dependency]:
         """What ``job`` waits for: predecessors, resources, prompts, files, time."""
         ...

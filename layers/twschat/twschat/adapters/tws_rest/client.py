@@ -313,7 +313,12 @@ class RestTwsClient:
             jobs = [j for j in jobs if j.status in wanted]
         return Listing(jobs, truncated)
 
-    # -- reads (dependencies)
+    # -- reads (dependencies, prompts)
+    def list_prompts(self, *, prompt: str = "") -> Listing[Prompt]:
+        """The plan's prompts (conman ``sp``); path and fields UNCONFIRMED (see the dialect)."""
+        items, truncated = self._list("prompt", {"prompt": prompt})
+        return Listing((self.dialect.parse_prompt(item) for item in items), truncated)
+
     def job_dependencies(self, job: Job) -> Listing[Dependency]:
         return self._dependencies(self.dialect.dependencies_target(job), job)
 
@@ -402,13 +407,17 @@ class RestTwsClient:
         name = self.dialect.prompt_action_names.get(action)
         if not name:
             return ActionResult(action, prompt, False, f"action {action} is not supported by this TWS client")
-        target = self.dialect.other_action_target("prompt", prompt.id, name)
+        target = self.dialect.other_action_target("prompt", prompt.key or prompt.id, name)
         body = json.dumps(self.dialect.prompt_reply_body(answer)).encode()
         refused = self._put_action(action, prompt.id, target, body)
         if refused is not None:
             return ActionResult(action, prompt, False, refused)
-        replied = Prompt(prompt.id, prompt.text, "YES" if answer else "NO")
-        return ActionResult(action, replied, True, f"prompt answered {replied.status}")
+        replied = Prompt(prompt.id, prompt.text, "YES" if answer else "NO", prompt.key)
+        try:
+            now = next((p for p in self.list_prompts(prompt=prompt.id) if p.id == prompt.id), replied)
+        except TwsError as exc:
+            return ActionResult(action, replied, True, f"prompt answered (state not refreshed: {exc.kind})")
+        return ActionResult(action, now, True, f"prompt answered {now.status}")
 
     # ----------------------------------------------------------------------------------------- helpers
     def _put_action(self, action: str, about: str, target: str, body: bytes = b"{}") -> str | None:

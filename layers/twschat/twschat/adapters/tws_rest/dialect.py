@@ -25,19 +25,26 @@ v2 (10.1 FP1+, ``/twsd/api/v2``): paths, ``limit``/``offset`` and the ``{"count"
 envelope, UUID-addressed action PUTs answering 200, run-id job logs (plain text) from the product docs'
 REST API V2 pages as summarised in the reference; OQL ``name = '...'`` from third-party lab notes; every
 field name of v2 items is UNCONFIRMED (modelled on a third-party client's ``PlanJob``/``JobRun``).
+
+Prompts (conman ``sp`` / ``reply``): no public source shows them over REST (HCL's samples, the shell and
+PHP samples and the z/OS samples have none). Every prompt shape here is UNCONFIRMED and follows the
+other plan objects: v1 ``POST /plan/current/prompt/query`` with ``{"filters": {"promptInPlanFilter":
+{...}}}`` answering a bare array; v2 ``GET /api/v2/plan/prompt`` with OQL and the envelope; items read
+tolerantly (``name``/``promptName``/``key.name``, ``text``/``message``/``promptText``, ``status`` as a
+string or ``{"internalStatus"}``; ``NOT_ASKED`` = ``NOT ASKED``); the reply PUT on the item's ``id``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from twschat.assistant.domain import Dependency, DependencyKind, Job, JobStream, Workstation
+from twschat.assistant.domain import Dependency, DependencyKind, Job, JobStream, Prompt, Workstation
 from twschat.assistant.tws import TwsError
 
 __all__ = ["REST_TIME_FORMAT", "ListRequest", "TwsApiDialect", "TwsApiDialectV2", "dialect_for", "parse_time"]
@@ -45,7 +52,7 @@ __all__ = ["REST_TIME_FORMAT", "ListRequest", "TwsApiDialect", "TwsApiDialectV2"
 logger = logging.getLogger(__name__)
 
 REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-Kind = Literal["job", "jobstream", "workstation"]
+Kind = Literal["job", "jobstream", "workstation", "prompt"]
 
 
 def _dig(item: Any, *path: str) -> Any:
@@ -146,6 +153,8 @@ class TwsApiDialect:
         default_factory=lambda: {"reply_yes": "reply", "reply_no": "reply"}
     )  # UNCONFIRMED
     job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"  # UNCONFIRMED for distributed (z/OS has it)
+    # -- reads (prompts): UNCONFIRMED path, filter key and item fields (see the module docstring)
+    prompt_query_path: str = "/plan/{plan}/prompt/query"  # UNCONFIRMED
     how_many_header: bool = True
     link_status_field: str = "linkStatus"
     """UNCONFIRMED: no public source shows a link-state field (the plan database view has
@@ -230,12 +239,15 @@ class TwsApiDialect:
             "job": self.job_query_path,
             "jobstream": self.job_stream_query_path,
             "workstation": self.workstation_query_path,
+            "prompt": self.prompt_query_path,
         }[kind]
-        body = {
+        builders: dict[str, Callable[..., dict[str, Any]]] = {
             "job": self.job_filter,
             "jobstream": self.job_stream_filter,
             "workstation": self.workstation_filter,
-        }[kind](**filters)
+            "prompt": self.prompt_filter,
+        }
+        body = builders[kind](**filters)
         return ListRequest("POST", self.path(template), json.dumps(body).encode())
 
     def job_filter(
@@ -269,6 +281,11 @@ class TwsApiDialect:
     def workstation_filter(self, *, workstation: str = "") -> dict[str, Any]:
         flt = {"workstationName": workstation}
         return {"filters": {"workstationInPlanFilter": {k: v for k, v in flt.items() if v}}}
+
+    def prompt_filter(self, *, prompt: str = "") -> dict[str, Any]:
+        """UNCONFIRMED: ``promptInPlanFilter`` and ``promptName`` follow the other plan filters."""
+        flt = {"promptName": prompt}
+        return {"filters": {"promptInPlanFilter": {k: v for k, v in flt.items() if v}}}
 
     def page(self, data: Any, *, limit: int, offset: int) -> tuple[list[Mapping[str, Any]], bool]:
         """The items of one answer and whether more may remain. v1 answers a bare array and no source
@@ -353,6 +370,27 @@ class TwsApiDialect:
             start_time=parse_time(_dig(item, "key", "startTime")),
         )
 
+    def parse_prompt(self, item: Mapping[str, Any]) -> Prompt:
+        """UNCONFIRMED fields, read tolerantly: the prompt's number or name (``name``, ``promptName`` or
+        ``key.name``; else its ``id``), its question (``text``, ``message`` or ``promptText``), its state
+        (``status`` as a string or ``{"internalStatus"}``, or ``promptStatus``: ASKED, NOT ASKED, YES,
+        NO). ``key`` is the ``id`` the reply PUT addresses when it differs from the name."""
+        ident = _str(item.get("id"))
+        name = _name(item.get("name") or item.get("promptName") or _dig(item, "key", "name")) or ident
+        if not name:
+            raise TwsError("bad_response", "a prompt without a name or id")
+        status = item.get("status")
+        if isinstance(status, Mapping):
+            status = status.get("internalStatus") or status.get("status")
+        status = _str(status) or _str(item.get("promptStatus"))
+        text = _str(item.get("text")) or _str(item.get("message")) or _str(item.get("promptText"))
+        return Prompt(
+            id=name,
+            text=text,
+            status=status.upper().replace("_", " "),
+            key=ident if ident and ident != name else "",
+        )
+
     def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
         name = _str(_dig(item, "workstationInPlanKey", "name"))
         if not name:
@@ -408,6 +446,7 @@ class TwsApiDialectV2(TwsApiDialect):
     job_list_path: str = "/api/v2/plan/job"
     job_stream_list_path: str = "/api/v2/plan/jobstream"
     workstation_list_path: str = "/api/v2/plan/workstation"  # UNCONFIRMED
+    prompt_list_path: str = "/api/v2/plan/prompt"  # UNCONFIRMED (like the other plan objects)
     job_action_path: str = "/api/v2/plan/job/{job_id}/action/{action}"
     job_log_path: str = "/api/v2/plan/job/run/{job_id}/joblog"
     job_path: str = "/api/v2/plan/job/{job_id}"  # UNCONFIRMED (plan items carry ``dependencies``: docs)
@@ -441,12 +480,15 @@ class TwsApiDialectV2(TwsApiDialect):
             "job": self.job_list_path,
             "jobstream": self.job_stream_list_path,
             "workstation": self.workstation_list_path,
+            "prompt": self.prompt_list_path,
         }[kind]
         fields = dict(self.oql_fields)
         if kind == "jobstream":
             fields["job_stream"] = "name"  # UNCONFIRMED
         elif kind == "workstation":
             fields["workstation"] = "name"  # UNCONFIRMED
+        elif kind == "prompt":
+            fields["prompt"] = "name"  # UNCONFIRMED
         terms = [
             f"{fields[key]} = {_oql_quote(value)}"
             for key, value in filters.items()

@@ -64,6 +64,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "what.streams": "listing the job streams",
     "what.log": "fetching the job log",
     "what.act": "running the action",
+    "what.prompts": "listing the prompts",
     # ----------------------------------------------------------------------------- job lines
     "job.line": "{name} ({job_id}) — {parts}",
     "job.where": "{status} on {workstation}",
@@ -325,6 +326,17 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "due.none": "No job due in the next {hours} h (until {until}).",
     "due.at": "{at} ",
     "due.overdue": 'Past their time and still waiting: {ids} (ask "why is {id} waiting?").',
+    "prompts.head": lambda p: f"{p['n']} prompt{'s' if p['n'] != 1 else ''} waiting for an answer:",
+    "prompts.row": 'prompt {id}: "{text}" — {status}',
+    "prompts.hint": 'To answer: "{yes}" or "{no}" (I will ask for confirmation).',
+    "prompts.none_waiting": "No prompt is waiting for an answer.",
+    "prompts.answered": "Already answered: {ids}.",
+    "prompts.answered_one": "This prompt was already answered ({status}): there is nothing to reply.",
+    "prompts.not_found": "I did not find prompt {id} in the plan. Prompts: {ids}.",
+    "prompts.unknown": 'TWS did not report the plan\'s prompts; check with conman ("sp").',
+    "prompts.may_be_incomplete": "Note: TWS answered a full page, so the list may be incomplete; check "
+    'with conman ("sp").',
+    "refine.prompt": '"show prompt N"',
     "list.may_be_incomplete": "Note: TWS answered a full page, so the list may be incomplete; narrow it by "
     'workstation or stream (e.g. "jobs on TWS_AGENT1", "jobs of stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers

@@ -65,6 +65,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "what.streams": "listar os job streams",
     "what.log": "buscar o log",
     "what.act": "executar a ação",
+    "what.prompts": "listar os prompts",
     # ----------------------------------------------------------------------------- job lines
     "job.line": "{name} ({job_id}) — {parts}",
     "job.where": "{status} em {workstation}",
@@ -325,6 +326,17 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "due.at": "{at} ",
     "due.overdue": "Já passaram do horário e ainda aguardam: {ids} "
     '(pergunte "por que o {id} está esperando?").',
+    "prompts.head": lambda p: f"{p['n']} prompt{'s' if p['n'] != 1 else ''} aguardando resposta:",
+    "prompts.row": 'prompt {id}: "{text}" — {status}',
+    "prompts.hint": 'Para responder: "{yes}" ou "{no}" (vou pedir confirmação).',
+    "prompts.none_waiting": "Nenhum prompt aguardando resposta.",
+    "prompts.answered": "Já respondidos: {ids}.",
+    "prompts.answered_one": "Esse prompt já foi respondido ({status}): não há o que responder.",
+    "prompts.not_found": "Não encontrei o prompt {id} no plano. Prompts: {ids}.",
+    "prompts.unknown": 'O TWS não informou os prompts do plano; confira no conman ("sp").',
+    "prompts.may_be_incomplete": "Atenção: o TWS devolveu uma página cheia, então a lista pode estar "
+    'incompleta; confira no conman ("sp").',
+    "refine.prompt": '"mostra o prompt N"',
     "list.may_be_incomplete": "Atenção: o TWS devolveu uma página cheia, então a lista pode estar incompleta; "
     'restrinja por workstation ou stream (ex.: "jobs na TWS_AGENT1", "jobs do stream BILLING").',
     # ---------------------------------------------------------------------- suggested answers

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .features import Features
-from .vocabulary import NUMBER
+from .vocabulary import KNOWN, NUMBER
 
 __all__ = ["CONFIRM_FIRST", "action_of", "prompt_ref", "split_reason"]
 
@@ -52,11 +52,13 @@ def action_of(f: Features) -> str:
 
 
 def prompt_ref(f: Features) -> str:
-    """The prompt a message names: the word after "prompt", else a bare number ("" when none)."""
+    """The prompt a message names: the number or name after "prompt", else a bare number ("" when
+    none; "prompts estão esperando" names none)."""
     tokens = f.tokens
     for i, tok in enumerate(tokens[:-1]):
-        if tok in ("prompt", "prompts"):
-            return tokens[i + 1]
+        after = tokens[i + 1]
+        if tok in ("prompt", "prompts") and (NUMBER.match(after) or after not in KNOWN):
+            return after
     return next((t for t in tokens if NUMBER.match(t)), "")
 
 

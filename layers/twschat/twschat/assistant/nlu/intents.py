@@ -32,6 +32,7 @@ INTENTS: tuple[str, ...] = (
     "job_dependencies",
     "job_successors",
     "due_jobs",
+    "prompts",
     "action_rerun",
     "action_hold",
     "action_release",
@@ -117,4 +118,4 @@ class Intent:
     reason: str = ""
     """The operator's justification for an action ("porque o banco voltou" -> "o banco voltou")."""
     prompt: str = ""
-    """The prompt an action names (folded: "prompt 2" -> "2")."""
+    """The prompt an action or a ``prompts`` question names (folded: "prompt 2" -> "2")."""

@@ -130,6 +130,15 @@ def _who_ran(f: Features) -> Intent | None:
     return None
 
 
+# ------------------------------------------------------------------------------------------ prompts
+def _prompts(f: Features) -> Intent | None:
+    # "quais prompts estão esperando resposta?", "show pending prompts", conman "sp", "mostra o prompt 2";
+    # after the actions: "responde sim ao prompt 1" is a reply
+    if f.has("prompt") and not f.target and not f.has("log", "deps", "depend", "succ"):
+        return f.make("prompts", prompt=prompt_ref(f), jobs=(), candidates=())
+    return None
+
+
 # ----------------------------------------------------------------------------------- log and why
 def _job_log(f: Features) -> Intent | None:
     if f.has("log"):
@@ -327,6 +336,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("action_advice", _action_advice),
     IntentRule("action_request", _action_request),
     IntentRule("who_ran", _who_ran),
+    IntentRule("prompts", _prompts),
     IntentRule("dependencies", _dependencies),
     IntentRule("due_jobs", _jobs_due),
     IntentRule("job_log", _job_log),

@@ -75,7 +75,8 @@ VOCAB: dict[str, tuple[str, str]] = {
     "unlink": ("deslinka deslinkar deslinke unlink", "unlink"),
     "link": ("linka linkar linke relinka relinkar link", "link relink"),
     "reply": ("responde responder responda reply", "reply answer respond"),
-    "prompt": ("prompt prompts", ""),
+    # conman "sp" (showprompts): the prompts waiting for an answer
+    "prompt": ("prompt prompts sp showprompts", ""),
     "mark": ("marca marcar marque", "mark"),
     "abend": ("abend abends abendou abendaram abendado abendados abendando abendp abenp", "abended"),
     "failed": (
@@ -188,7 +189,7 @@ STOPWORDS = words(
     currently right there here any some get tell give check see look know want need let lets whats wheres
     hows dont cant wont im id ive we its so just only still yet how when where who whom kind of sort hmm
     um uh oh ah well then than also very really tempo hora horas one ones long been has have had
-    coisa algo alguem isto aquilo qualquer
+    coisa algo alguem isto aquilo qualquer resposta respostas
     """
 )
 
@@ -198,7 +199,7 @@ NEUTRAL = words(
     "workstation workstations ws cpu cpus node nodes host hosts schedule schedules hold ready abend "
     "abends exec succ cancl sched intro fail sj ss sc rr rj cj tws hwa iws twsd conman rerun release ok "
     "linked unlinked menu agent agents server servers abenp abendp kill link unlink reply prompt prompts "
-    "hs rs cs"
+    "hs rs cs sp showprompts"
 )
 
 STATE_CONCEPTS = (

@@ -8,6 +8,8 @@ modules' tables are merged here and an intent registered twice is an error at im
 - :mod:`.plan_views` job streams, workstations, the summary
 - :mod:`.actions` action requests, confirmations, negations
 - :mod:`.audit` who did what to a job, "devo rerodar?"
+- :mod:`.dependencies` why a job waits, what depends on it, jobs due in the next hours
+- :mod:`.prompts` prompts waiting for an answer (conman ``sp``)
 - :mod:`.referents` which job a message is about ("e o log dele?", "and the other one?")
 - :mod:`.base` the :class:`Turn` a skill gets and the shared message builders
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import actions, audit, jobs, plan_views, smalltalk
+from . import actions, audit, jobs, plan_views, prompts, smalltalk
 from . import dependencies as reads_dependencies
 from .base import Services, Skill, Turn, last_agent_turn
 
@@ -40,4 +42,5 @@ SKILLS: Mapping[str, Skill] = _registry(
     actions.SKILLS,
     audit.SKILLS,
     reads_dependencies.SKILLS,
+    prompts.SKILLS,
 )
