@@ -598,6 +598,19 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
         default="v1",
         help="REST API version of --tws-url: v1 (default) or v2 (10.1 FP1+; twschat fake-tws --api v2)",
     )
+    llm = parser.add_argument_group("responder (default: the rule responder)")
+    llm.add_argument(
+        "--responder",
+        choices=("rules", "bedrock"),
+        default="rules",
+        help="rules (default) or bedrock: the LLM responder, the rules as its fallback",
+    )
+    llm.add_argument(
+        "--bedrock-endpoint",
+        metavar="URL",
+        help="Bedrock runtime endpoint for --responder bedrock (e.g. http://127.0.0.1:8040 from "
+        "twschat fake-bedrock); without it, the real Bedrock of the AWS credentials in use",
+    )
 
 
 def parameter_overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -626,6 +639,15 @@ def tws_environment(args: argparse.Namespace, base: Mapping[str, str] | None = N
         value = getattr(args, option, "") or base.get(variable, "")
         if value:
             env[variable] = value
+    return env
+
+
+def responder_environment(args: argparse.Namespace) -> dict[str, str]:
+    """RESPONDER (and the Bedrock endpoint boto3 honours) from the command line."""
+    env = {"RESPONDER": getattr(args, "responder", None) or "rules"}
+    endpoint = getattr(args, "bedrock_endpoint", None)
+    if endpoint:
+        env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = endpoint
     return env
 
 
@@ -688,6 +710,7 @@ def apply_local_environment(app: LocalApp, args: argparse.Namespace, *, api_port
         verbose=args.verbose,
     )
     env.update(tws_environment(args))
+    env.update(responder_environment(args))
     env["AUTH_MODE"] = getattr(args, "auth", "none")  # the template's default (cognito) needs AWS
     if env["AUTH_MODE"] == "local":
         from twschat_dev.auth import JWKS_PATH, local_auth_environment

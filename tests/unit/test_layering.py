@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "persistence": {"core", "adapters.aws"},
     "adapters": {"core", "assistant", "persistence"},
     "auth": {"core"},
+    "llm": {"core", "assistant", "adapters.aws"},
 }
 # packages that must stay free of AWS libraries and of anything but the stdlib (pure cores)
 PURE = {"core", "assistant"}

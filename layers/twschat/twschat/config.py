@@ -60,6 +60,19 @@ class Settings:
     max_connection_seconds: int = 7200
     """API Gateway's connection cap; the sweeper warns and closes ``closing_margin_seconds`` before it."""
     closing_margin_seconds: int = 300
+    responder: str = "rules"
+    """RESPONDER: rules (default) or bedrock (the LLM responder; the rules stay its fallback)."""
+    bedrock_model_id: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    """BEDROCK_MODEL_ID: a model or inference profile id (see twschat.llm.pricing for the choice)."""
+    llm_max_tokens: int = 1024
+    llm_temperature: float = 0.2
+    bedrock_guardrail_id: str = ""
+    bedrock_guardrail_version: str = ""
+    llm_history_turns: int = 10
+    """LLM_HISTORY_TURNS: stored turns sent to the model as messages."""
+    llm_max_tool_rounds: int = 4
+    llm_time_budget_seconds: int = 20
+    """LLM_TIME_BUDGET_SECONDS: past it, no new model call (the rules answer); under API Gateway's 29 s."""
     create_missing_tables: bool = False
     """Local development only (``twschat serve --dynamodb-endpoint``): recreate tables that vanished
     (DynamoDB Local restarted in memory). Never set in AWS, where the stack owns the tables."""
@@ -79,6 +92,19 @@ class Settings:
         auth_mode = env.get("AUTH_MODE", "none").strip().lower() or "none"
         if auth_mode not in ("none", "cognito", "local"):
             raise ValueError(f"AUTH_MODE must be none, cognito or local, got {auth_mode!r}")
+        responder = env.get("RESPONDER", "rules").strip().lower() or "rules"
+        if responder not in ("rules", "bedrock"):
+            raise ValueError(f"RESPONDER must be rules or bedrock, got {responder!r}")
+        raw_temperature = env.get("LLM_TEMPERATURE", "").strip()
+        try:
+            temperature = float(raw_temperature) if raw_temperature else 0.2
+        except ValueError as exc:
+            raise ValueError(f"LLM_TEMPERATURE must be a number, got {raw_temperature!r}") from exc
+        if not 0 <= temperature <= 1:
+            raise ValueError("LLM_TEMPERATURE must be between 0 and 1")
+        max_tokens = _int(env, "LLM_MAX_TOKENS", 1024)
+        if not 1 <= max_tokens <= 8192:
+            raise ValueError("LLM_MAX_TOKENS must be between 1 and 8192")
         d = cls()
         agents = tuple(
             dict.fromkeys(a.strip().lower() for a in env.get("AGENTS", "").split(",") if a.strip())
@@ -114,5 +140,14 @@ class Settings:
             idle_timeout_seconds=_int(env, "IDLE_TIMEOUT_SECONDS", 300),
             max_connection_seconds=_int(env, "MAX_CONNECTION_SECONDS", 7200),
             closing_margin_seconds=_int(env, "CLOSING_MARGIN_SECONDS", 300),
+            responder=responder,
+            bedrock_model_id=env.get("BEDROCK_MODEL_ID", "").strip() or d.bedrock_model_id,
+            llm_max_tokens=max_tokens,
+            llm_temperature=temperature,
+            bedrock_guardrail_id=env.get("BEDROCK_GUARDRAIL_ID", "").strip(),
+            bedrock_guardrail_version=env.get("BEDROCK_GUARDRAIL_VERSION", "").strip(),
+            llm_history_turns=_int(env, "LLM_HISTORY_TURNS", d.llm_history_turns),
+            llm_max_tool_rounds=_int(env, "LLM_MAX_TOOL_ROUNDS", d.llm_max_tool_rounds),
+            llm_time_budget_seconds=_int(env, "LLM_TIME_BUDGET_SECONDS", d.llm_time_budget_seconds),
             create_missing_tables=env.get("CREATE_MISSING_TABLES", "").strip().lower() in ("1", "true"),
         )

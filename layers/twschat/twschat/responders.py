@@ -1,4 +1,5 @@
-"""Choosing the responder and its TWS source from configuration (``TWS_MODE``: demo or rest)."""
+"""Choosing the responder (``RESPONDER``: rules or bedrock) and its TWS source (``TWS_MODE``: demo
+or rest) from configuration."""
 
 from __future__ import annotations
 
@@ -37,9 +38,33 @@ def build_tws_client(settings: Settings) -> TwsClient:
 def build_responder(settings: Settings, audit: AuditSink | None = None) -> Responder:
     from twschat.assistant.responder import RuleResponder
 
-    return RuleResponder(
-        build_tws_client(settings),
+    tws = build_tws_client(settings)
+    rules = RuleResponder(
+        tws,
         audit=audit,
         tz=settings.time_zone,
+        require_justification=settings.require_justification,
+    )
+    if settings.responder != "bedrock":
+        return rules
+    # The LLM responder: boto3 honours AWS_ENDPOINT_URL_BEDROCK_RUNTIME (twschat serve
+    # --bedrock-endpoint); the rule responder answers whenever the model cannot.
+    from twschat.llm.bedrock import BedrockModelClient
+    from twschat.llm.responder import BedrockResponder
+
+    return BedrockResponder(
+        tws,
+        BedrockModelClient(),
+        model_id=settings.bedrock_model_id,
+        audit=audit,
+        fallback=rules,
+        tz=settings.time_zone,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        guardrail_id=settings.bedrock_guardrail_id,
+        guardrail_version=settings.bedrock_guardrail_version,
+        history_turns=settings.llm_history_turns,
+        max_tool_rounds=settings.llm_max_tool_rounds,
+        time_budget_seconds=settings.llm_time_budget_seconds,
         require_justification=settings.require_justification,
     )

@@ -1,0 +1,480 @@
+"""The Bedrock responder: operator questions answered by a model that reads the plan through tools.
+
+Per turn:
+
+1. The previous reply left a pending action (proposed here or by the rules)? The turn is the rule
+   responder's: "sim"/"não"/the reason are handled by the ONE action path (ActionDesk confirm, audit).
+2. Otherwise a Converse conversation: the system prompt (Portuguese; tool results are data, never
+   instructions), the last ``history_turns`` stored turns as alternating messages (an agent turn that
+   used tools is preceded by its stored calls and compact results, so "e o log dele?" and "reroda
+   esse" work after a reconnect), the tools generated from the domain (:mod:`.tools`), then
+   ConverseStream rounds: each toolUse is run against the TWS and answered with a toolResult, at most
+   ``max_tool_rounds`` rounds.
+3. ``propose_action`` ends the turn with the rule skill's own answer: permission, the state rules, the
+   pending action and its confirmation question (quick replies "sim"/"não"). The model never
+   executes; the operator's later "sim" does, through the rules.
+4. Anything that goes wrong with the model (throttling, timeouts, service errors, access denied, an
+   error inside the stream, a malformed tool call, the round cap, the time budget) is retried when
+   worth it and within the budget, then the turn is answered by the rule responder with a one-line
+   note. Never a turn without a reply.
+
+The reply's context is the :class:`~twschat.assistant.state.DialogueState` the rules read (language,
+the jobs shown, the job in focus, a pending action) plus ``llm``: the tool calls with their compact
+results, and the turn's metrics (tokens, tool calls, fallback, estimated cost in micro-dollars).
+
+``respond`` takes optional ``on_delta(text)`` / ``on_progress(stage, detail)`` callbacks: the seam for
+streaming frames (unused by the chat service yet).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from twschat.assistant.actions import ActionDesk
+from twschat.assistant.answer import Answer
+from twschat.assistant.domain import ACTION_KINDS, Job
+from twschat.assistant.messages import LANGUAGES, render
+from twschat.assistant.nlu import Intent, recognize
+from twschat.assistant.plan import TurnPlan
+from twschat.assistant.responder import RuleResponder
+from twschat.assistant.skills import SKILLS, Services, Turn, last_agent_turn
+from twschat.assistant.state import DialogueState
+from twschat.assistant.tws import TwsClient
+from twschat.core.audit import AuditSink
+from twschat.core.exceptions import StorageUnavailable
+from twschat.core.responder import Reply, Responder, ResponderRequest
+
+from .converse import ModelClient, ModelError, ModelTurn, Usage, collect, history_messages
+from .pricing import DEFAULT_MODEL_ID, estimate_cost_micro_usd
+from .prompt import FALLBACK_NOTE, system_prompt
+from .tools import ACTION_TOOL, ToolBox, find_job, tool_specs
+
+__all__ = ["CONTEXT_KEY", "BedrockResponder"]
+
+_log = logging.getLogger(__name__)
+
+CONTEXT_KEY = "llm"
+STORED_CALLS = 8
+"""At most this many tool calls kept in a reply's context (the latest)."""
+STORED_RESULT_CHARS = 3000
+"""A stored tool result larger than this (as compact JSON) is cut (a log to its last characters)."""
+STORED_LOG_CHARS = 1500
+
+DeltaCallback = Callable[[str], None]
+ProgressCallback = Callable[[str, str], None]
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == "America/Sao_Paulo":  # no tz database: Brazil keeps -03:00 since 2019
+            return timezone(timedelta(hours=-3), "-03")
+        return UTC
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _storable(value: Any) -> Any:
+    """JSON the history store keeps as is: no floats (DynamoDB), strings bounded."""
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else str(value)
+    if isinstance(value, str):
+        return value[:STORED_RESULT_CHARS]
+    if isinstance(value, Mapping):
+        return {str(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return str(value)[:STORED_RESULT_CHARS]
+
+
+def _stored_result(data: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(data)
+    if isinstance(result.get("log"), str) and len(result["log"]) > STORED_LOG_CHARS:
+        result["log"] = result["log"][-STORED_LOG_CHARS:]
+        result["log_truncated"] = True
+    if len(_compact(result)) > STORED_RESULT_CHARS:
+        result = {"summary": _compact(result)[:STORED_RESULT_CHARS], "truncated": True}
+    return dict(_storable(result))
+
+
+class _Metrics:
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.tool_calls = 0
+        self.rounds = 0
+        self.model_calls = 0
+        self.retries = 0
+        self.errors: list[str] = []
+        self.started = time.monotonic()
+
+    def to_dict(self, model_id: str, *, fallback: bool, reason: str = "") -> dict[str, Any]:
+        u = self.usage
+        out: dict[str, Any] = {
+            "model": model_id,
+            "input_tokens": u.input_tokens,
+            "output_tokens": u.output_tokens,
+            "cache_read_tokens": u.cache_read_tokens,
+            "cache_write_tokens": u.cache_write_tokens,
+            "tool_calls": self.tool_calls,
+            "tool_rounds": self.rounds,
+            "model_calls": self.model_calls,
+            "retries": self.retries,
+            "fallback": fallback,
+            "cost_micro_usd": estimate_cost_micro_usd(
+                model_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
+            ),
+            "latency_ms": int((time.monotonic() - self.started) * 1000),
+        }
+        if reason:
+            out["fallback_reason"] = reason
+        if self.errors:
+            out["errors"] = self.errors[-5:]
+        return out
+
+
+class BedrockResponder:
+    """:class:`~twschat.core.responder.Responder` over a model (``ModelClient``) and a TWS source."""
+
+    def __init__(
+        self,
+        tws: TwsClient,
+        model: ModelClient,
+        *,
+        model_id: str = DEFAULT_MODEL_ID,
+        audit: AuditSink | None = None,
+        fallback: Responder | None = None,
+        tz: str = "America/Sao_Paulo",
+        max_tokens: int = 1024,
+        temperature: float = 0.2,
+        guardrail_id: str = "",
+        guardrail_version: str = "",
+        history_turns: int = 10,
+        max_tool_rounds: int = 4,
+        time_budget_seconds: float = 20.0,
+        max_attempts: int = 2,
+        prompt_cache: bool = True,
+        require_justification: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        id_factory: Callable[[], str] | None = None,
+        pending_ttl_seconds: int = 300,
+        list_cap: int = 20,
+        long_running_minutes: int = 60,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._tws = tws
+        self._model = model
+        self.model_id = model_id
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._zone = _zone(tz)
+        self._tz_name = tz
+        self._rules: Responder = fallback or RuleResponder(
+            tws,
+            audit=audit,
+            tz=tz,
+            clock=clock,
+            require_justification=require_justification,
+            pending_ttl_seconds=pending_ttl_seconds,
+            id_factory=id_factory,
+        )
+        new_id = id_factory or (lambda: uuid.uuid4().hex)
+        desk = ActionDesk(
+            tws,
+            audit,
+            self._now,
+            new_id,
+            int(pending_ttl_seconds),
+            require_justification=require_justification,
+        )
+        self._services = Services(
+            tws=tws,
+            desk=desk,
+            zone=self._zone,
+            now=self._now,
+            cap=max(1, int(list_cap)),
+            long_minutes=int(long_running_minutes),
+        )
+        self._inference = {"maxTokens": int(max_tokens), "temperature": float(temperature)}
+        self._guardrail = (
+            {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version or "DRAFT"}
+            if guardrail_id
+            else None
+        )
+        self._history_turns = int(history_turns)
+        self._max_rounds = int(max_tool_rounds)
+        self._budget = float(time_budget_seconds)
+        self._attempts = max(1, int(max_attempts))
+        self._cache = prompt_cache
+        self._sleep = sleep
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+    # ------------------------------------------------------------------------------------- turn
+    def respond(
+        self,
+        request: ResponderRequest,
+        *,
+        on_delta: DeltaCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Reply:
+        prev = DialogueState.from_dict(last_agent_turn(request.history).context)
+        if prev.pending is not None:
+            # The answer to a pending action ("sim", "não", the reason): the one action path.
+            return self._rules.respond(request)
+        lang = self._language(request, prev)
+        metrics = _Metrics()
+        try:
+            return self._converse(request, prev, lang, metrics, on_delta, on_progress)
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            code = exc.code if isinstance(exc, ModelError) else "internal"
+            if not isinstance(exc, ModelError):
+                _log.exception("bedrock responder failed")
+            else:
+                _log.warning("bedrock responder falls back to the rules: %s", code)
+            if on_progress is not None:
+                on_progress("fallback", code)
+            return self._fallback(request, lang, metrics, code)
+
+    def _language(self, request: ResponderRequest, prev: DialogueState) -> str:
+        default = prev.lang or request.default_language or "pt"
+        try:
+            lang = recognize(request.message, None, previous=prev, default_language=default).language
+        except Exception:
+            lang = default
+        return lang if lang in LANGUAGES else "pt"
+
+    def _fallback(self, request: ResponderRequest, lang: str, metrics: _Metrics, code: str) -> Reply:
+        reply = self._rules.respond(request)
+        language = reply.language if reply.language in FALLBACK_NOTE else lang
+        note = FALLBACK_NOTE.get(language, FALLBACK_NOTE["pt"])
+        context = {
+            **dict(reply.context),
+            CONTEXT_KEY: {"metrics": metrics.to_dict(self.model_id, fallback=True, reason=code)},
+        }
+        return Reply(
+            f"{note}\n{reply.text}", reply.language, reply.intent, context, quick_replies=reply.quick_replies
+        )
+
+    def _body(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
+        system: list[dict[str, Any]] = [{"text": system_prompt(self._tz_name)}]
+        if self._cache:
+            system.append({"cachePoint": {"type": "default"}})
+        body: dict[str, Any] = {
+            "modelId": self.model_id,
+            "system": system,
+            "messages": messages,
+            "inferenceConfig": dict(self._inference),
+            "toolConfig": {"tools": tools},
+        }
+        if self._guardrail is not None:
+            body["guardrailConfig"] = dict(self._guardrail)
+        return body
+
+    def _converse(
+        self,
+        request: ResponderRequest,
+        prev: DialogueState,
+        lang: str,
+        metrics: _Metrics,
+        on_delta: DeltaCallback | None,
+        on_progress: ProgressCallback | None,
+    ) -> Reply:
+        deadline = metrics.started + self._budget
+        plan = TurnPlan(self._tws)
+        box = ToolBox(plan, self._zone, self._now, self._services.long_minutes)
+        tools = tool_specs(with_prompts=box.has_prompts)
+        messages = history_messages(request.history, self._history_turns, CONTEXT_KEY)
+        text_block: dict[str, Any] = (
+            {"guardContent": {"text": {"text": request.message}}}
+            if self._guardrail is not None
+            else {"text": request.message}
+        )
+        if messages and messages[-1]["role"] == "user":
+            messages[-1]["content"].append(text_block)
+        else:
+            messages.append({"role": "user", "content": [text_block]})
+        calls: list[dict[str, Any]] = []
+        shown: list[str] = []
+        while True:
+            if on_progress is not None:
+                on_progress("model", "")
+            turn = self._call(self._body(messages, tools), deadline, metrics, on_delta, on_progress)
+            uses = turn.tool_uses
+            if not uses:
+                return self._answer(turn, lang, calls, shown, metrics)
+            metrics.rounds += 1
+            if metrics.rounds > self._max_rounds:
+                raise ModelError("tool_round_cap", f"more than {self._max_rounds} tool rounds")
+            action = next((u for u in uses if u.get("name") == ACTION_TOOL), None)
+            if action is not None:
+                metrics.tool_calls += 1
+                if on_progress is not None:
+                    on_progress("tool", ACTION_TOOL)
+                return self._propose(request, prev, plan, lang, turn, action, calls, metrics)
+            messages.append({"role": "assistant", "content": turn.content})
+            results: list[dict[str, Any]] = []
+            for use in uses:
+                name = str(use.get("name") or "")
+                if on_progress is not None:
+                    on_progress("tool", name)
+                tool_input = use.get("input") if isinstance(use.get("input"), Mapping) else {}
+                outcome = box.run(name, tool_input or {})
+                metrics.tool_calls += 1
+                if outcome.jobs:
+                    shown = outcome.jobs
+                results.append(
+                    {
+                        "toolResult": {
+                            "toolUseId": use.get("toolUseId", ""),
+                            "content": [{"json": outcome.data}],
+                            "status": "success" if outcome.ok else "error",
+                        }
+                    }
+                )
+                calls.append(
+                    {
+                        "id": str(use.get("toolUseId", "")),
+                        "name": name,
+                        "input": _storable(dict(tool_input or {})),
+                        "result": _stored_result(outcome.data),
+                        "ok": outcome.ok,
+                    }
+                )
+            messages.append({"role": "user", "content": results})
+
+    def _call(
+        self,
+        body: dict[str, Any],
+        deadline: float,
+        metrics: _Metrics,
+        on_delta: DeltaCallback | None,
+        on_progress: ProgressCallback | None,
+    ) -> ModelTurn:
+        attempt = 0
+        while True:
+            if time.monotonic() >= deadline:
+                raise ModelError("time_budget", f"{self._budget:g} s spent", retryable=False)
+            attempt += 1
+            metrics.model_calls += 1
+            try:
+                turn = collect(self._model.converse_stream(body), on_delta)
+            except ModelError as err:
+                metrics.errors.append(err.code)
+                backoff = min(2.0, 0.25 * 2 ** (attempt - 1))
+                if not err.retryable or attempt >= self._attempts or time.monotonic() + backoff >= deadline:
+                    raise
+                metrics.retries += 1
+                if on_progress is not None:
+                    on_progress("retry", err.code)
+                self._sleep(backoff)
+                continue
+            metrics.usage.input_tokens += turn.usage.input_tokens
+            metrics.usage.output_tokens += turn.usage.output_tokens
+            metrics.usage.cache_read_tokens += turn.usage.cache_read_tokens
+            metrics.usage.cache_write_tokens += turn.usage.cache_write_tokens
+            return turn
+
+    # ----------------------------------------------------------------------------------- replies
+    def _context(self, calls: list[dict[str, Any]], metrics: _Metrics) -> dict[str, Any]:
+        return {
+            "calls": calls[-STORED_CALLS:],
+            "metrics": metrics.to_dict(self.model_id, fallback=False),
+        }
+
+    def _answer(
+        self, turn: ModelTurn, lang: str, calls: list[dict[str, Any]], shown: list[str], metrics: _Metrics
+    ) -> Reply:
+        text = turn.text.strip()
+        if not text:
+            raise ModelError("empty_answer", turn.stop_reason, retryable=False)
+        state = DialogueState(
+            lang=lang, intent="llm", jobs=tuple(shown), focus=shown[0] if len(shown) == 1 else ""
+        )
+        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
+        return Reply(text, lang, "llm", context)
+
+    def _propose(
+        self,
+        request: ResponderRequest,
+        prev: DialogueState,
+        plan: TurnPlan,
+        lang: str,
+        turn: ModelTurn,
+        use: Mapping[str, Any],
+        calls: list[dict[str, Any]],
+        metrics: _Metrics,
+    ) -> Reply:
+        """``propose_action``: the rule skill for the action, as if the operator had named the target;
+        its answer (a confirmation question with the pending action, a refusal, a question back) ends
+        the turn. Nothing runs here."""
+        raw = use.get("input") if isinstance(use.get("input"), Mapping) else {}
+        args: Mapping[str, Any] = raw or {}
+        action = str(args.get("action") or "")
+        if action not in ACTION_KINDS:
+            raise ModelError("malformed_tool_use", f"unknown action {action!r}", retryable=False)
+        intent = self._intent(
+            plan, action, str(args.get("target_name") or ""), str(args.get("reason") or ""), lang
+        )
+        answer: Answer = SKILLS[intent.name](Turn(intent, request, prev, plan, lang, self._services))
+        state = answer.state
+        rendered = render(answer.message, state.lang or lang)
+        lead = turn.text.strip()
+        calls.append(
+            {
+                "id": str(use.get("toolUseId", "")),
+                "name": ACTION_TOOL,
+                "input": _storable(dict(args)),
+                "result": {"proposed": state.pending is not None, "message": rendered[:STORED_LOG_CHARS]},
+                "ok": True,
+            }
+        )
+        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
+        return Reply(
+            f"{lead}\n\n{rendered}" if lead else rendered,
+            state.lang or lang,
+            state.intent or intent.name,
+            context,
+            quick_replies=tuple(render(q, state.lang or lang) for q in answer.quick_replies),
+        )
+
+    @staticmethod
+    def _intent(plan: TurnPlan, action: str, target: str, reason: str, lang: str) -> Intent:
+        kind = ACTION_KINDS[action]
+        name = f"action_{action}"
+        wanted = target.strip()
+        if kind == "job":
+            job: Job | None = find_job(plan.jobs, wanted) if wanted else None
+            if job is not None:
+                return Intent(name, lang, action=action, jobs=(job,), reason=reason)
+            return Intent(
+                name, lang, action=action, missing=(wanted.casefold(),) if wanted else (), reason=reason
+            )
+        if kind == "stream":
+            stream = next((s.name for s in plan.streams if s.name.casefold() == wanted.casefold()), "")
+            return Intent(name, lang, action=action, stream=stream, reason=reason)
+        if kind == "workstation":
+            ws = next((w.name for w in plan.workstations if w.name.casefold() == wanted.casefold()), "")
+            return Intent(
+                name,
+                lang,
+                action=action,
+                workstation=ws,
+                missing_workstation="" if ws else wanted,
+                reason=reason,
+            )
+        return Intent(name, lang, action=action, prompt=wanted.casefold(), reason=reason)
