@@ -1,0 +1,58 @@
+"""`twschat serve --responder bedrock --bedrock-endpoint`: the chat answered by the Bedrock responder
+through the fake Bedrock over real HTTP (boto3 in the gateway's process), with a WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+
+from twschat_dev.fake_bedrock import FakeBedrockServer
+
+pytestmark = pytest.mark.integration
+
+T = 15
+NOTE = "(O assistente de IA não respondeu agora; esta resposta vem das regras.)"
+
+
+async def ask(ws: Any, text: str) -> dict[str, Any]:
+    await ws.send(text)
+    frame = json.loads(await asyncio.wait_for(ws.recv(), T))
+    assert frame["type"] == "message", frame
+    return dict(frame)
+
+
+def test_chat_through_the_bedrock_responder(gateway_factory: Callable[..., Any]) -> None:
+    with FakeBedrockServer(port=0) as fake:
+        gw = gateway_factory(extra_args=["--responder", "bedrock", "--bedrock-endpoint", fake.url]).start()
+
+        async def scenario() -> None:
+            async with connect(f"{gw.url}/api/v1/ws/tws-general", open_timeout=T) as ws:
+                welcome = json.loads(await asyncio.wait_for(ws.recv(), T))
+                conversation = welcome["conversationId"]
+                abend = await ask(ws, "quais jobs estão em abend?")
+                assert "list_jobs" in abend["message"] and "JOB002" in abend["message"]
+            # a new connection to the same conversation: the follow-up resolves from the stored context
+            url = f"{gw.url}/api/v1/ws/tws-general?conversationId={conversation}"
+            async with connect(url, open_timeout=T) as ws:
+                await asyncio.wait_for(ws.recv(), T)  # welcome
+                log = await ask(ws, "e o log dele?")
+                assert "ORA-01653" in log["message"]
+                proposal = await ask(ws, "reroda esse")
+                assert "Confirma o rerun" in proposal["message"]
+                assert proposal.get("quickReplies") == ["sim", "não"]
+                done = await ask(ws, "sim")
+                assert "Rerun de Data Processing (JOB002)" in done["message"]
+                fake.set_fault("throttle")
+                fallback = await ask(ws, "quais workstations estão offline?")
+                assert fallback["message"].startswith(NOTE + "\n") and "TWS_AGENT2" in fallback["message"]
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 90))
+        finally:
+            assert gw.stop() == 0
+        assert fake.stats()["requests"]["converse-stream"] >= 5
