@@ -811,3 +811,47 @@ SCENARIOS += [
         audits=(("reply_no", "Fita TAPE01 montada para o Month End Close (JOB009)?", "accepted"),),
     ),
 ]
+
+# ------------------------------- history, advice and negation for job streams and workstations
+PT_CASES += [
+    c(
+        "devo segurar o stream BILLING?",
+        "action_advice",
+        "BILLING (TWS_AGENT1) — EXEC",
+        '"segura o stream BILLING"',
+        absent=("Confirma", "Qual deles"),
+    ),
+    c("não segura o stream BILLING", "action_negated", "não vou colocar o job stream em HOLD BILLING"),
+    c(
+        "não linka a TWS_AGENT2",
+        "action_negated",
+        "não vou linkar a workstation TWS_AGENT2",
+        absent=("nada.",),
+    ),
+    c("quem segurou o stream BILLING?", "action_history", "job stream BILLING", absent=("JOB005",)),
+]
+EN_CASES += [
+    e(
+        "should I link TWS_AGENT2?",
+        "action_advice",
+        "TWS_AGENT2 — OFFLINE",
+        '"link TWS_AGENT2"',
+        absent=("Confirm",),
+    ),
+    e("who held stream BILLING?", "action_history", "job stream BILLING"),
+    e("don't hold the stream BILLING", "action_negated", "BILLING", absent=("anything",)),
+]
+SCENARIOS += [
+    Scenario(
+        "who held the stream, who linked the workstation",
+        (
+            s("segura o stream BILLING", "action_stream_hold", "job stream BILLING"),
+            s("sim", "confirm_yes", "Hold do job stream BILLING enviado"),
+            s("quem segurou o stream BILLING?", "action_history", "maria: Hold do job stream em TWS_AGENT1"),
+            s("linka a TWS_AGENT2", "action_link", "TWS_AGENT2"),
+            s("sim", "confirm_yes", "Link da workstation TWS_AGENT2 enviado"),
+            s("who linked TWS_AGENT2?", "action_history", "maria: Link of workstation on TWS_AGENT2"),
+        ),
+        audits=(("stream_hold", "BILLING", "accepted"), ("link", "TWS_AGENT2", "accepted")),
+    ),
+]

@@ -133,3 +133,68 @@ def test_a_viewer_refusal_is_audited_with_its_reason() -> None:
 def test_require_justification_setting() -> None:
     assert Settings.from_env({"REQUIRE_JUSTIFICATION": "true"}).require_justification is True
     assert Settings.from_env({}).require_justification is False
+
+
+# ------------------------------------------- history, advice and negation for streams and workstations
+def test_who_held_a_stream_reads_its_audit_records() -> None:
+    replies, _, _ = _talk(["segura o stream BILLING", "sim", "quem segurou o stream BILLING?"])
+    assert replies[2].intent == "action_history"
+    assert "Ações registradas em job stream BILLING" in replies[2].text
+    assert "maria: Hold do job stream em TWS_AGENT1 — aceito pelo TWS" in replies[2].text
+
+
+def test_who_held_a_stream_en_and_none_yet() -> None:
+    replies, _, _ = _talk(
+        ["who held stream BILLING?", "hold the stream BILLING", "yes", "who held stream BILLING?"]
+    )
+    assert replies[0].intent == "action_history" and "job stream BILLING" in replies[0].text
+    assert "maria: Hold of job stream on TWS_AGENT1" in replies[3].text
+
+
+def test_who_linked_a_workstation() -> None:
+    replies, _, _ = _talk(["linka a TWS_AGENT2", "sim", "quem linkou a TWS_AGENT2?"])
+    assert replies[2].intent == "action_history"
+    assert "workstation TWS_AGENT2" in replies[2].text and "maria: Link da workstation" in replies[2].text
+
+
+def test_stream_history_is_not_a_job_history() -> None:
+    # a job named like nothing: the stream's records only, not its jobs'
+    replies, _, _ = _talk(["segura o JOB007", "sim", "quem segurou o stream BILLING?"])
+    assert "Nenhum registro de Hold do job stream em job stream BILLING" in replies[2].text
+
+
+def test_should_i_hold_a_stream() -> None:
+    replies, audit, _ = _talk(["devo segurar o stream BILLING?"])
+    text = replies[0].text
+    assert replies[0].intent == "action_advice" and "BILLING (TWS_AGENT1) — EXEC" in text
+    assert '"segura o stream BILLING"' in text and "Confirma" not in text and "Qual deles" not in text
+    assert replies[0].context.get("pending") is None and audit.records == []
+
+
+def test_should_i_release_a_stream_that_is_not_held() -> None:
+    replies, _, _ = _talk(["devo liberar o stream BILLING?"])
+    assert "não está em HOLD" in replies[0].text and "libera o stream" not in replies[0].text
+
+
+def test_should_i_link_a_workstation_en() -> None:
+    replies, _, _ = _talk(["should I link TWS_AGENT2?"])
+    text = replies[0].text
+    assert replies[0].intent == "action_advice" and "TWS_AGENT2 — OFFLINE" in text
+    assert '"link TWS_AGENT2"' in text and "Confirm" not in text
+
+
+def test_a_negated_stream_or_workstation_action_names_its_target() -> None:
+    replies, audit, _ = _talk(
+        ["não segura o stream BILLING", "não linka a TWS_AGENT2", "don't unlink TWS_AGENT1"]
+    )
+    assert "não vou colocar o job stream em HOLD BILLING" in replies[0].text
+    assert "não vou linkar a workstation TWS_AGENT2" in replies[1].text
+    assert "TWS_AGENT1" in replies[2].text
+    assert all("nada." not in r.text.split("Nada foi feito")[0] for r in replies) and audit.records == []
+
+
+def test_negating_the_pending_stream_action_drops_it() -> None:
+    replies, audit, _ = _talk(["segura o stream BILLING", "não segura o stream BILLING", "sim"])
+    assert "Cancelei o pedido pendente" in replies[1].text
+    assert replies[2].intent == "confirm_yes" and "Não há nenhuma ação pendente" in replies[2].text
+    assert audit.records == []

@@ -304,14 +304,21 @@ class ActionDesk:
         return self._tws.reply_prompt(target, action == "reply_yes")
 
     # ----------------------------------------------------------------------------------- records
-    def records_for(self, job: Job) -> list[AuditRecord]:
-        """The job's audit records since yesterday (UTC), newest first (same workstation or unknown)."""
+    def records_for(self, job: Target) -> list[AuditRecord]:
+        """The target's audit records since yesterday (UTC), newest first: a job's (same workstation or
+        unknown), a job stream's or a workstation's (records of that kind of target only)."""
         assert self.audit is not None
+        kind, _ident, _short, name, workstation = describe(job)
+        wanted = "" if kind == "job" else kind
         since = (self._now().astimezone(UTC) - timedelta(days=1)).date().isoformat()
-        return [r for r in self.audit.for_job(job.name, since) if r.workstation in ("", job.workstation)]
+        return [
+            r
+            for r in self.audit.for_job(name, since)
+            if r.target_kind == wanted and r.workstation in ("", workstation)
+        ]
 
-    def latest_executed(self, job: Job) -> AuditRecord | None:
-        """The job's latest action that was not refused, since yesterday.
+    def latest_executed(self, job: Target) -> AuditRecord | None:
+        """The target's latest action that was not refused, since yesterday.
 
         Best effort: the prompt and the advice stand without it, and a store that cannot be read
         stops the action at confirmation time, before anything runs.

@@ -289,6 +289,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
         f"No {p['title'].lower()} of {p['label']} recorded today or yesterday."
     ),
     "history.none": "No action on {label} recorded today or yesterday.",
+    "label.stream": "job stream {name}",
+    "label.workstation": "workstation {name}",
+    "label.prompt": "prompt {name}",
     "history.head": "Actions recorded on {label} (today and yesterday, newest first):",
     "history.more": "... {n} more.",
     "advice.log_error": "Error in the log: {error}",

@@ -32,6 +32,9 @@ def action_of(f: Features) -> str:
         return "kill"
     # a workstation, named or pointed at ("like" is a typo of "link" too)
     names_ws = bool(f.workstation or f.missing_workstation or f.referent)
+    if has("who") and names_ws and ("linked" in f.tokens or "unlinked" in f.tokens):
+        # "who linked TWS_AGENT2?" ("linked"/"unlinked" are otherwise link states)
+        return "unlink" if "unlinked" in f.tokens else "link"
     if has("unlink") and names_ws:
         return "unlink"
     if has("link") and names_ws:
@@ -45,8 +48,11 @@ def action_of(f: Features) -> str:
             return "confirm_succ"
         if f.state in ("abend", "failed"):
             return "confirm_abend"
+    names_stream = has("stream") or (f.stream and not f.jobs and not f.referent)
+    if has("who") and has("hold_state") and names_stream:
+        return "stream_hold"  # "who held stream BILLING?" ("held" is otherwise a state)
     action = f.action
-    if action in _STREAM_ACTIONS and (has("stream") or (f.stream and not f.jobs and not f.referent)):
+    if action in _STREAM_ACTIONS and names_stream:
         return f"stream_{action}"
     return action
 

@@ -140,7 +140,8 @@ class Features:
     @property
     def negated(self) -> bool:
         """A negation before the first action word: "não reroda", "don't rerun", "nunca cancele"."""
-        first_action = min(self.concepts[c] for c in ACTION_CONCEPTS if c in self.concepts)
+        # an action named by a state word ("who linked TWS_AGENT2?") has no action concept: not negated
+        first_action = min((self.concepts[c] for c in ACTION_CONCEPTS if c in self.concepts), default=0)
         return any(t in NEGATIONS for t in self.tokens[:first_action])
 
     def make(self, name: str, **fields: Any) -> Intent:

@@ -61,7 +61,10 @@ VOCAB: dict[str, tuple[str, str]] = {
     ),
     "run": ("roda rodar rode executa executar execute", "run"),
     "again": ("novamente denovo", "again"),
-    "hold": ("hold segura segurar segure pausa pausar pause suspende suspender", "hold pause"),
+    "hold": (
+        "hold segura segurar segure pausa pausar pause suspende suspender segurou seguraram pausou suspendeu",
+        "hold pause",
+    ),
     "hold_state": ("", "held"),
     "ran": ("rodou rodaram rodado rodados executou executaram executado executados", "ran"),
     "hold_verb": ("coloca colocar coloque poe por ponha bota botar deixa deixar", "put place set"),
@@ -72,8 +75,8 @@ VOCAB: dict[str, tuple[str, str]] = {
     "hs": ("hs", ""),  # conman hold sched
     "rs": ("rs", ""),  # conman release sched
     "cs": ("cs", ""),  # conman cancel sched
-    "unlink": ("deslinka deslinkar deslinke unlink", "unlink"),
-    "link": ("linka linkar linke relinka relinkar link", "link relink"),
+    "unlink": ("deslinka deslinkar deslinke unlink deslinkou", "unlink"),
+    "link": ("linka linkar linke relinka relinkar link linkou relinkou", "link relink"),
     "reply": ("responde responder responda reply", "reply answer respond"),
     # conman "sp" (showprompts): the prompts waiting for an answer
     "prompt": ("prompt prompts sp showprompts", ""),

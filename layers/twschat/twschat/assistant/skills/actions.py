@@ -30,15 +30,16 @@ from ..actions import (
     NotAllowed,
     Refused,
     TooEarly,
-    prompts,
+    describe,
 )
 from ..answer import Answer, Msg, Part, join, lines, msg
-from ..domain import ACTION_KINDS, ACTIONS, Job, JobStream, Prompt, Target, Workstation, blocked
+from ..domain import ACTION_KINDS, ACTIONS, Job, Target, Workstation
 from ..state import PendingAction
-from .audit import blocked_message, recent_note
+from .audit import recent_note
 from .base import Skill, Turn, last_agent_turn
-from .referents import ask_which, quiet_target, targets
+from .referents import ask_which, targets
 from .smalltalk import unknown
+from .targets import quiet_target_of, target_blocked, target_label, target_of
 
 __all__ = ["SKILLS"]
 
@@ -97,66 +98,6 @@ def _pending_answer(t: Turn, text: Msg, pending: PendingAction, intent: str = ""
     )
 
 
-def _label(target: Target) -> str:
-    if isinstance(target, Job):
-        return f"{target.name} ({target.job_id})"
-    if isinstance(target, Prompt):
-        return f'{target.id} ("{target.text[:80]}")'
-    return target.name
-
-
-def _blocked(action: str, target: Target) -> Msg | None:
-    if isinstance(target, Job):
-        return blocked_message(action, target)
-    reason = blocked(action, target)
-    if reason is None:
-        return None
-    return msg(f"blocked.{action}.{reason.reason}", name=_label(target), s=target.status, id=_label(target))
-
-
-def _quiet(t: Turn, kind: str) -> Target | None:
-    """The target of a refused request, for its audit record (None when it would need a question)."""
-    if kind == "job":
-        return quiet_target(t)
-    found = _target(t, kind)
-    return None if isinstance(found, Answer) else found
-
-
-def _target(t: Turn, kind: str) -> Target | Answer:
-    """The one stream / workstation / prompt the message is about, or the question back."""
-    intent, plan, prev = t.intent, t.plan, t.prev
-    if kind == "stream":
-        stream: JobStream | None = None
-        if intent.stream:
-            stream = next((s for s in plan.streams if s.name == intent.stream), None)
-        if stream is None:
-            names = ", ".join(sorted(s.name for s in plan.streams))
-            return t.answer(msg("target.which_stream", names=names))
-        return stream
-    if kind == "workstation":
-        name = intent.workstation or (prev.workstation if intent.referent else "")
-        ws: Workstation | None = plan.workstation(name) if name else None
-        if ws is None:
-            names = ", ".join(sorted(w.name for w in plan.workstations))
-            if intent.missing_workstation or name:
-                return t.answer(msg("ws.not_found", names=names))
-            return t.answer(msg("target.which_workstation", names=names))
-        return ws
-    asked = prompts(plan)
-    if not asked:
-        return t.answer(msg("target.no_prompt"))
-    if intent.prompt:
-        wanted = intent.prompt.lstrip("0") or "0"
-        hit = next((p for p in asked if p.id.casefold().lstrip("0") in (wanted, intent.prompt)), None)
-        if hit is not None:
-            return hit
-    open_ = [p for p in asked if p.status == "ASKED"]
-    if len(open_) == 1 and not intent.prompt:
-        return open_[0]
-    ids = ", ".join(_label(p) for p in (open_ or list(asked))[: t.services.cap])
-    return t.answer(msg("target.which_prompt", ids=ids))
-
-
 def _action_request(t: Turn) -> Answer:
     intent = t.intent
     action = intent.action
@@ -164,7 +105,7 @@ def _action_request(t: Turn) -> Answer:
         return unknown(t)
     kind = ACTION_KINDS[action]
     desk = t.services.desk
-    reason = desk.permission(t.request, action, lambda: _quiet(t, kind), intent.reason)
+    reason = desk.permission(t.request, action, lambda: quiet_target_of(t, kind), intent.reason)
     if reason != REASON_OK:
         return t.answer(_refusal(action, reason))
     target: Target
@@ -176,11 +117,11 @@ def _action_request(t: Turn) -> Answer:
             return ask_which(t, found)
         target = found[0]
     else:
-        other = _target(t, kind)
+        other = target_of(t, kind)
         if isinstance(other, Answer):
             return other
         target = other
-    why_not = _blocked(action, target)
+    why_not = target_blocked(action, target)
     if why_not is not None:
         if isinstance(target, Job):
             return t.answer(why_not, jobs=t.carry([target.id]), focus=target.id)
@@ -237,7 +178,7 @@ def _confirm(t: Turn) -> Answer:
         return t.answer(msg("confirm.gone", label=label), "confirm_yes", lang=lang)
     if isinstance(outcome, NotAllowed):
         target = outcome.blocked.job
-        why_not = _blocked(action, target)
+        why_not = target_blocked(action, target)
         assert why_not is not None
         focus = target.id if isinstance(target, Job) else ""
         return t.answer(join(why_not, msg("nothing_done")), "confirm_yes", lang=lang, focus=focus)
@@ -331,26 +272,30 @@ def _unclear(t: Turn) -> Answer:
 
 
 def _negated(t: Turn) -> Answer:
-    """ "não reroda o JOB003": nothing is done, and a pending action for that job is dropped."""
+    """ "não reroda o JOB003", "não segura o stream BILLING": nothing is done, the target is named, and a
+    pending action for that target is dropped."""
     action = t.intent.action if t.intent.action in ACTIONS else "rerun"
-    job = quiet_target(t)
+    kind = ACTION_KINDS[action]
+    target = quiet_target_of(t, kind)
     verb = _words(action, "verb")
     parts: list[Part] = []
-    if job is not None:
-        parts.append(msg("negated.job", verb=verb, label=f"{job.name} ({job.job_id})"))
+    if target is not None:
+        parts.append(msg("negated.job", verb=verb, label=target_label(target)))
     else:
         parts.append(msg("negated.nothing", verb=verb))
+    ident = describe(target)[1] if target is not None else ""
     pending = t.prev.pending
     if pending is not None and pending.confirmable:
-        if job is None or pending.job == job.id:
+        if target is None or pending.job == ident:
             parts.append(msg("negated.dropped"))
         else:
             parts.append(
                 msg("negated.dropped_other", what=_words(pending.action, "what"), label=pending.label)
             )
     parts.append(msg("nothing_done"))
-    focus = job.id if job is not None else ""
-    return t.answer(join(*parts), jobs=t.carry([focus]) if focus else (), focus=focus)
+    focus = target.id if isinstance(target, Job) else ""
+    ws = target.name if isinstance(target, Workstation) else ""
+    return t.answer(join(*parts), jobs=t.carry([focus]) if focus else (), focus=focus, workstation=ws)
 
 
 SKILLS: dict[str, Skill] = {

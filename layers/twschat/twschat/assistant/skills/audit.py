@@ -1,30 +1,23 @@
-"""What was done to a job: "quem reexecutou o JOB003?" (the audit trail), "devo rerodar o JOB003?"
-(the facts to decide on; nothing is proposed), and the note about a job's latest action."""
+"""What was done to a job, a job stream or a workstation: "quem reexecutou o JOB003?", "quem segurou o
+stream BILLING?" (the audit trail), "devo rerodar o JOB003?", "devo linkar a TWS_AGENT2?" (the facts to
+decide on; nothing is proposed), and the note about a target's latest action."""
 
 from __future__ import annotations
 
 from twschat.core.audit import RESULT_FAILED, RESULT_REJECTED, AuditRecord
 
 from ..answer import Answer, Msg, Part, join, lines, msg
-from ..domain import ACTIONS, Job, blocked
+from ..domain import ACTION_KINDS, ACTIONS, Job, JobStream, Prompt, Target, Workstation
 from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, bullet_item, job_line
 from .jobs import first_error
+from .plan_views import ws_details
 from .referents import one_target
+from .targets import blocked_message, target_blocked, target_of
 
 __all__ = ["SKILLS", "blocked_message", "recent_note"]
 
 _RESULTS = frozenset({"accepted", "rejected", "failed", "requested", "refused"})
-
-
-def blocked_message(action: str, job: Job) -> Msg | None:
-    """Why ``action`` makes no sense for ``job`` in its current state (None when it does)."""
-    reason = blocked(action, job)
-    if reason is None:
-        return None
-    return msg(
-        f"blocked.{action}.{reason.reason}", name=f"{job.name} ({job.job_id})", s=job.status, id=job.job_id
-    )
 
 
 def record_line(t: Turn, record: AuditRecord) -> Msg:
@@ -43,8 +36,8 @@ def record_line(t: Turn, record: AuditRecord) -> Msg:
     )
 
 
-def recent_note(t: Turn, job: Job) -> Msg | None:
-    """About the job's latest executed action since yesterday (None when there is none)."""
+def recent_note(t: Turn, job: Target) -> Msg | None:
+    """About the target's latest executed action since yesterday (None when there is none)."""
     latest = t.services.desk.latest_executed(job)
     return msg("recent_note", line=record_line(t, latest)) if latest is not None else None
 
@@ -53,16 +46,46 @@ def _action(t: Turn) -> str:
     return t.intent.action if t.intent.action in ACTIONS else ""
 
 
+def _target(t: Turn, action: str) -> Target | Answer:
+    """The job, job stream, workstation or prompt the question is about (by the kind of its action)."""
+    kind = ACTION_KINDS.get(action, "job")
+    return one_target(t) if kind == "job" else target_of(t, kind)
+
+
+def _reply(t: Turn, text: Msg, target: Target) -> Answer:
+    """``text``, leaving the job in focus (or the workstation) for the follow-ups."""
+    if isinstance(target, Job):
+        return t.answer(text, jobs=t.carry([target.id]), focus=target.id)
+    return t.answer(text, workstation=target.name if isinstance(target, Workstation) else "")
+
+
+def _label(target: Target) -> Part:
+    """``Data Processing (JOB002)``, ``job stream BILLING``, ``workstation TWS_AGENT2``, ``prompt 1``."""
+    if isinstance(target, Job):
+        return f"{target.name} ({target.job_id})"
+    if isinstance(target, Prompt):
+        return msg("label.prompt", name=target.id)
+    kind = "stream" if isinstance(target, JobStream) else "workstation"
+    return msg(f"label.{kind}", name=target.name)
+
+
+def _name(target: Target) -> str:
+    """How the action request names it: ``BILLING``, ``TWS_AGENT2``, ``1``."""
+    if isinstance(target, Job):
+        return target.job_id
+    return target.id if isinstance(target, Prompt) else target.name
+
+
 def _history(t: Turn) -> Answer:
-    job = one_target(t)
+    action = _action(t)
+    job = _target(t, action)
     if isinstance(job, Answer):
         return job
-    label = f"{job.name} ({job.job_id})"
+    label = _label(job)
     desk = t.services.desk
     if desk.audit is None:
-        return t.answer(msg("history.unavailable"), jobs=t.carry([job.id]), focus=job.id)
+        return _reply(t, msg("history.unavailable"), job)
     records = desk.records_for(job)
-    action = _action(t)
     if action:
         records = [r for r in records if r.action == action]
     if not records:
@@ -70,19 +93,42 @@ def _history(t: Turn) -> Answer:
             none = msg("history.none_of_action", title=msg(f"action.{action}.title"), label=label)
         else:
             none = msg("history.none", label=label)
-        return t.answer(none, jobs=t.carry([job.id]), focus=job.id)
+        return _reply(t, none, job)
     out: list[Part] = [msg("history.head", label=label)]
     out += [bullet_item(record_line(t, r)) for r in records[:5]]
     if len(records) > 5:
         out.append(msg("history.more", n=len(records) - 5))
-    return t.answer(lines(*out), jobs=t.carry([job.id]), focus=job.id)
+    return _reply(t, lines(*out), job)
+
+
+def _advice_other(t: Turn, action: str, target: Target) -> Answer:
+    """ "devo segurar o stream BILLING?", "devo linkar a TWS_AGENT2?": its state, whether the action
+    makes sense, its latest action, and how to ask for it."""
+    out: list[Part] = []
+    if isinstance(target, JobStream):
+        out.append(msg("streams.row", name=target.name, workstation=target.workstation, status=target.status))
+    elif isinstance(target, Workstation):
+        out.append(ws_details(target))
+    elif isinstance(target, Prompt):
+        out.append(msg("prompts.row", id=target.id, text=target.text or "-", status=target.status or "?"))
+    why_not = target_blocked(action, target)
+    if why_not is not None:
+        out.append(why_not)
+    note = recent_note(t, target)
+    if note is not None:
+        out.append(note)
+    if why_not is None:
+        out.append(msg("advice.ask", ask=msg(f"ask.{action}", id=_name(target))))
+    return _reply(t, lines(*out), target)
 
 
 def _advice(t: Turn) -> Answer:
     action = _action(t) or "rerun"
-    job = one_target(t)
+    job = _target(t, action)
     if isinstance(job, Answer):
         return job
+    if not isinstance(job, Job):
+        return _advice_other(t, action, job)
     out: list[Part] = [job_line(t, job, bullet=False)]
     if job.status in FAILED_STATES:
         error = _log_error(t, job)

@@ -22,7 +22,7 @@ from .base import (
 )
 from .jobs import may_be_incomplete
 
-__all__ = ["SKILLS"]
+__all__ = ["SKILLS", "ws_details"]
 
 
 def _job_streams(t: Turn) -> Answer:
@@ -62,7 +62,7 @@ def _job_streams(t: Turn) -> Answer:
     return t.answer(lines(*out), "job_streams", state=state, workstation=workstation)
 
 
-def _ws_details(ws: Workstation) -> Msg:
+def ws_details(ws: Workstation) -> Msg:
     # None: the TWS source does not report it (a REST master has no confirmed link-state field)
     bits: list[Part] = []
     if ws.linked is not None:
@@ -94,7 +94,7 @@ def _workstations(t: Turn) -> Answer:
     if not shown:
         return t.answer(msg("ws.none"))
     out: list[Part] = [msg("ws.count", n=len(shown), filter=flt.upper())]
-    out += cap_lines(t, [bullet_item(_ws_details(w)) for w in shown], msg("refine.workstation_status"))
+    out += cap_lines(t, [bullet_item(ws_details(w)) for w in shown], msg("refine.workstation_status"))
     if not flt:
         online = sum(1 for w in all_ws if w.status == "ONLINE")
         out.append(msg("ws.online_of", online=online, total=len(all_ws)))
@@ -111,7 +111,7 @@ def _workstation_status(t: Turn) -> Answer:
         names = ", ".join(sorted(w.name for w in plan.workstations))
         return t.answer(msg("ws.not_found", names=names), "workstation_status")
     jobs = [j for j in plan.jobs if j.workstation == ws.name]
-    out: list[Part] = [_ws_details(ws)]
+    out: list[Part] = [ws_details(ws)]
     if jobs:
         out.append(msg("ws.jobs_on_it", counts=count_states(jobs)))
     if ws.status == "OFFLINE":
