@@ -53,6 +53,9 @@ def _resource(raw: Any) -> str:
         return match.group(1)
     if match := re.search(r'"Ref": "(\w+)"', text):
         return match.group(1)
+    # An ARN built from a parameter (the Bedrock model, profile or guardrail): named by that parameter.
+    if named := [name for name in re.findall(r"\$\{(\w+)\}", text) if not name.startswith("AWS")]:
+        return named[-1]
     raise AssertionError(f"unrecognised resource {text}")
 
 
