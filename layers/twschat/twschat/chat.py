@@ -9,6 +9,7 @@ message and reply already stored and re-posts the stored reply instead of answer
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ from twschat.core.inbound import ClientRequest, InputRejected, UserText, parse_f
 from twschat.core.language import detect_language
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
+from twschat.core.streaming import DeltaBatcher
 from twschat.persistence.accounting import StoreStats
 from twschat.persistence.stores import Stores
 
@@ -44,6 +46,10 @@ logger = logging.getLogger("twschat.chat")
 
 QUICK_REPLIES_KEY = "quickReplies"
 """Where a reply's suggested answers are kept in its stored context."""
+LLM_CONTEXT_KEY = "llm"
+"""Where a model-written reply keeps its calls and per-turn ``metrics`` (twschat.llm.responder.CONTEXT_KEY)."""
+PROGRESS_STAGES = {"model": "thinking", "tool": "tool"}
+"""A streaming responder's ``on_progress`` stages -> the progress frame's ``stage`` (others are not sent)."""
 
 WELCOME_TEXT = {
     "pt": (
@@ -142,6 +148,8 @@ class ChatService:
         self.clock = clock
         self._bind = bind_log_keys or (lambda **_: None)
         self.auth_mode = settings.auth_mode
+        self.streams = _accepts_callbacks(responder)
+        """The responder takes ``on_delta``/``on_progress``: its reply is streamed as delta frames."""
 
     # -- $connect ----------------------------------------------------------------------------
     def connect(
@@ -420,8 +428,25 @@ class ChatService:
             received_at_ms=request_time_ms,
         )
         started = time.perf_counter()
+        stream = (
+            _ReplyStream(
+                self,
+                poster,
+                connection_id,
+                message_id=reply_message_id(conv_key, user_key),
+                conversation_id=connection.conversation_id,
+            )
+            if self.streams
+            else None
+        )
         try:
-            reply: Reply = self.responder.respond(request)
+            reply: Reply = (
+                self.responder.respond(request)
+                if stream is None
+                else self.responder.respond(  # type: ignore[call-arg]
+                    request, on_delta=stream.on_delta, on_progress=stream.on_progress
+                )
+            )
         except StorageUnavailable:
             raise  # the service's one answer to a store outage (handle_message)
         except Exception:
@@ -480,8 +505,15 @@ class ChatService:
                     in_reply_to=message_id,
                 )
             )
-        posted = self._post(poster, connection_id, to_send)
+        if stream is not None and stream.gone:
+            # The client left while the reply was streamed: it is stored; a reconnect shows it in the history.
+            posted = {"frames_posted": stream.posted, "gone": True}
+        else:
+            posted = self._post(poster, connection_id, to_send)
+            if stream is not None:
+                posted["frames_posted"] += stream.posted
         self.metrics.add_metric("Turns", "Count", 1)
+        self._log_turn_metrics(reply, stream, started)
         logger.info(
             "turn stored" if status == "answered" else "turn answered, reply not stored",
             extra={
@@ -493,6 +525,13 @@ class ChatService:
                 "intent": reply.intent,
             },
         )
+        after_reply = getattr(self.responder, "after_reply", None)
+        if after_reply is not None and status == "answered":
+            # Off the reply's critical path (it is posted): e.g. the LLM responder's summary refresh.
+            try:
+                after_reply(request, reply)
+            except Exception:
+                logger.exception("after_reply failed; the turn is not affected")
         return TurnOutcome(status, conversation_id=connection.conversation_id, **posted)
 
     def _refuse(
@@ -636,21 +675,157 @@ class ChatService:
             quick_replies=[str(q) for q in reply.context.get(QUICK_REPLIES_KEY) or ()],
         )
 
+    def _log_turn_metrics(self, reply: Reply, stream: _ReplyStream | None, started: float) -> None:
+        """One line per model-written turn (tokens, time to first delta, frames, tools, cost), and the
+        same figures as metrics."""
+        llm = reply.context.get(LLM_CONTEXT_KEY)
+        found = llm.get("metrics") if isinstance(llm, Mapping) else None
+        if not isinstance(found, Mapping):
+            return
+        figures: dict[str, Any] = {
+            key: found.get(key, 0)
+            for key in (
+                "model",
+                "input_tokens",
+                "output_tokens",
+                "cache_read_tokens",
+                "cache_write_tokens",
+                "tool_calls",
+                "model_calls",
+                "retries",
+                "cost_micro_usd",
+                "latency_ms",
+            )
+        }
+        figures["fallback"] = bool(found.get("fallback"))
+        if found.get("fallback_reason"):
+            figures["fallback_reason"] = found["fallback_reason"]
+        first_ms: float | None = None
+        if stream is not None:
+            figures["deltas_posted"] = stream.batcher.seq
+            figures["progress_posted"] = stream.progress_posted
+            if stream.batcher.first_sent_at is not None:
+                first_ms = (stream.batcher.first_sent_at - started) * 1000
+                figures["time_to_first_delta_ms"] = round(first_ms, 1)
+            if stream.first_token_epoch_ms is not None:
+                figures["first_token_at_ms"] = stream.first_token_epoch_ms
+                figures["first_delta_posted_at_ms"] = stream.first_posted_epoch_ms
+        logger.info("turn metrics", extra={"llm": figures})
+        add = self.metrics.add_metric
+        for name, key in (
+            ("LlmInputTokens", "input_tokens"),
+            ("LlmOutputTokens", "output_tokens"),
+            ("LlmCacheReadTokens", "cache_read_tokens"),
+            ("LlmCacheWriteTokens", "cache_write_tokens"),
+            ("LlmToolCalls", "tool_calls"),
+            ("LlmCostMicroUsd", "cost_micro_usd"),
+        ):
+            value = figures.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                add(name, "Count", value)
+        add("LlmFallbacks", "Count", 1 if figures["fallback"] else 0)
+        if stream is not None:
+            add("DeltasPosted", "Count", stream.batcher.seq)
+        if first_ms is not None:
+            add("TimeToFirstDelta", "Milliseconds", first_ms)
+
+    def _connection_gone(self, connection_id: str) -> None:
+        # The client left mid-turn: drop *this* connection's record; the history stays.
+        self.stores.connections.delete_connection(connection_id)
+        self.metrics.add_metric("StaleConnections", "Count", 1)
+        logger.info("connection gone; record deleted")
+
     def _post(self, poster: FramePoster, connection_id: str, to_send: list[frames.Frame]) -> dict[str, Any]:
         posted = 0
         for frame in to_send:
             outcome = poster.post(connection_id, frame)
             if outcome is PostOutcome.GONE:
-                # The client left mid-turn: drop *this* connection's record; the history stays.
-                self.stores.connections.delete_connection(connection_id)
-                self.metrics.add_metric("StaleConnections", "Count", 1)
-                logger.info("connection gone; record deleted")
+                self._connection_gone(connection_id)
                 return {"frames_posted": posted, "gone": True}
             if outcome is PostOutcome.FAILED:
                 self.metrics.add_metric("PostFailures", "Count", 1)
                 continue
             posted += 1
         return {"frames_posted": posted, "gone": False}
+
+
+class _ReplyStream:
+    """A streaming responder's callbacks for one reply: delta frames (batched) and progress frames,
+    all with the reply's deterministic ``messageId``. A 410 stops the stream; the turn goes on and
+    its reply is stored."""
+
+    def __init__(
+        self,
+        service: ChatService,
+        poster: FramePoster,
+        connection_id: str,
+        *,
+        message_id: str,
+        conversation_id: str,
+    ) -> None:
+        self._service = service
+        self._poster = poster
+        self._connection_id = connection_id
+        self.message_id = message_id
+        self.conversation_id = conversation_id
+        self.posted = 0
+        self.progress_posted = 0
+        self.gone = False
+        self.first_token_epoch_ms: int | None = None
+        self.first_posted_epoch_ms: int | None = None
+        self._last_progress: tuple[str, str] | None = None
+        self.batcher = DeltaBatcher(self._send_delta)
+
+    def on_delta(self, text: str) -> None:
+        if self.first_token_epoch_ms is None:
+            self.first_token_epoch_ms = int(time.time() * 1000)
+        self.batcher.add(text)
+
+    def on_progress(self, stage: str, detail: str) -> None:
+        shown = PROGRESS_STAGES.get(stage)
+        if shown is None or self.gone or (stage, detail) == self._last_progress:
+            return
+        self._last_progress = (stage, detail)
+        self.batcher.flush()  # the text so far goes before what comes next
+        frame = frames.progress_frame(
+            message_id=self.message_id,
+            stage=shown,
+            tool=detail if shown == "tool" else "",
+            conversation_id=self.conversation_id,
+        )
+        if self._post(frame):
+            self.progress_posted += 1
+
+    def _send_delta(self, seq: int, text: str) -> bool:
+        frame = frames.delta_frame(
+            message_id=self.message_id, seq=seq, text=text, conversation_id=self.conversation_id
+        )
+        if self._post(frame) and self.first_posted_epoch_ms is None:
+            self.first_posted_epoch_ms = int(time.time() * 1000)
+        return not self.gone  # a failed post loses one piece (the final message has them all)
+
+    def _post(self, frame: frames.Frame) -> bool:
+        if self.gone:
+            return False
+        outcome = self._poster.post(self._connection_id, frame)
+        if outcome is PostOutcome.GONE:
+            self.gone = True
+            self._service._connection_gone(self._connection_id)
+            return False
+        if outcome is PostOutcome.FAILED:
+            self._service.metrics.add_metric("PostFailures", "Count", 1)
+            return False
+        self.posted += 1
+        return True
+
+
+def _accepts_callbacks(responder: Responder) -> bool:
+    """Whether ``responder.respond`` takes ``on_delta`` and ``on_progress`` (a streaming responder)."""
+    try:
+        parameters = inspect.signature(responder.respond).parameters
+    except (TypeError, ValueError):
+        return False
+    return "on_delta" in parameters and "on_progress" in parameters
 
 
 def _iso(epoch_ms: int) -> str:

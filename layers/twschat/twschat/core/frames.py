@@ -1,4 +1,5 @@
-"""The frames a client receives: welcome, message (split into ordered parts past the size limit), error.
+"""The frames a client receives: welcome, message (split into ordered parts past the size limit), the
+delta and progress frames of a reply being streamed, error.
 
 All are JSON text frames. Operator-facing text is Portuguese by default, English on request.
 """
@@ -91,6 +92,25 @@ def welcome_frame(*, agent: str, conversation_id: str, message: str, **extra: An
         "message": message,
         **extra,
     }
+
+
+def delta_frame(*, message_id: str, seq: int, text: str, conversation_id: str = "") -> Frame:
+    """A piece of a reply still being written: ``seq`` 1, 2, ...; the ``message`` frame with the same
+    ``messageId`` follows with the whole text (it replaces the pieces)."""
+    frame: Frame = {"type": "delta", "sender": "agent", "messageId": message_id, "seq": seq, "text": text}
+    if conversation_id:
+        frame["conversationId"] = conversation_id
+    return frame
+
+
+def progress_frame(*, message_id: str, stage: str, tool: str = "", conversation_id: str = "") -> Frame:
+    """What a reply still being written is doing: ``stage`` thinking (the model) or tool (``tool`` runs)."""
+    frame: Frame = {"type": "progress", "sender": "agent", "messageId": message_id, "stage": stage}
+    if tool:
+        frame["tool"] = tool
+    if conversation_id:
+        frame["conversationId"] = conversation_id
+    return frame
 
 
 def pong_frame(*, conversation_id: str, in_reply_to: str) -> Frame:
