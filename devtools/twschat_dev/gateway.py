@@ -74,6 +74,7 @@ MAX_FRAME_BYTES = 32 * 1024
 IDLE_TIMEOUT_S = 10 * 60
 MAX_CONNECTION_S = 2 * 3600
 POST_TIMEOUT_S = 10.0
+INTEGRATION_TIMEOUT_S = 29.0  # API Gateway's integration timeout for a route's Lambda
 CONNECT_TIMEOUT_S = 35.0  # > API Gateway's 29 s integration timeout: the handler decides, not us
 _AGENT_PATH = re.compile(r"^/api/v1/ws/([^/]+)/?$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -416,8 +417,10 @@ class Gateway:
         schedule_interval: float | None = None,
         auth: str = "none",
         web: WebPage | None = None,
+        integration_timeout: float = INTEGRATION_TIMEOUT_S,
     ) -> None:
         self.app = app
+        self.integration_timeout = integration_timeout
         self.auth = auth
         self.web = web
         self.schedule_interval = schedule_interval
@@ -631,8 +634,14 @@ class Gateway:
         event = message_event(
             conn, stage=self.stage, route_key=route_key, body=body, is_base64=is_base64, request_id=request_id
         )
+        call = asyncio.ensure_future(asyncio.to_thread(self.runner.invoke, route.function, event))
         try:
-            result = await asyncio.to_thread(self.runner.invoke, route.function, event)
+            # Like API Gateway: past the integration timeout the client is told so; the Lambda runs on.
+            limit = self.integration_timeout if self.integration_timeout > 0 else None
+            result = await asyncio.wait_for(asyncio.shield(call), limit)
+        except TimeoutError:
+            await self._send_status(conn, "Endpoint request timed out", request_id)
+            return
         except Exception:
             await self._send_status(conn, "Internal server error", request_id)
             return
@@ -876,6 +885,14 @@ def register(subparsers: Any) -> None:
         help="close connections after SECONDS like API Gateway (default: %(default)s; 0: never)",
     )
     parser.add_argument(
+        "--integration-timeout",
+        type=float,
+        default=INTEGRATION_TIMEOUT_S,
+        metavar="SECONDS",
+        help="tell the client 'Endpoint request timed out' when a route's function runs longer, like API "
+        "Gateway (default: %(default)s; 0: never)",
+    )
+    parser.add_argument(
         "--schedule-interval",
         type=float,
         default=None,
@@ -919,6 +936,7 @@ def run_serve(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         idle_timeout=args.idle_timeout,
         max_duration=args.max_duration,
+        integration_timeout=args.integration_timeout,
         schedule_interval=args.schedule_interval,
         auth=args.auth,
         web=web,

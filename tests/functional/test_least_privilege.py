@@ -23,7 +23,7 @@ from twschat.persistence.tables import ensure_tables
 from twschat_dev.template import load_template
 
 TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
-FUNCTIONS = {"twschat-welcome": "WelcomeFunction"}
+FUNCTIONS = {"twschat-welcome": "WelcomeFunction", "twschat-turn-worker": "TurnWorkerFunction"}
 ENDPOINT = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
 METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
 # S3 operations -> the IAM actions they need (DeleteObjects is authorised as s3:DeleteObject).
@@ -38,6 +38,8 @@ BUCKETS = {"web-page": "WebBucket"}
 FAILURE_PATHS = {
     ("DefaultFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
     ("DefaultFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
+    ("TurnWorkerFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
+    ("TurnWorkerFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
 }
 
 Permission = tuple[str, str, str]  # (function, action, resource)
@@ -155,6 +157,7 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
         run(recorder, "DefaultFunction", "default", ev)
     redelivered = event("default_text", body="sim", messageId="m-1", requestTimeEpoch=1_795_608_006_000)
     run(recorder, "DefaultFunction", "default", redelivered)  # answered from the stored reply
+    hand_turns_to_the_worker(recorder)
     item = boto3.client("dynamodb").get_item(
         TableName="conn", Key={"connectionId": {"S": "Bx2kXcPOoAMCJdA="}}
     )
@@ -182,6 +185,29 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
         if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:", "s3:"))
     }
     assert unused - used - FAILURE_PATHS == set(), "permissions no path of the code uses"
+
+
+def hand_turns_to_the_worker(rec: Recorder) -> None:
+    """Responder=bedrock: $default stores the message and invokes TurnWorkerFunction (moto has no such
+    function: the invoke is recorded, then refused); the worker answers the stored turn (the rule
+    responder here: the model is not what is checked) and a pending action's "sim"."""
+    for i, body in enumerate(["reroda o JOB003", "sim"]):
+        at = 1_795_608_020_000 + i * 1000
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("RESPONDER", "bedrock")
+            env.setenv("TURN_WORKER_FUNCTION_NAME", "twschat-turn-worker")
+            runtime.reset()
+            ev = event("default_text", body=body, messageId=f"w-{i}", requestTimeEpoch=at)
+            assert run(rec, "DefaultFunction", "default", ev)["body"] == "responder_failed"
+        runtime.reset()
+        turn = {
+            "connectionId": "Bx2kXcPOoAMCJdA=",
+            "messageId": f"w-{i}",
+            "requestTimeMs": at,
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "stage": "prod",
+        }
+        assert run(rec, "TurnWorkerFunction", "turn_worker", turn)["body"] == "answered"
 
 
 def publish_the_web_page(rec: Recorder) -> None:

@@ -22,6 +22,8 @@ NOTE = "(O assistente de IA não respondeu agora; esta resposta vem das regras.)
 async def ask(ws: Any, text: str) -> dict[str, Any]:
     await ws.send(text)
     frame = json.loads(await asyncio.wait_for(ws.recv(), T))
+    while frame.get("type") in ("delta", "progress"):  # the reply being streamed
+        frame = json.loads(await asyncio.wait_for(ws.recv(), T))
     assert frame["type"] == "message", frame
     return dict(frame)
 

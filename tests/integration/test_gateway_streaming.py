@@ -64,3 +64,37 @@ def test_a_question_streams_then_the_whole_reply(gateway_factory: Callable[..., 
             assert gw.stop() == 0
         metrics = [e for e in gw.json_logs("turn metrics")]
         assert metrics and metrics[-1]["llm"]["deltas_posted"] >= 1, gw.output()[-3000:]
+
+
+def test_a_slow_model_answers_past_the_integration_timeout(gateway_factory: Callable[..., Any]) -> None:
+    """The fake's first token after 3 s, the gateway's integration timeout shortened to 1 s (29 s in
+    AWS): $default hands the turn to the worker at once, the reply arrives, never the timeout; the
+    same frame delivered again does not answer twice; a client gone mid-stream still gets it stored."""
+    with FakeBedrockServer(port=0) as fake:
+        gw = gateway_factory(
+            extra_args=[
+                "--responder",
+                "bedrock",
+                "--bedrock-endpoint",
+                fake.url,
+                "--integration-timeout",
+                "1",
+            ]
+        ).start()
+
+        async def scenario() -> None:
+            async with connect(f"{gw.url}/api/v1/ws/tws-general", open_timeout=T) as ws:
+                await asyncio.wait_for(ws.recv(), T)  # welcome
+                fake.set_fault("slow-first-token", 3.0)
+                await ws.send("quais jobs estão em abend?")
+                got = await reply_frames(ws)
+                assert all("timed out" not in json.dumps(f) for f in got), got
+                final = check_stream(got)
+                assert "JOB002" in final["message"]
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 60))
+        finally:
+            assert gw.stop() == 0
+        outcomes = [e for e in gw.json_logs() if e.get("message") == "turn metrics"]
+        assert len(outcomes) == 1

@@ -36,7 +36,14 @@ from twschat.core.conversation import (
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.inbound import ClientRequest, InputRejected, UserText, parse_frame
 from twschat.core.language import detect_language
-from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, WelcomeTrigger
+from twschat.core.ports import (
+    FramePoster,
+    MetricsSink,
+    NullMetrics,
+    PostOutcome,
+    TurnDispatcher,
+    WelcomeTrigger,
+)
 from twschat.core.responder import Principal, Reply, Responder, ResponderRequest
 from twschat.core.streaming import DeltaBatcher
 from twschat.persistence.accounting import StoreStats
@@ -109,6 +116,8 @@ TurnStatus = Literal[
     "responder_failed",
     "storage_unavailable",
     "answered_unsaved",
+    "dispatched",
+    "in_progress",
     "history",
     "conversations",
     "ping",
@@ -116,8 +125,9 @@ TurnStatus = Literal[
 """What became of a ``$default`` frame (the handler's response body and the tests' handle on it).
 
 ``answered_unsaved``: the reply was posted but could not be stored (the store failed after the
-responder ran; an action in it is in the audit trail). ``history``/``conversations``/``ping``: a
-client request was answered.
+responder ran; an action in it is in the audit trail). ``dispatched``: the user's message is stored and
+the turn handed to the worker (``run_turn``); ``in_progress``: a redelivered frame whose turn the worker
+is still answering. ``history``/``conversations``/``ping``: a client request was answered.
 """
 
 
@@ -140,8 +150,12 @@ class ChatService:
         metrics: MetricsSink | None = None,
         clock: Callable[[], float] = time.time,
         bind_log_keys: Callable[..., None] | None = None,
+        turns: TurnDispatcher | None = None,
     ) -> None:
         self.settings = settings
+        self.turns = turns
+        """Set: ``$default`` stores the user's message and hands the turn to the worker (replies past
+        API Gateway's 29 s integration timeout); unset: the turn is answered in the route."""
         self.stores = stores
         self.responder = responder
         self.metrics: MetricsSink = metrics or NullMetrics()
@@ -409,11 +423,123 @@ class ChatService:
                     self._reply_frames(connection.conversation_id, stored_reply, message_id),
                 )
                 return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
+        if self.turns is not None:
+            return self._hand_over(connection, message_id, request_time_ms, poster, language, created=created)
+        return self._answer_turn(
+            connection, parsed.text, message_id, request_time_ms, poster, language, stats
+        )
 
+    def _hand_over(
+        self,
+        connection: ConnectionRecord,
+        message_id: str,
+        request_time_ms: int,
+        poster: FramePoster,
+        language: str,
+        *,
+        created: bool,
+    ) -> TurnOutcome:
+        """The worker answers the turn. The user message's conditional put is the claim: only the
+        delivery that created it starts a worker; a redelivery while the worker runs gets a progress
+        frame with the reply's id (the worker's frames follow), never a second run."""
+        assert self.turns is not None
+        conversation_id = connection.conversation_id
+        reply_id = reply_message_id(
+            connection.conversation_key, user_message_key(request_time_ms, message_id)
+        )
+        if not created:
+            self.metrics.add_metric("Redeliveries", "Count", 1)
+            frame = frames.progress_frame(
+                message_id=reply_id, stage="thinking", conversation_id=conversation_id
+            )
+            posted = self._post(poster, connection.connection_id, [frame])
+            return TurnOutcome("in_progress", conversation_id=conversation_id, **posted)
+        payload = {
+            "connectionId": connection.connection_id,
+            "messageId": message_id,
+            "requestTimeMs": request_time_ms,
+            "domainName": connection.domain_name,
+            "stage": connection.stage,
+        }
+        if not self.turns.dispatch(payload):
+            # Stored but not answered: say so; sending it again is a new turn.
+            return self._refuse(
+                poster,
+                connection.connection_id,
+                message_id,
+                "responder_failed",
+                "internal_error",
+                language,
+                conversation_id=conversation_id,
+            )
+        self.metrics.add_metric("TurnsDispatched", "Count", 1)
+        return TurnOutcome("dispatched", conversation_id=conversation_id)
+
+    # -- the turn worker (async, after $default returned) ----------------------------------------
+    def run_turn(
+        self, *, connection_id: str, message_id: str, request_time_ms: int, poster: FramePoster
+    ) -> TurnOutcome:
+        """Answer a turn ``$default`` stored and handed over: the same answer path, without the 29 s cap.
+
+        Idempotent: a reply already stored (a retried or duplicated invocation) is posted again as is.
+        """
+        stats = self.stores.begin_turn()
+        try:
+            connection = self.stores.connections.get_connection(connection_id, now=int(self.clock()))
+            if connection is None:
+                # The client left before the worker started: the message stays; a resend answers it.
+                logger.info("turn for a connection that is gone; not answered")
+                return TurnOutcome("unknown_connection")
+            self._bind(conversation_id=connection.conversation_id, agent=connection.agent)
+            conv_key = connection.conversation_key
+            user_key = user_message_key(request_time_ms, message_id)
+            user = self.stores.history.get_message(conv_key, user_key)
+            if user is None:
+                logger.warning("turn without its stored message; not answered")
+                return TurnOutcome("rejected", conversation_id=connection.conversation_id)
+            stored_reply = self.stores.history.get_message(conv_key, reply_message_key(user_key))
+            if stored_reply is not None:
+                self.metrics.add_metric("Redeliveries", "Count", 1)
+                posted = self._post(
+                    poster,
+                    connection_id,
+                    self._reply_frames(connection.conversation_id, stored_reply, message_id),
+                )
+                return TurnOutcome("redelivered", conversation_id=connection.conversation_id, **posted)
+            language = detect_language(user.text, self._language())
+            return self._answer_turn(
+                connection, user.text, message_id, request_time_ms, poster, language, stats
+            )
+        except StorageUnavailable as failure:
+            logger.warning(
+                "store unavailable; turn not processed",
+                extra={"operation": failure.operation, "detail": failure.detail},
+            )
+            self.metrics.add_metric("StorageErrors", "Count", 1)
+            return self._refuse(
+                poster, connection_id, message_id, "storage_unavailable", "storage_unavailable"
+            )
+
+    def _answer_turn(
+        self,
+        connection: ConnectionRecord,
+        text: str,
+        message_id: str,
+        request_time_ms: int,
+        poster: FramePoster,
+        language: str,
+        stats: StoreStats,
+    ) -> TurnOutcome:
+        """Window, responder (streamed when it can), reply stored, reply posted."""
+        connection_id = connection.connection_id
+        conv_key = connection.conversation_key
+        user_key = user_message_key(request_time_ms, message_id)
+        reply_key = reply_message_key(user_key)
+        expires_at = self._history_expiry(self.clock())
         window = self.stores.history.recent_messages(conv_key, self.settings.history_window)
         request = ResponderRequest(
             agent=connection.agent,
-            message=parsed.text,
+            message=text,
             history=window_turns(window, user_key),
             default_language=self.settings.default_language,
             # Roles as stored at connect: the authorizer's groups, or the development principal's.
@@ -507,7 +633,7 @@ class ChatService:
             )
         if stream is not None and stream.gone:
             # The client left while the reply was streamed: it is stored; a reconnect shows it in the history.
-            posted = {"frames_posted": stream.posted, "gone": True}
+            posted: dict[str, Any] = {"frames_posted": stream.posted, "gone": True}
         else:
             posted = self._post(poster, connection_id, to_send)
             if stream is not None:

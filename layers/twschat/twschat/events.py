@@ -45,6 +45,16 @@ class MessageEvent(APIGatewayWebSocketMessageEventModel):
 DisconnectEvent = APIGatewayWebSocketDisconnectEventModel
 
 
+class TurnEvent(BaseModel):
+    """The payload ``$default`` sends to the turn worker (Lambda async invoke)."""
+
+    connection_id: str = Field(alias="connectionId", min_length=1, max_length=128)
+    message_id: str = Field(alias="messageId", min_length=1, max_length=128)
+    request_time_ms: int = Field(alias="requestTimeMs", ge=0)
+    domain_name: str = Field(alias="domainName", min_length=1)
+    stage: str = Field(alias="stage", min_length=1)
+
+
 class WelcomeEvent(BaseModel):
     """The payload ``$connect`` sends to the welcome function (Lambda async invoke)."""
 

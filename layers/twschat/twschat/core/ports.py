@@ -34,6 +34,14 @@ class WelcomeTrigger(Protocol):
     def trigger(self, payload: Mapping[str, Any]) -> None: ...
 
 
+class TurnDispatcher(Protocol):
+    """Hands a stored turn to the turn worker (asynchronously): replies past API Gateway's 29 s."""
+
+    def dispatch(self, payload: Mapping[str, Any]) -> bool:
+        """True when the worker will run (the invoke was accepted)."""
+        ...
+
+
 class MetricsSink(Protocol):
     """The slice of Powertools' ``Metrics`` the service uses."""
 
