@@ -78,6 +78,19 @@ def _history(s: Summary) -> tuple[str, bool | None]:
     )
 
 
+def _memory(s: Summary) -> tuple[str, bool | None]:
+    first, last = s["checkpoints"][0], s["checkpoints"][-1]
+    recall = s["recall"]
+    return (
+        f"prompt tokens at turn {last['turn']}: {last['memory']} (12-turn mean {last['memory_mean']:.0f}) vs "
+        f"{first['memory']} ({first['memory_mean']:.0f}) at turn {first['turn']} = {s['flat_ratio']:.2f}x "
+        f"({s['flat_ratio_mean']:.2f}x; goal <= {s['goal_ratio']}x); whole history {last['whole_history']} "
+        f"= {last['ratio_whole_to_memory']:.0f}x more; turn-5 fact at turn {recall.get('turn', '-')}: "
+        + ("recalled" if recall.get("recalled") else "NOT recalled"),
+        s["goal_met"],
+    )
+
+
 def _turn_overhead(s: Summary) -> tuple[str, bool | None]:
     return (
         f"turn {s['plumbing_ms_p50']:.1f} ms vs bare calls {s['bare_ms_p50']:.1f} ms (median): "
@@ -155,6 +168,17 @@ BENCHES = (
         "single-item pattern grows every turn and fails at DynamoDB's 400 KB item limit.",
         300,
         _history,
+    ),
+    Bench(
+        "memory",
+        "Long conversations at flat cost: window + running summary vs whole history",
+        "bench_memory.py",
+        (),
+        ("--turns", "300", "--recall-turn", "150"),
+        "A Bedrock turn's prompt tokens at turn 1,000 at most 1.2x those at turn 30 (the whole-history "
+        "pattern grows linearly), and a fact stated at turn 5 recalled at turn 500 (fake Bedrock, SQLite).",
+        120,
+        _memory,
     ),
     Bench(
         "turn_overhead",

@@ -137,3 +137,40 @@ def test_audit_records_are_appended_and_read_back_by_day(store):
     assert records[0]["username"] == "ana" and records[0]["result"] == "accepted"
     assert records[0]["conversation_id"] == "c-1"
     assert store.audit.audit_for_day("2026-11-24") == []
+
+
+def test_the_running_summary_is_one_versioned_bounded_item_beside_the_messages(store):
+    import pytest
+
+    from twschat.core.responder import ConversationSummary
+    from twschat.persistence.history import SUMMARY_KEY, SUMMARY_MAX_CHARS, SummaryVersionConflict
+
+    conv = "anonymous#c-1"
+    for i in range(3):
+        store.history.add_message(_message(i))
+    none = store.history.get_summary(conv)
+    assert none == ConversationSummary(conv, "") and none.version == 0
+    first = store.history.put_summary(
+        ConversationSummary(
+            conv, "Resumo: JOB099 é crítico.", covered_key="k1", covered_until_ms=5, messages=2
+        )
+    )
+    assert first.version == 1
+    assert store.history.get_summary(conv) == first
+    # a second writer that read version 0 loses; so does one replaying version 0 after version 1
+    with pytest.raises(SummaryVersionConflict):
+        store.history.put_summary(ConversationSummary(conv, "outro"))
+    second = store.history.put_summary(
+        ConversationSummary(conv, "x " * SUMMARY_MAX_CHARS, version=1, covered_key="k2", messages=4)
+    )
+    assert second.version == 2 and len(second.text) <= SUMMARY_MAX_CHARS
+    with pytest.raises(SummaryVersionConflict):
+        store.history.put_summary(ConversationSummary(conv, "stale", version=1))
+    stored = store.history.get_summary(conv)
+    assert stored == second and stored.covered_key == "k2" and stored.messages == 4
+    # the reserved key never shows up as a message, even when a window reaches the oldest end
+    window = store.history.recent_messages(conv, 50)
+    assert [m.message_key for m in window] == sorted(_message(i).message_key for i in range(3))
+    assert all(m.message_key != SUMMARY_KEY for m in window)
+    assert store.history.recent_messages(conv, 2)[-1].message_key == _message(2).message_key
+    assert store.history.get_summary("anonymous#other").version == 0

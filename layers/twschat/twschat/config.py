@@ -70,6 +70,12 @@ class Settings:
     bedrock_guardrail_version: str = ""
     llm_history_turns: int = 10
     """LLM_HISTORY_TURNS: stored turns sent to the model as messages."""
+    llm_summary_model_id: str = ""
+    """LLM_SUMMARY_MODEL_ID: the model that refreshes a conversation's running summary ("": the chat
+    model; a cheaper one will do)."""
+    llm_summary_every_turns: int = 6
+    """LLM_SUMMARY_EVERY_TURNS: refresh the running summary every this many turns (0: no summary, the
+    model sees the last LLM_HISTORY_TURNS turns only)."""
     llm_max_tool_rounds: int = 4
     llm_time_budget_seconds: int = 20
     """LLM_TIME_BUDGET_SECONDS: past it, no new model call (the rules answer); under API Gateway's 29 s."""
@@ -147,6 +153,8 @@ class Settings:
             bedrock_guardrail_id=env.get("BEDROCK_GUARDRAIL_ID", "").strip(),
             bedrock_guardrail_version=env.get("BEDROCK_GUARDRAIL_VERSION", "").strip(),
             llm_history_turns=_int(env, "LLM_HISTORY_TURNS", d.llm_history_turns),
+            llm_summary_model_id=env.get("LLM_SUMMARY_MODEL_ID", "").strip(),
+            llm_summary_every_turns=_int(env, "LLM_SUMMARY_EVERY_TURNS", d.llm_summary_every_turns),
             llm_max_tool_rounds=_int(env, "LLM_MAX_TOOL_ROUNDS", d.llm_max_tool_rounds),
             llm_time_budget_seconds=_int(env, "LLM_TIME_BUDGET_SECONDS", d.llm_time_budget_seconds),
             create_missing_tables=env.get("CREATE_MISSING_TABLES", "").strip().lower() in ("1", "true"),

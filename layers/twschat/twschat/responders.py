@@ -4,11 +4,15 @@ or rest) from configuration."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from twschat.assistant.tws import TwsClient
 from twschat.config import Settings
 from twschat.core.audit import AuditSink
 from twschat.core.responder import Responder
+
+if TYPE_CHECKING:
+    from twschat.llm.memory import SummaryStore
 
 
 def build_tws_client(settings: Settings) -> TwsClient:
@@ -35,7 +39,9 @@ def build_tws_client(settings: Settings) -> TwsClient:
     raise ValueError(f"TWS_MODE must be demo or rest, got {settings.tws_mode!r}")
 
 
-def build_responder(settings: Settings, audit: AuditSink | None = None) -> Responder:
+def build_responder(
+    settings: Settings, audit: AuditSink | None = None, history: SummaryStore | None = None
+) -> Responder:
     from twschat.assistant.responder import RuleResponder
 
     tws = build_tws_client(settings)
@@ -50,11 +56,25 @@ def build_responder(settings: Settings, audit: AuditSink | None = None) -> Respo
     # The LLM responder: boto3 honours AWS_ENDPOINT_URL_BEDROCK_RUNTIME (twschat serve
     # --bedrock-endpoint); the rule responder answers whenever the model cannot.
     from twschat.llm.bedrock import BedrockModelClient
+    from twschat.llm.memory import ConversationMemory
     from twschat.llm.responder import BedrockResponder
 
+    model = BedrockModelClient()
+    # The running summary (long conversations at flat cost) needs the history store it lives in.
+    memory = (
+        ConversationMemory(
+            history,
+            model,
+            model_id=settings.llm_summary_model_id or settings.bedrock_model_id,
+            every_turns=settings.llm_summary_every_turns,
+        )
+        if history is not None and settings.llm_summary_every_turns > 0
+        else None
+    )
     return BedrockResponder(
         tws,
-        BedrockModelClient(),
+        model,
+        memory=memory,
         model_id=settings.bedrock_model_id,
         audit=audit,
         fallback=rules,

@@ -74,7 +74,7 @@ def responder() -> Responder:
     from twschat.adapters.audit import StoreAuditSink
     from twschat.responders import build_responder
 
-    return build_responder(settings(), audit=StoreAuditSink(stores().audit))
+    return build_responder(settings(), audit=StoreAuditSink(stores().audit), history=stores().history)
 
 
 @_once

@@ -64,3 +64,29 @@ class Reply:
 
 class Responder(Protocol):
     def respond(self, request: ResponderRequest) -> Reply: ...
+
+
+class AfterReply(Protocol):
+    """Optional, beside :class:`Responder`: work a responder does once its reply is stored and posted
+    (the LLM responder refreshes its running summary there). The chat service calls it off the reply's
+    critical path; a failure is logged and never changes the turn."""
+
+    def after_reply(self, request: ResponderRequest, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """A responder's running summary of a conversation's older messages: one bounded item kept beside
+    the history (see :class:`twschat.persistence.history.HistoryStore`), rewritten under a version."""
+
+    conversation_key: str
+    text: str
+    version: int = 0
+    """0: none stored yet; each write stores ``version + 1`` only if the stored one is still ``version``."""
+    covered_key: str = ""
+    """The message key of the newest message the summary covers ("" none)."""
+    covered_until_ms: int = 0
+    """That message's ``created_at`` (epoch ms): the responder's window starts after it."""
+    messages: int = 0
+    """How many messages the summary covers."""
+    updated_at_ms: int = 0

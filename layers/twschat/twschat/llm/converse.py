@@ -23,9 +23,18 @@ __all__ = [
     "ModelTurn",
     "Usage",
     "collect",
+    "estimate_tokens",
     "history_messages",
+    "message_tokens",
     "tool_replay",
+    "trim_to_budget",
 ]
+
+CHARS_PER_TOKEN = 4
+"""The token estimate: ``ceil(characters / 4)`` per piece (a text block; a toolUse's name plus its input
+as compact JSON; a toolResult's content as compact JSON) — the approximation the fake Bedrock counts
+with. A real tokenizer differs (Portuguese runs a little above 4 characters a token, JSON below): the
+budget it drives is a bound on the prompt's growth, not a bill."""
 
 RETRYABLE = frozenset(
     {
@@ -209,3 +218,51 @@ def history_messages(
         else:
             messages.append({"role": role, "content": [{"text": turn.text}]})
     return messages
+
+
+# ------------------------------------------------------------------------------------------ tokens
+def estimate_tokens(text: str) -> int:
+    """``ceil(len(text) / 4)``; 0 for an empty text."""
+    return -(-len(text) // CHARS_PER_TOKEN) if text else 0
+
+
+def _json_tokens(data: Any) -> int:
+    return estimate_tokens(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+
+
+def message_tokens(message: Mapping[str, Any]) -> int:
+    """One Converse message's estimated tokens: the sum over its blocks."""
+    total = 0
+    for block in message.get("content") or []:
+        if "text" in block:
+            total += estimate_tokens(str(block["text"]))
+        elif "toolUse" in block:
+            use = block["toolUse"]
+            total += estimate_tokens(str(use.get("name", ""))) + _json_tokens(use.get("input") or {})
+        elif "toolResult" in block:
+            total += _json_tokens(block["toolResult"].get("content") or [])
+        elif "guardContent" in block:
+            total += _json_tokens(block["guardContent"])
+    return total
+
+
+def trim_to_budget(messages: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The newest messages whose estimated tokens fit ``budget`` (``<= 0``: no limit), still a valid
+    Converse history: starting with a user message that is not a toolResult answer (a replayed tool
+    round is kept or dropped whole). The oldest go first."""
+    if budget <= 0:
+        return messages
+    kept: list[dict[str, Any]] = []
+    total = 0
+    for message in reversed(messages):
+        cost = message_tokens(message)
+        if total + cost > budget:
+            break
+        kept.append(message)
+        total += cost
+    kept.reverse()
+    while kept and (
+        kept[0]["role"] != "user" or any("toolResult" in b for b in kept[0].get("content") or [])
+    ):
+        kept.pop(0)
+    return kept

@@ -24,6 +24,11 @@ results, and the turn's metrics (tokens, tool calls, fallback, estimated cost in
 
 ``respond`` takes optional ``on_delta(text)`` / ``on_progress(stage, detail)`` callbacks: the seam for
 streaming frames (unused by the chat service yet).
+
+With a :class:`~.memory.ConversationMemory` (long conversations at flat cost), step 2 sends the
+running summary after the system prompt and only the messages it does not cover; ``after_reply``
+(called by the chat service once the reply is posted) refreshes it every few turns. The history sent
+is trimmed to ``history_token_budget`` estimated tokens either way (0: no budget).
 """
 
 from __future__ import annotations
@@ -48,10 +53,12 @@ from twschat.assistant.skills import SKILLS, Services, Turn, last_agent_turn
 from twschat.assistant.state import DialogueState
 from twschat.assistant.tws import TwsClient
 from twschat.core.audit import AuditSink
+from twschat.core.conversation import conversation_key
 from twschat.core.exceptions import StorageUnavailable
-from twschat.core.responder import Reply, Responder, ResponderRequest
+from twschat.core.responder import ConversationSummary, Reply, Responder, ResponderRequest
 
-from .converse import ModelClient, ModelError, ModelTurn, Usage, collect, history_messages
+from .converse import ModelClient, ModelError, ModelTurn, Usage, collect, history_messages, trim_to_budget
+from .memory import ConversationMemory
 from .pricing import DEFAULT_MODEL_ID, estimate_cost_micro_usd
 from .prompt import FALLBACK_NOTE, system_prompt
 from .tools import ACTION_TOOL, ToolBox, find_job, tool_specs
@@ -69,6 +76,10 @@ STORED_LOG_CHARS = 1500
 
 DeltaCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, str], None]
+
+
+def _conversation_key(request: ResponderRequest) -> str:
+    return conversation_key(request.principal.user_id, request.conversation_id)
 
 
 def _zone(name: str) -> tzinfo:
@@ -161,6 +172,8 @@ class BedrockResponder:
         guardrail_id: str = "",
         guardrail_version: str = "",
         history_turns: int = 10,
+        history_token_budget: int = 6000,
+        memory: ConversationMemory | None = None,
         max_tool_rounds: int = 4,
         time_budget_seconds: float = 20.0,
         max_attempts: int = 2,
@@ -212,6 +225,8 @@ class BedrockResponder:
             else None
         )
         self._history_turns = int(history_turns)
+        self._history_budget = int(history_token_budget)
+        self.memory = memory
         self._max_rounds = int(max_tool_rounds)
         self._budget = float(time_budget_seconds)
         self._attempts = max(1, int(max_attempts))
@@ -236,8 +251,9 @@ class BedrockResponder:
             return self._rules.respond(request)
         lang = self._language(request, prev)
         metrics = _Metrics()
+        summary = self.memory.load(_conversation_key(request)) if self.memory is not None else None
         try:
-            return self._converse(request, prev, lang, metrics, on_delta, on_progress)
+            return self._converse(request, prev, lang, metrics, on_delta, on_progress, summary)
         except StorageUnavailable:
             raise
         except Exception as exc:
@@ -270,10 +286,39 @@ class BedrockResponder:
             f"{note}\n{reply.text}", reply.language, reply.intent, context, quick_replies=reply.quick_replies
         )
 
-    def _body(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
+    # ------------------------------------------------------------------------------------ memory
+    def after_reply(self, request: ResponderRequest, reply: Reply) -> None:
+        """Refresh the running summary when it is due (the chat service calls this once the reply is
+        stored and posted). Never raises: a failure is logged, and the next turn tries again."""
+        memory = self.memory
+        if memory is None or not request.conversation_id:
+            return
+        try:
+            key = _conversation_key(request)
+            if memory.due(request.history, memory.load(key)):
+                memory.refresh(key)
+        except Exception as exc:
+            memory.stats.failures += 1
+            _log.warning("summary refresh failed; the next turn retries: %s", type(exc).__name__)
+
+    def _window(self, request: ResponderRequest, summary: ConversationSummary | None) -> list[dict[str, Any]]:
+        """The history as Converse messages: without a memory the last ``history_turns`` turns; with
+        one, the turns its summary does not cover (at most its ``window_cap``); then the token budget."""
+        if self.memory is None:
+            messages = history_messages(request.history, self._history_turns, CONTEXT_KEY)
+        else:
+            turns = self.memory.unsummarized(request.history, summary)
+            messages = history_messages(turns, self.memory.window_cap, CONTEXT_KEY)
+        return trim_to_budget(messages, self._history_budget)
+
+    def _body(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], memory_text: str = ""
+    ) -> dict[str, Any]:
         system: list[dict[str, Any]] = [{"text": system_prompt(self._tz_name)}]
         if self._cache:
             system.append({"cachePoint": {"type": "default"}})
+        if memory_text:
+            system.append({"text": memory_text})  # after the cache point: the static prefix stays cached
         body: dict[str, Any] = {
             "modelId": self.model_id,
             "system": system,
@@ -293,12 +338,14 @@ class BedrockResponder:
         metrics: _Metrics,
         on_delta: DeltaCallback | None,
         on_progress: ProgressCallback | None,
+        summary: ConversationSummary | None = None,
     ) -> Reply:
         deadline = metrics.started + self._budget
         plan = TurnPlan(self._tws)
         box = ToolBox(plan, self._zone, self._now, self._services.long_minutes)
         tools = tool_specs(with_prompts=box.has_prompts)
-        messages = history_messages(request.history, self._history_turns, CONTEXT_KEY)
+        messages = self._window(request, summary)
+        memory_text = ConversationMemory.system_text(summary)
         text_block: dict[str, Any] = (
             {"guardContent": {"text": {"text": request.message}}}
             if self._guardrail is not None
@@ -313,7 +360,9 @@ class BedrockResponder:
         while True:
             if on_progress is not None:
                 on_progress("model", "")
-            turn = self._call(self._body(messages, tools), deadline, metrics, on_delta, on_progress)
+            turn = self._call(
+                self._body(messages, tools, memory_text), deadline, metrics, on_delta, on_progress
+            )
             uses = turn.tool_uses
             if not uses:
                 return self._answer(turn, lang, calls, shown, metrics)

@@ -9,6 +9,7 @@ from twschat.persistence.exceptions import ConversationAlreadyExists, MessageAlr
 from twschat.persistence.history import (
     HISTORY_KEY,
     HistoryStore,
+    SummaryVersionConflict,
     conversation_from_item,
     message_from_item,
 )
@@ -28,6 +29,34 @@ class DynamoDBHistoryStore(DynamoDBStore, HistoryStore):
         existing = self._put_if_absent(item, _SORT_KEY)
         if existing is not None:
             raise ConversationAlreadyExists(conversation_from_item(existing) if "owner" in existing else None)
+
+    def _put_summary_item_if_version(self, item: dict[str, Any], expected_version: int) -> None:
+        # Not under unavailable_on_error as a whole: a refused condition is a conflict, not an outage.
+        if self._put_summary(item, expected_version):
+            return
+        raise SummaryVersionConflict(expected_version)
+
+    @unavailable_on_error
+    def _put_summary(self, item: dict[str, Any], expected_version: int) -> bool:
+        if expected_version == 0:
+            condition = f"attribute_not_exists({_SORT_KEY})"
+            values: dict[str, Any] = {}
+        else:
+            condition = "version = :expected"
+            values = {"ExpressionAttributeValues": {":expected": {"N": str(expected_version)}}}
+        try:
+            response = self.client.put_item(
+                TableName=self._table(),
+                Item=self.dynamodb.serialize(item),
+                ConditionExpression=condition,
+                ReturnConsumedCapacity="TOTAL",
+                **values,
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            self.stats.writes += 1  # a refused put is billed as a write too
+            return False
+        self._count_write(response)
+        return True
 
     @unavailable_on_error
     def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:

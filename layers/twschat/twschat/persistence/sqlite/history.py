@@ -10,7 +10,12 @@ import json
 from typing import Any
 
 from twschat.persistence.exceptions import ConversationAlreadyExists, MessageAlreadyExists
-from twschat.persistence.history import HistoryStore, conversation_from_item, message_from_item
+from twschat.persistence.history import (
+    HistoryStore,
+    SummaryVersionConflict,
+    conversation_from_item,
+    message_from_item,
+)
 from twschat.persistence.sqlite.base import SQLiteStore, unavailable_on_error
 
 _KEY_COLUMNS = ("conversation_key", "message_key")
@@ -28,6 +33,29 @@ class SQLiteHistoryStore(SQLiteStore, HistoryStore):
         existing = self._insert_if_absent("messages", _KEY_COLUMNS, _key(item), item)
         if existing is not None:
             raise ConversationAlreadyExists(conversation_from_item(existing) if "owner" in existing else None)
+
+    def _put_summary_item_if_version(self, item: dict[str, Any], expected_version: int) -> None:
+        if not self._put_summary(item, expected_version):
+            raise SummaryVersionConflict(expected_version)
+
+    @unavailable_on_error
+    def _put_summary(self, item: dict[str, Any], expected_version: int) -> bool:
+        body = json.dumps(item, ensure_ascii=False)
+        with self.db.locked() as db:
+            if expected_version == 0:
+                cursor = db.execute(
+                    "INSERT INTO messages (conversation_key, message_key, item) VALUES (?, ?, ?) "
+                    "ON CONFLICT (conversation_key, message_key) DO NOTHING",
+                    (*_key(item), body),
+                )
+            else:
+                cursor = db.execute(
+                    "UPDATE messages SET item = ? WHERE conversation_key = ? AND message_key = ? "
+                    "AND json_extract(item, '$.version') = ?",
+                    (body, *_key(item), expected_version),
+                )
+        self.stats.writes += 1
+        return cursor.rowcount == 1
 
     @unavailable_on_error
     def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:
