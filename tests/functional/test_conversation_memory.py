@@ -72,8 +72,9 @@ def _store_turns(stores: Stores, n: int, start: int = 0) -> list[MessageRecord]:
             ("user", key, f"mensagem {i} do operador sobre o JOB{i:03d}"),
             ("agent", reply_message_key(key), f"resposta {i}"),
         ):
+            created = 1_795_608_000_000 + i * 2000 + (role == "agent")
             record = MessageRecord(
-                CONV, mkey, role, text, f"{role}{i}", 1_795_608_000_000 + i * 2000 + (role == "agent")
+                CONV, mkey, role, text, f"{role}{i}", created, expires_at=1_800_000_000 + i
             )  # type: ignore[arg-type]
             stores.history.add_message(record)
             out.append(record)
@@ -150,6 +151,8 @@ def test_refresh_folds_the_older_messages_into_one_bounded_versioned_item(
     stored = stores.history.get_summary(CONV)
     assert stored.version == 2 and stored.messages == 24 and len(stored.text) <= SUMMARY_MAX_CHARS
     assert "JOB000" in stored.text  # the earlier summary's facts carried over
+    item = stores.history._get_history_item(CONV, "!summary")
+    assert item is not None and item["expiresAt"] == 1_800_000_000 + 15  # with the newest message
     body = memory.summary_request("anterior", records[:2])
     assert body["modelId"] == "cheap-model" and body["inferenceConfig"]["maxTokens"] == SUMMARY_MAX_CHARS // 4
 

@@ -16,6 +16,10 @@
   the chat model or a cheaper one), the previous summary first. So every ``every_turns`` turns.
   It needs the chat service's window (``HISTORY_WINDOW``) to hold at least ``keep + 2 * every_turns``
   messages, or messages could leave the window before being folded (20 = 8 + 2 x 6 by default).
+- **Which messages are covered**: the refresh folds by message key (``covered_key``); a turn's window
+  (the responder sees turns, not keys) keeps the turns created after the newest folded message
+  (``covered_until_ms``). Two frames of one conversation answered at once could put a message on the
+  wrong side of that line (left out of both, or in both); one connection's turns are sequential.
 - **Failures**: a summary that cannot be read leaves the turn on its window alone; a refresh that
   fails (model, store, a lost race) is logged and retried at the next turn.
 
@@ -147,15 +151,18 @@ class ConversationMemory:
         """Whether, with the new message and its reply stored, enough messages wait to be folded."""
         return len(self.unsummarized(history, summary)) + 2 >= self.window_cap
 
-    def refresh(self, conversation_key: str, *, expires_at: int | None = None) -> ConversationSummary | None:
+    def refresh(self, conversation_key: str) -> ConversationSummary | None:
         """Fold the messages older than the last ``keep`` into the summary if ``window_cap`` of them
-        wait; the stored summary, or ``None`` when nothing was due or the write lost a race."""
+        wait; the stored summary, or ``None`` when nothing was due or the write lost a race. With a
+        history retention (message TTLs), the summary expires with the newest message it was written
+        beside."""
         summary = self._store.get_summary(conversation_key)
         messages = self._store.recent_messages(conversation_key, self.window_cap + 2 * self.every_turns)
         waiting = [m for m in messages if m.message_key > summary.covered_key]
         if len(waiting) < self.window_cap:
             return None
         fold = waiting[: -self.keep]
+        expires_at = max((m.expires_at for m in waiting if m.expires_at is not None), default=None)
         text = self._summarize(summary.text, fold)
         if not text:
             return None
