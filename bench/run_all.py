@@ -78,6 +78,16 @@ def _history(s: Summary) -> tuple[str, bool | None]:
     )
 
 
+def _streaming(s: Summary) -> tuple[str, bool | None]:
+    p50 = s["first_token_to_client_ms_p50"]
+    frames = ", ".join(f"{kind} {n:.1f}" for kind, n in s["frames_per_reply"].items())
+    return (
+        f"model's first token to the client's first delta: median {p50} ms, max "
+        f"{s['first_token_to_client_ms_max']} ms (goal < 50 ms locally); frames per reply: {frames}",
+        p50 is not None and p50 < 50,
+    )
+
+
 def _memory(s: Summary) -> tuple[str, bool | None]:
     first, last = s["checkpoints"][0], s["checkpoints"][-1]
     recall = s["recall"]
@@ -168,6 +178,17 @@ BENCHES = (
         "single-item pattern grows every turn and fails at DynamoDB's 400 KB item limit.",
         300,
         _history,
+    ),
+    Bench(
+        "streaming",
+        "Streamed replies: the model's first token to the client's first delta frame",
+        "bench_streaming.py",
+        (),
+        ("--turns", "5"),
+        "Through the local gateway with the fake Bedrock: under 50 ms from the model's first token to the "
+        "client's first `delta` frame, and a bounded number of frames per reply (deltas are batched).",
+        120,
+        _streaming,
     ),
     Bench(
         "memory",

@@ -58,3 +58,29 @@ def test_chat_through_the_bedrock_responder(gateway_factory: Callable[..., Any])
         finally:
             assert gw.stop() == 0
         assert fake.stats()["requests"]["converse-stream"] >= 5
+
+
+@pytest.mark.parametrize("fault", ["throttle", "stream-error", "malformed-tool"])
+def test_every_model_fault_falls_back_to_the_rules_through_the_gateway(
+    gateway_factory: Callable[..., Any], fault: str
+) -> None:
+    """A fault before the stream, inside it, or in a tool call: the operator still gets an answer,
+    from the rules, with the one-line note — never the gateway's error, never silence."""
+    with FakeBedrockServer(port=0) as fake:
+        gw = gateway_factory(extra_args=["--responder", "bedrock", "--bedrock-endpoint", fake.url]).start()
+        fake.set_fault(fault)
+
+        async def scenario() -> None:
+            async with connect(f"{gw.url}/api/v1/ws/tws-general", open_timeout=T) as ws:
+                await asyncio.wait_for(ws.recv(), T)  # welcome
+                answer = await ask(ws, "quais jobs estão em abend?")
+                assert answer["message"].startswith(NOTE + "\n"), answer
+                assert "JOB002" in answer["message"]  # the rules answered from the plan
+                fake.set_fault("none")
+                again = await ask(ws, "quais workstations estão offline?")
+                assert not again["message"].startswith(NOTE) and "TWS_AGENT2" in again["message"]
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 90))
+        finally:
+            assert gw.stop() == 0
