@@ -31,3 +31,15 @@ def test_values_from_env():
 def test_bad_values_fail_loudly(env):
     with pytest.raises(ValueError):
         Settings.from_env(env)
+
+
+def test_the_llm_window_must_hold_what_the_running_summary_has_not_folded_yet() -> None:
+    base = {"RESPONDER": "bedrock", "LLM_SUMMARY_EVERY_TURNS": "6"}
+    with pytest.raises(ValueError, match="HISTORY_WINDOW must be at least 20"):
+        Settings.from_env({**base, "HISTORY_WINDOW": "12"})
+    assert Settings.from_env({**base, "HISTORY_WINDOW": "20"}).history_window == 20
+    assert (
+        Settings.from_env({**base, "HISTORY_WINDOW": "12", "LLM_SUMMARY_EVERY_TURNS": "0"}).history_window
+        == 12
+    )
+    assert Settings.from_env({"HISTORY_WINDOW": "12"}).history_window == 12  # the rules need no summary

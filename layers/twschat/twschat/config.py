@@ -118,7 +118,7 @@ class Settings:
         default_agent = env.get("DEFAULT_AGENT", "").strip().lower() or agents[0]
         if default_agent not in agents:
             agents = (default_agent, *agents)
-        return cls(
+        settings = cls(
             connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
             history_table=env.get("HISTORY_TABLE", d.history_table),
             audit_table=env.get("AUDIT_TABLE", d.audit_table),
@@ -159,3 +159,15 @@ class Settings:
             llm_time_budget_seconds=_int(env, "LLM_TIME_BUDGET_SECONDS", d.llm_time_budget_seconds),
             create_missing_tables=env.get("CREATE_MISSING_TABLES", "").strip().lower() in ("1", "true"),
         )
+        if settings.responder == "bedrock" and settings.llm_summary_every_turns > 0:
+            # The running summary folds what leaves the window; a smaller window would drop messages
+            # before any summary holds them. Imported here: only the LLM responder pays for it.
+            from twschat.llm.memory import DEFAULT_KEEP_MESSAGES
+
+            needed = DEFAULT_KEEP_MESSAGES + 2 * settings.llm_summary_every_turns
+            if settings.history_window < needed:
+                raise ValueError(
+                    f"HISTORY_WINDOW must be at least {needed} with RESPONDER=bedrock and "
+                    f"LLM_SUMMARY_EVERY_TURNS={settings.llm_summary_every_turns}"
+                )
+        return settings
