@@ -217,8 +217,18 @@ class ChatView {
     if (newest) this.showQuickReplies(newest.li, newest.m.quickReplies);
     this.log.append(...notices);
     if (this.welcome) this.addWelcome();
-    for (const entry of streaming) this.log.appendChild(entry.li); // a reply still arriving stays
-    for (const entry of streaming) this.entries.set(entry.li.dataset.messageId, entry);
+    // A reply still arriving stays, unless the store already has it whole (it finished while the
+    // page was reconnecting): then the stored text is the reply, and the partial one would repeat it.
+    for (const entry of streaming) {
+      const id = entry.li.dataset.messageId;
+      if (this.entries.has(id)) {
+        this.progress.delete(id);
+        continue;
+      }
+      this.log.appendChild(entry.li);
+      this.entries.set(id, entry);
+    }
+    this.updateIndicator();
     this.historyShown = true;
     this.log.removeAttribute("aria-busy");
     this.scroll();
