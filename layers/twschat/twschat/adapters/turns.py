@@ -1,41 +1,15 @@
-"""Handing a ``$default`` turn to the turn worker asynchronously (Lambda InvocationType=Event)."""
+"""Handing a ``$default`` turn to the turn worker asynchronously."""
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from mypy_boto3_lambda import LambdaClient
-
-logger = logging.getLogger("twschat.turns")
+from twschat.adapters.lambda_async import AsyncInvoker
 
 
-class LambdaTurnDispatcher:
-    def __init__(self, function_name: str, *, client: LambdaClient | None = None) -> None:
-        self.function_name = function_name
-        self._client = client
-
-    @property
-    def client(self) -> LambdaClient:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("lambda")
-        return self._client
+class LambdaTurnDispatcher(AsyncInvoker):
+    what = "turn worker"
 
     def dispatch(self, payload: Mapping[str, Any]) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.invoke(
-                FunctionName=self.function_name,
-                InvocationType="Event",
-                Payload=json.dumps(dict(payload)).encode(),
-            )
-        except (ClientError, BotoCoreError) as exc:
-            logger.error("turn worker invoke failed", extra={"error": type(exc).__name__})
-            return False
-        return True
+        return self.invoke(payload)

@@ -14,23 +14,21 @@ not record a confirmed action, so it did not run; the chat service answers ``sto
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from typing import get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twschat.core.audit import AuditSink
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Reply, ResponderRequest
 
-from .actions import ActionDesk
 from .answer import Answer, msg
 from .exceptions import TwsFailure
 from .messages import LANGUAGES, render
 from .nlu import recognize
 from .plan import CatalogCache, TurnPlan
-from .skills import SKILLS, Services, Turn, last_agent_turn
+from .skills import SKILLS, Turn, last_agent_turn
+from .skills.base import build_services
 from .state import DialogueState
 from .tws import TwsClient, TwsErrorKind
 
@@ -41,16 +39,6 @@ _log = logging.getLogger(__name__)
 _ERROR_KINDS = frozenset(get_args(TwsErrorKind))
 _FAILING = frozenset({"jobs", "workstations", "streams", "log", "act", "prompts"})
 """What a turn may have been doing when the TWS failed (:attr:`TwsFailure.what`)."""
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # No tz database (slim images): Brazil has had a fixed -03:00 offset since 2019.
-        if name == "America/Sao_Paulo":
-            return timezone(timedelta(hours=-3), "-03")
-        return UTC
 
 
 def _utc_now() -> datetime:
@@ -75,22 +63,16 @@ class RuleResponder:
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
-        new_id = id_factory or (lambda: uuid.uuid4().hex)
-        desk = ActionDesk(
+        self._services = build_services(
             tws,
             audit,
-            self._now,
-            new_id,
-            int(pending_ttl_seconds),
-            require_justification=require_justification,
-        )
-        self._services = Services(
-            tws=tws,
-            desk=desk,
-            zone=_zone(tz),
             now=self._now,
-            cap=max(1, int(list_cap)),
-            long_minutes=int(long_running_minutes),
+            tz=tz,
+            pending_ttl_seconds=pending_ttl_seconds,
+            list_cap=list_cap,
+            long_running_minutes=long_running_minutes,
+            id_factory=id_factory,
+            require_justification=require_justification,
         )
         self._catalogs = CatalogCache()
 

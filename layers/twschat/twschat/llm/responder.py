@@ -36,20 +36,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from twschat.assistant.actions import ActionDesk
 from twschat.assistant.answer import Answer
 from twschat.assistant.domain import ACTION_KINDS, Job
 from twschat.assistant.messages import LANGUAGES, render
 from twschat.assistant.nlu import Intent, recognize
 from twschat.assistant.plan import TurnPlan
 from twschat.assistant.responder import RuleResponder
-from twschat.assistant.skills import SKILLS, Services, Turn, last_agent_turn
+from twschat.assistant.skills import SKILLS, Turn, last_agent_turn
+from twschat.assistant.skills.base import build_services
 from twschat.assistant.state import DialogueState
 from twschat.assistant.tws import TwsClient
 from twschat.core.audit import AuditSink
@@ -80,15 +78,6 @@ ProgressCallback = Callable[[str, str], None]
 
 def _conversation_key(request: ResponderRequest) -> str:
     return conversation_key(request.principal.user_id, request.conversation_id)
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        if name == "America/Sao_Paulo":  # no tz database: Brazil keeps -03:00 since 2019
-            return timezone(timedelta(hours=-3), "-03")
-        return UTC
 
 
 def _compact(data: Any) -> str:
@@ -190,7 +179,6 @@ class BedrockResponder:
         self._model = model
         self.model_id = model_id
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._zone = _zone(tz)
         self._tz_name = tz
         self._rules: Responder = fallback or RuleResponder(
             tws,
@@ -201,23 +189,19 @@ class BedrockResponder:
             pending_ttl_seconds=pending_ttl_seconds,
             id_factory=id_factory,
         )
-        new_id = id_factory or (lambda: uuid.uuid4().hex)
-        desk = ActionDesk(
+        # The same action path and settings as the rules: a proposal here is confirmed there.
+        self._services = build_services(
             tws,
             audit,
-            self._now,
-            new_id,
-            int(pending_ttl_seconds),
+            now=self._now,
+            tz=tz,
+            pending_ttl_seconds=pending_ttl_seconds,
+            list_cap=list_cap,
+            long_running_minutes=long_running_minutes,
+            id_factory=id_factory,
             require_justification=require_justification,
         )
-        self._services = Services(
-            tws=tws,
-            desk=desk,
-            zone=self._zone,
-            now=self._now,
-            cap=max(1, int(list_cap)),
-            long_minutes=int(long_running_minutes),
-        )
+        self._zone = self._services.zone
         self._inference = {"maxTokens": int(max_tokens), "temperature": float(temperature)}
         self._guardrail = (
             {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version or "DRAFT"}

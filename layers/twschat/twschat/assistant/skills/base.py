@@ -7,10 +7,13 @@ assistant's domain, state, plan, actions and answer modules; never the message c
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from twschat.core.audit import AuditSink
 from twschat.core.responder import ResponderRequest
 from twschat.core.responder import Turn as StoredTurn
 
@@ -55,6 +58,49 @@ class Services:
     """At most this many lines in a listing."""
     long_minutes: int
     """A job running longer than this is late."""
+
+
+def zone_named(name: str) -> tzinfo:
+    """The IANA zone ``name``; on a machine without the tz database, Brazil's fixed -03:00 (since
+    2019) for America/Sao_Paulo, UTC otherwise."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == "America/Sao_Paulo":
+            return timezone(timedelta(hours=-3), "-03")
+        return UTC
+
+
+def build_services(
+    tws: TwsClient,
+    audit: AuditSink | None,
+    *,
+    now: Callable[[], datetime],
+    tz: str = "America/Sao_Paulo",
+    pending_ttl_seconds: int = 300,
+    list_cap: int = 20,
+    long_running_minutes: int = 60,
+    id_factory: Callable[[], str] | None = None,
+    require_justification: bool = False,
+) -> Services:
+    """What every responder over the assistant's skills needs, built one way: the rule responder
+    and the LLM responder share the action path (ActionDesk) and its settings."""
+    desk = ActionDesk(
+        tws,
+        audit,
+        now,
+        id_factory or (lambda: uuid.uuid4().hex),
+        int(pending_ttl_seconds),
+        require_justification=require_justification,
+    )
+    return Services(
+        tws=tws,
+        desk=desk,
+        zone=zone_named(tz),
+        now=now,
+        cap=max(1, int(list_cap)),
+        long_minutes=int(long_running_minutes),
+    )
 
 
 @dataclass(frozen=True, slots=True)
