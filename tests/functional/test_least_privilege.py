@@ -18,8 +18,10 @@ from moto import mock_aws
 from tests.handlers import FakeContext, event, load_handler
 from twschat import runtime
 from twschat.core.conversation import ConnectionRecord
+from twschat.llm.pricing import DEFAULT_MODEL_ID
 from twschat.persistence.dynamodb import dynamodb_stores
 from twschat.persistence.tables import ensure_tables
+from twschat_dev.fake_bedrock import FakeBedrockServer
 from twschat_dev.template import load_template
 
 TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
@@ -33,6 +35,11 @@ S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
 }
 BUCKETS = {"web-page": "WebBucket"}
+# Bedrock Runtime operations -> the IAM actions that authorise them (Converse is InvokeModel).
+BEDROCK_ACTIONS = {
+    "ConverseStream": "bedrock:InvokeModelWithResponseStream",
+    "Converse": "bedrock:InvokeModel",
+}
 # Granted for paths moto cannot take: a 410 Gone from the connections API (moto never answers 410),
 # and the TWS credentials secret (TwsMode=rest only).
 FAILURE_PATHS = {
@@ -40,6 +47,14 @@ FAILURE_PATHS = {
     ("DefaultFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
     ("TurnWorkerFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
     ("TurnWorkerFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
+    # Bedrock routes a call through the inference profile to its foundation model in a destination
+    # Region: AWS checks that grant, no client calls it. Converse (InvokeModel) is the running
+    # summary's refresh, every 6 turns: one turn here does not reach it.
+    ("TurnWorkerFunction", "bedrock:InvokeModel", "BedrockFoundationModelId"),
+    ("TurnWorkerFunction", "bedrock:InvokeModelWithResponseStream", "BedrockFoundationModelId"),
+    ("TurnWorkerFunction", "bedrock:InvokeModel", "BedrockModelId"),
+    # Only with BedrockGuardrailId set.
+    ("TurnWorkerFunction", "bedrock:ApplyGuardrail", "BedrockGuardrailId"),
 }
 
 Permission = tuple[str, str, str]  # (function, action, resource)
@@ -106,6 +121,10 @@ class Recorder:
         elif service == "s3":
             action = S3_ACTIONS.get(operation, f"s3:{operation}")
             self.calls.add((self.function, action, BUCKETS.get(params.get("Bucket", ""), "?")))
+        elif service == "bedrock-runtime":
+            # The model id a function calls is the BedrockModelId parameter's value (the profile).
+            resource = "BedrockModelId" if params.get("modelId") == DEFAULT_MODEL_ID else "?"
+            self.calls.add((self.function, BEDROCK_ACTIONS.get(operation, f"bedrock:{operation}"), resource))
         else:
             self.calls.add((self.function, f"{service}:{operation}", "?"))
 
@@ -182,7 +201,7 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
     unused = {
         g
         for g in grants
-        if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:", "s3:"))
+        if g[1].startswith(("dynamodb:", "execute-api:", "lambda:", "secretsmanager:", "s3:", "bedrock:"))
     }
     assert unused - used - FAILURE_PATHS == set(), "permissions no path of the code uses"
 
@@ -208,6 +227,26 @@ def hand_turns_to_the_worker(rec: Recorder) -> None:
             "stage": "prod",
         }
         assert run(rec, "TurnWorkerFunction", "turn_worker", turn)["body"] == "answered"
+    # And one turn the model answers (the fake Bedrock over loopback; moto lets it through).
+    at = 1_795_608_030_000
+    with FakeBedrockServer(port=0) as fake, pytest.MonkeyPatch.context() as env:
+        env.setenv("RESPONDER", "bedrock")
+        env.setenv("TURN_WORKER_FUNCTION_NAME", "twschat-turn-worker")
+        env.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", fake.url)
+        runtime.reset()
+        ev = event("default_text", body="quais jobs estão em abend?", messageId="w-9", requestTimeEpoch=at)
+        run(rec, "DefaultFunction", "default", ev)
+        runtime.reset()
+        turn = {
+            "connectionId": "Bx2kXcPOoAMCJdA=",
+            "messageId": "w-9",
+            "requestTimeMs": at,
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "stage": "prod",
+        }
+        assert run(rec, "TurnWorkerFunction", "turn_worker", turn)["body"] == "answered"
+        assert fake.stats()["requests"].get("converse-stream", 0) >= 1
+    runtime.reset()
 
 
 def publish_the_web_page(rec: Recorder) -> None:
