@@ -41,11 +41,9 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import hmac
 import json
 import re
-import signal
 import ssl
 import sys
 import threading
@@ -54,7 +52,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import NAMESPACE_URL, uuid5
@@ -63,6 +60,7 @@ from twschat.adapters.tws_rest import is_loopback
 from twschat.assistant.demo import DemoTwsClient, dependency_to_rest
 from twschat.assistant.domain import JobAction, StreamAction, WorkstationAction
 from twschat.assistant.tws import TwsError
+from twschat_dev.loopback import LoopbackServer, serve_until_stopped
 
 __all__ = ["FakeTwsServer", "FaultMode", "RequestRecord", "register", "run"]
 
@@ -131,7 +129,8 @@ def _matches(filters: Mapping[str, Any], values: Mapping[str, str]) -> bool:
     return True
 
 
-class FakeTwsServer:
+class FakeTwsServer(LoopbackServer):
+    name = "fake-tws"
     """The fake server on a background thread: ``FakeTwsServer(port=0).start()``, ``.url``, ``.stop()``."""
 
     def __init__(
@@ -173,42 +172,11 @@ class FakeTwsServer:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
+    # -- lifecycle (start, stop, context manager: LoopbackServer)
     @property
     def url(self) -> str:
         """Base URL for the client, e.g. ``http://127.0.0.1:31116/twsd``."""
-        scheme = "https" if self._tls is not None else "http"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{scheme}://{host}:{self.port}/twsd"
-
-    def start(self) -> FakeTwsServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-tws", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever()
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in the slow fault
-        if self._thread is not None:
-            self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeTwsServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.origin("https" if self._tls is not None else "http") + "/twsd"
 
     # -- state
     def set_fault(self, mode: str, delay: float | None = None) -> None:
@@ -776,19 +744,7 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
     control = server.url.rsplit("/twsd", 1)[0] + "/__fault"
     emit(f'faults at run time: curl -X POST {control} -d \'{{"mode": "slow", "delay": 3}}\'')
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        emit("fake-tws: stopping")
-    finally:
-        server._stopping.set()
-        server._httpd.server_close()
-    return 0
+    return serve_until_stopped(server, emit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

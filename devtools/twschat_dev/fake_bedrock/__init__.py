@@ -40,12 +40,11 @@ compares them turn by turn). ``POST /__reset`` clears the counts and the prompt 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any, cast
+
+from twschat_dev.loopback import serve_until_stopped
 
 from .model import FakeModel, count_tokens
 from .server import FAULT_MODES, FakeBedrockServer, FaultMode
@@ -83,19 +82,7 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
     emit(f"use it: AWS_ENDPOINT_URL_BEDROCK_RUNTIME={server.url}")
     emit(f'faults at run time: curl -X POST {server.url}/__fault -d \'{{"mode": "throttle", "times": 1}}\'')
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        emit("fake-bedrock: stopping")
-    finally:
-        server._stopping.set()
-        server._httpd.server_close()
-    return 0
+    return serve_until_stopped(server, emit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
+from twschat_dev.loopback import LoopbackServer
 
 from .eventstream import event_message, exception_message
 from .model import BedrockValidationError, FakeModel, PromptCache, Reply, count_tokens, prompt_pieces
@@ -64,7 +65,8 @@ def json_pieces(raw: str) -> list[str]:
     return [raw[i : i + TOOL_CHARS_PER_DELTA] for i in range(0, len(raw), TOOL_CHARS_PER_DELTA)] or [""]
 
 
-class FakeBedrockServer:
+class FakeBedrockServer(LoopbackServer):
+    name = "fake-bedrock"
     """``FakeBedrockServer(port=0).start()``, ``.url`` (the endpoint_url for boto3), ``.stop()``."""
 
     def __init__(
@@ -89,40 +91,10 @@ class FakeBedrockServer:
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
+    # -- lifecycle (start, stop, context manager: LoopbackServer)
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    def start(self) -> FakeBedrockServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-bedrock", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeBedrockServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.origin()
 
     # -- state
     def set_fault(self, mode: str, delay: float | None = None, times: int = 0) -> None:
