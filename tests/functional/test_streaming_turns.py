@@ -153,3 +153,60 @@ def test_a_failed_post_does_not_stop_the_stream(service: ChatService) -> None:
     turn(service, poster)
     assert poster.sent("c1")[-1]["message"] == TEXT
     assert next(f["seq"] for f in poster.sent("c1") if f["type"] == "delta") == 2
+
+
+def test_a_confirmation_travels_apart_from_the_model_text(
+    service: ChatService, model: ScriptedModel, metrics: Metrics
+) -> None:
+    """Issue 14: the model's text (streamed, then final) keeps the reply's messageId and no buttons; the
+    code-written question is its own message frame with the buttons; the redelivery and the history
+    give both back, in the same order."""
+    lead = "Responda sim abaixo para rerodar o JOB002."
+    question = "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2?"
+
+    def respond(request: ResponderRequest, **callbacks: Any) -> Reply:
+        callbacks["on_delta"](lead)
+        metrics_ = {"model": "m", "proposals_rejected": 0, "fallback": False}
+        return Reply(
+            question,
+            "pt",
+            "action_rerun",
+            {"llm": {"calls": [], "metrics": metrics_}},
+            ("sim", "não"),
+            lead=lead,
+        )
+
+    model.respond = respond  # type: ignore[method-assign]
+    poster = RecordingPoster()
+    turn(service, poster)
+    messages = [f for f in poster.sent("c1") if f["type"] == "message"]
+    assert [(f["message"], f.get("quickReplies")) for f in messages] == [
+        (lead, None),
+        (question, ["sim", "não"]),
+    ]
+    streamed_id = next(f["messageId"] for f in poster.sent("c1") if f["type"] == "delta")
+    assert messages[0]["messageId"] == streamed_id and messages[1]["messageId"] == streamed_id + "-q"
+    assert metrics.added["ProposalsRejected"] == 0
+
+    again = RecordingPoster()
+    assert turn(service, again).status == "redelivered"
+    assert [(f["message"], f.get("quickReplies")) for f in again.sent("c1")] == [
+        (lead, None),
+        (question, ["sim", "não"]),
+    ]
+
+    history = RecordingPoster()
+    service.handle_message(
+        connection_id="c1",
+        message_id="m-h",
+        request_time_ms=1_795_608_001_000,
+        body='{"type": "history"}',
+        is_base64=False,
+        poster=history,
+    )
+    entries = history.sent("c1")[0]["messages"]
+    assert [(e["role"], e["message"], e.get("quickReplies")) for e in entries] == [
+        ("user", "por que o JOB002 falhou?", None),
+        ("agent", lead, None),
+        ("agent", question, ["sim", "não"]),
+    ]

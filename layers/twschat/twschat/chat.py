@@ -53,6 +53,12 @@ logger = logging.getLogger("twschat.chat")
 
 QUICK_REPLIES_KEY = "quickReplies"
 """Where a reply's suggested answers are kept in its stored context."""
+LEAD_KEY = "lead"
+"""Where a reply's model-written lead (``Reply.lead``) is kept: sent and redrawn as its own message,
+before the reply's code-written text."""
+CONFIRMATION_SUFFIX = "-q"
+"""The messageId of a reply's text when it has a lead: the lead keeps the reply's messageId (its
+streamed deltas carried it), the code-written question gets this suffix."""
 LLM_CONTEXT_KEY = "llm"
 """Where a model-written reply keeps its calls and per-turn ``metrics`` (twschat.llm.responder.CONTEXT_KEY)."""
 PROGRESS_STAGES = {"model": "thinking", "tool": "tool"}
@@ -606,6 +612,7 @@ class ChatService:
                 "intent": reply.intent,
                 # Kept with the reply: a redelivered frame gets the same buttons back.
                 **({QUICK_REPLIES_KEY: list(reply.quick_replies)} if reply.quick_replies else {}),
+                **({LEAD_KEY: reply.lead} if reply.lead else {}),
             },
             expires_at=expires_at,
         )
@@ -721,22 +728,7 @@ class ChatService:
         return frames.history_frame(
             conversation_id=conversation_id,
             in_reply_to=message_id,
-            entries=[
-                {
-                    "role": m.role,
-                    "message": m.text,
-                    "messageId": m.message_id,
-                    "createdAt": _iso(m.created_at),
-                    "key": m.message_key,
-                    # A page redrawn after a reload can offer a still-pending prompt's buttons again.
-                    **(
-                        {QUICK_REPLIES_KEY: m.context[QUICK_REPLIES_KEY]}
-                        if m.context.get(QUICK_REPLIES_KEY)
-                        else {}
-                    ),
-                }
-                for m in messages
-            ],
+            entries=[entry for m in messages for entry in _history_entries(m)],
             more=len(messages) == request.limit,
         )
 
@@ -793,10 +785,23 @@ class ChatService:
 
     @staticmethod
     def _reply_frames(conversation_id: str, reply: MessageRecord, in_reply_to: str) -> list[frames.Frame]:
-        return frames.message_frames(
+        """The reply's frames; with a model-written lead, the lead's frames (no quick replies) first,
+        then the code-written text with its own messageId and the buttons."""
+        lead = str(reply.context.get(LEAD_KEY) or "")
+        before = (
+            frames.message_frames(
+                text=lead,
+                conversation_id=conversation_id,
+                message_id=reply.message_id,
+                in_reply_to=in_reply_to,
+            )
+            if lead
+            else []
+        )
+        return before + frames.message_frames(
             text=reply.text,
             conversation_id=conversation_id,
-            message_id=reply.message_id,
+            message_id=reply.message_id + CONFIRMATION_SUFFIX if lead else reply.message_id,
             in_reply_to=in_reply_to,
             quick_replies=[str(q) for q in reply.context.get(QUICK_REPLIES_KEY) or ()],
         )
@@ -819,6 +824,7 @@ class ChatService:
                 "tool_calls",
                 "model_calls",
                 "retries",
+                "proposals_rejected",
                 "cost_micro_usd",
                 "latency_ms",
             )
@@ -850,6 +856,8 @@ class ChatService:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 add(name, "Count", value)
         add("LlmFallbacks", "Count", 1 if figures["fallback"] else 0)
+        # A model's proposal the operator's words did not ask for (twschat.llm.proposals): dropped.
+        add("ProposalsRejected", "Count", int(found.get("proposals_rejected") or 0))
         if stream is not None:
             add("DeltasPosted", "Count", stream.batcher.seq)
         if first_ms is not None:
@@ -952,6 +960,24 @@ def _accepts_callbacks(responder: Responder) -> bool:
     except (TypeError, ValueError):
         return False
     return "on_delta" in parameters and "on_progress" in parameters
+
+
+def _history_entries(m: MessageRecord) -> list[dict[str, Any]]:
+    """A stored message as history entries: a reply with a model-written lead is two, as it was sent."""
+    entry: dict[str, Any] = {
+        "role": m.role,
+        "message": m.text,
+        "messageId": m.message_id,
+        "createdAt": _iso(m.created_at),
+        "key": m.message_key,
+        # A page redrawn after a reload can offer a still-pending prompt's buttons again.
+        **({QUICK_REPLIES_KEY: m.context[QUICK_REPLIES_KEY]} if m.context.get(QUICK_REPLIES_KEY) else {}),
+    }
+    lead = str(m.context.get(LEAD_KEY) or "") if m.role == "agent" else ""
+    if not lead:
+        return [entry]
+    head = {k: v for k, v in entry.items() if k != QUICK_REPLIES_KEY}
+    return [{**head, "message": lead}, {**entry, "messageId": m.message_id + CONFIRMATION_SUFFIX}]
 
 
 def _iso(epoch_ms: int) -> str:

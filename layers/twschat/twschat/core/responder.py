@@ -60,6 +60,10 @@ class Reply:
     quick_replies: tuple[str, ...] = ()
     """Answers a client may offer as buttons (e.g. ("sim", "não") for a confirmation prompt, or a
     follow-up such as "ver o log"); each is sent as the user's text when chosen."""
+    lead: str = ""
+    """Model-written text that comes before ``text`` (a code-written confirmation question): the chat
+    service sends it as its own ``message`` frame, without quick replies, so model text can neither
+    share the question's bubble nor carry its buttons. Empty for most replies."""
 
 
 class Responder(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FALLBACK_NOTE", "SYSTEM_PROMPT", "system_prompt"]
+__all__ = ["FALLBACK_NOTE", "PROPOSAL_REJECTED_NOTE", "SYSTEM_PROMPT", "system_prompt"]
 
 SYSTEM_PROMPT = """\
 Você é o assistente de operação do TWS (IBM Workload Scheduler / HCL Workload Automation) de uma \
@@ -29,6 +29,14 @@ seguinte. Você nunca executa nada e nunca diz que algo foi executado.
 FALLBACK_NOTE = {
     "pt": "(O assistente de IA não respondeu agora; esta resposta vem das regras.)",
     "en": "(The AI assistant did not answer just now; this answer comes from the rules.)",
+}
+
+# A model's propose_action the operator's words did not ask for (llm.proposals): said in one line.
+PROPOSAL_REJECTED_NOTE = {
+    "pt": "(Nenhuma ação foi preparada: uma ação só é proposta quando você mesmo a pede, por exemplo "
+    '"reroda o JOB002".)',
+    "en": "(No action was prepared: an action is only proposed when you ask for it yourself, for example "
+    '"rerun JOB002".)',
 }
 
 

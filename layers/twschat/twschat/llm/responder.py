@@ -22,8 +22,17 @@ The reply's context is the :class:`~twschat.assistant.state.DialogueState` the r
 the jobs shown, the job in focus, a pending action) plus ``llm``: the tool calls with their compact
 results, and the turn's metrics (tokens, tool calls, fallback, estimated cost in micro-dollars).
 
-``respond`` takes optional ``on_delta(text)`` / ``on_progress(stage, detail)`` callbacks: the seam for
-streaming frames (unused by the chat service yet).
+``respond`` takes optional ``on_delta(text)`` / ``on_progress(stage, detail)`` callbacks: the chat
+service's streaming frames. Model text is untrusted: every fragment streamed, every answer and every
+lead is scrubbed like inbound text (:func:`twschat.core.untrusted.scrub_model_text`: no C0/C1 controls,
+no bidi overrides or isolates, bounded) before the operator sees it or the history keeps it.
+
+Safety (issue 14): a ``propose_action`` call is only a suggestion. :mod:`.proposals` accepts it only when
+the operator's own message of this turn asks for that action on that target; the reason comes from the
+operator's words, never the model's; the confirmation question is written by code and travels apart
+from the model's text (``Reply.lead``: its own ``message`` frame, never with quick replies). A rejected
+proposal makes nothing pending, audits nothing, and is counted (``proposals_rejected``,
+``ProposalsRejected``).
 
 With a :class:`~.memory.ConversationMemory` (long conversations at flat cost), step 2 sends the
 running summary after the system prompt and only the messages it does not cover; ``after_reply``
@@ -41,10 +50,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from twschat.assistant.answer import Answer
-from twschat.assistant.domain import ACTION_KINDS, Job
+from twschat.assistant.domain import ACTION_KINDS
 from twschat.assistant.messages import LANGUAGES, render
-from twschat.assistant.nlu import Intent, recognize
-from twschat.assistant.plan import TurnPlan
+from twschat.assistant.nlu import recognize
+from twschat.assistant.plan import CatalogCache, TurnPlan
 from twschat.assistant.responder import RuleResponder
 from twschat.assistant.skills import SKILLS, Turn, last_agent_turn
 from twschat.assistant.skills.base import build_services
@@ -54,12 +63,14 @@ from twschat.core.audit import AuditSink
 from twschat.core.conversation import conversation_key
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import ConversationSummary, Reply, Responder, ResponderRequest
+from twschat.core.untrusted import MODEL_TEXT_MAX_CHARS, scrub_fragment, scrub_model_text
 
 from .converse import ModelClient, ModelError, ModelTurn, Usage, collect, history_messages, trim_to_budget
 from .memory import ConversationMemory
 from .pricing import DEFAULT_MODEL_ID, estimate_cost_micro_usd
-from .prompt import FALLBACK_NOTE, system_prompt
-from .tools import ACTION_TOOL, ToolBox, find_job, tool_specs
+from .prompt import FALLBACK_NOTE, PROPOSAL_REJECTED_NOTE, system_prompt
+from .proposals import judge_proposal
+from .tools import ACTION_TOOL, ToolBox, tool_specs
 
 __all__ = ["CONTEXT_KEY", "BedrockResponder"]
 
@@ -116,6 +127,7 @@ class _Metrics:
         self.rounds = 0
         self.model_calls = 0
         self.retries = 0
+        self.proposals_rejected = 0
         self.errors: list[str] = []
         self.started = time.monotonic()
 
@@ -131,6 +143,7 @@ class _Metrics:
             "tool_rounds": self.rounds,
             "model_calls": self.model_calls,
             "retries": self.retries,
+            "proposals_rejected": self.proposals_rejected,
             "fallback": fallback,
             "cost_micro_usd": estimate_cost_micro_usd(
                 model_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
@@ -216,6 +229,7 @@ class BedrockResponder:
         self._attempts = max(1, int(max_attempts))
         self._cache = prompt_cache
         self._sleep = sleep
+        self._catalogs = CatalogCache()
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -235,6 +249,7 @@ class BedrockResponder:
             return self._rules.respond(request)
         lang = self._language(request, prev)
         metrics = _Metrics()
+        on_delta = _scrubbed(on_delta)
         summary = self.memory.load(_conversation_key(request)) if self.memory is not None else None
         try:
             return self._converse(request, prev, lang, metrics, on_delta, on_progress, summary)
@@ -432,7 +447,7 @@ class BedrockResponder:
     def _answer(
         self, turn: ModelTurn, lang: str, calls: list[dict[str, Any]], shown: list[str], metrics: _Metrics
     ) -> Reply:
-        text = turn.text.strip()
+        text = scrub_model_text(turn.text)
         if not text:
             raise ModelError("empty_answer", turn.stop_reason, retryable=False)
         state = DialogueState(
@@ -452,62 +467,68 @@ class BedrockResponder:
         calls: list[dict[str, Any]],
         metrics: _Metrics,
     ) -> Reply:
-        """``propose_action``: the rule skill for the action, as if the operator had named the target;
-        its answer (a confirmation question with the pending action, a refusal, a question back) ends
-        the turn. Nothing runs here."""
+        """``propose_action``: checked against the operator's own words (:mod:`.proposals`); accepted,
+        the rule skill for the action answers as if the operator had asked through the rules (its
+        confirmation question, a refusal, a question back) and that answer ends the turn, apart from
+        the model's text. Rejected: the model's text and one line saying actions are the operator's to
+        ask for. Nothing runs here."""
         raw = use.get("input") if isinstance(use.get("input"), Mapping) else {}
         args: Mapping[str, Any] = raw or {}
-        action = str(args.get("action") or "")
-        if action not in ACTION_KINDS:
-            raise ModelError("malformed_tool_use", f"unknown action {action!r}", retryable=False)
-        intent = self._intent(
-            plan, action, str(args.get("target_name") or ""), str(args.get("reason") or ""), lang
+        if str(args.get("action") or "") not in ACTION_KINDS:
+            raise ModelError("malformed_tool_use", f"unknown action {args.get('action')!r}", retryable=False)
+        verdict = judge_proposal(
+            args,
+            message=request.message,
+            prev=prev,
+            plan=plan,
+            lang=lang,
+            catalogs=self._catalogs,
+            make_turn=lambda intent: Turn(intent, request, prev, plan, lang, self._services),
         )
+        lead = scrub_model_text(turn.text)
+        call: dict[str, Any] = {
+            "id": str(use.get("toolUseId", "")),
+            "name": ACTION_TOOL,
+            "input": _storable(dict(args)),
+            "ok": True,
+        }
+        calls.append(call)
+        if verdict.intent is None:
+            metrics.proposals_rejected += 1
+            _log.warning("model proposal rejected: %s", verdict.rejected)
+            call["result"] = {"proposed": False, "rejected": verdict.rejected}
+            note = PROPOSAL_REJECTED_NOTE.get(lang, PROPOSAL_REJECTED_NOTE["pt"])
+            state = DialogueState(lang=lang, intent="llm", jobs=prev.jobs, focus=prev.focus)
+            context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
+            return Reply(f"{lead}\n\n{note}" if lead else note, lang, "llm", context)
+        intent = verdict.intent
         answer: Answer = SKILLS[intent.name](Turn(intent, request, prev, plan, lang, self._services))
         state = answer.state
         rendered = render(answer.message, state.lang or lang)
-        lead = turn.text.strip()
-        calls.append(
-            {
-                "id": str(use.get("toolUseId", "")),
-                "name": ACTION_TOOL,
-                "input": _storable(dict(args)),
-                "result": {"proposed": state.pending is not None, "message": rendered[:STORED_LOG_CHARS]},
-                "ok": True,
-            }
-        )
+        call["result"] = {"proposed": state.pending is not None, "message": rendered[:STORED_LOG_CHARS]}
         context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
         return Reply(
-            f"{lead}\n\n{rendered}" if lead else rendered,
+            rendered,
             state.lang or lang,
             state.intent or intent.name,
             context,
             quick_replies=tuple(render(q, state.lang or lang) for q in answer.quick_replies),
+            lead=lead,
         )
 
-    @staticmethod
-    def _intent(plan: TurnPlan, action: str, target: str, reason: str, lang: str) -> Intent:
-        kind = ACTION_KINDS[action]
-        name = f"action_{action}"
-        wanted = target.strip()
-        if kind == "job":
-            job: Job | None = find_job(plan.jobs, wanted) if wanted else None
-            if job is not None:
-                return Intent(name, lang, action=action, jobs=(job,), reason=reason)
-            return Intent(
-                name, lang, action=action, missing=(wanted.casefold(),) if wanted else (), reason=reason
-            )
-        if kind == "stream":
-            stream = next((s.name for s in plan.streams if s.name.casefold() == wanted.casefold()), "")
-            return Intent(name, lang, action=action, stream=stream, reason=reason)
-        if kind == "workstation":
-            ws = next((w.name for w in plan.workstations if w.name.casefold() == wanted.casefold()), "")
-            return Intent(
-                name,
-                lang,
-                action=action,
-                workstation=ws,
-                missing_workstation="" if ws else wanted,
-                reason=reason,
-            )
-        return Intent(name, lang, action=action, prompt=wanted.casefold(), reason=reason)
+
+def _scrubbed(on_delta: DeltaCallback | None) -> DeltaCallback | None:
+    """``on_delta`` with each fragment scrubbed of controls, and silent past the model-text bound (the
+    final message, scrubbed and bounded the same way, is what the operator keeps)."""
+    if on_delta is None:
+        return None
+    sent = 0
+
+    def forward(text: str) -> None:
+        nonlocal sent
+        clean = scrub_fragment(text)[: max(0, MODEL_TEXT_MAX_CHARS - sent)]
+        if clean:
+            sent += len(clean)
+            on_delta(clean)
+
+    return forward
