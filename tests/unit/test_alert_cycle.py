@@ -4,7 +4,7 @@ nothing twice; TWS calls per cycle do not grow with subscribers; team alerts rea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ import pytest
 
 from twschat.alerts.cycle import WatchCycle
 from twschat.assistant.domain import Job, JobStream, Workstation
-from twschat.core.subscriptions import Recipient, Subscription, SubscriptionLimit
+from twschat.core.subscriptions import AlertStore, Recipient, Subscription, SubscriptionLimit
 from twschat.persistence.sqlite.alerts import SQLiteAlertStore
 from twschat.persistence.sqlite.base import SQLiteDatabase
 
@@ -79,9 +79,23 @@ class Sink:
         self.stored.append((owner, conversation_key, alert_id, text))
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteAlertStore:
-    return SQLiteAlertStore(SQLiteDatabase(tmp_path / "alerts.db"))
+@pytest.fixture(params=["sqlite", "dynamodb-moto"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AlertStore]:
+    """The same contract on both backends (DynamoDB Local in tests/integration/test_gateway_alerts.py)."""
+    if request.param == "sqlite":
+        yield SQLiteAlertStore(SQLiteDatabase(tmp_path / "alerts.db"))
+        return
+    from moto import mock_aws
+
+    from twschat.persistence.dynamodb import DynamoDBTables
+    from twschat.persistence.dynamodb.alerts import DynamoDBAlertStore
+    from twschat.persistence.tables import ensure_tables
+
+    with mock_aws():
+        ensure_tables(
+            connections_table="conn", history_table="hist", alerts_table="alerts", region="us-east-1"
+        )
+        yield DynamoDBAlertStore(DynamoDBTables("conn", "hist", alerts_table="alerts"), "alerts")
 
 
 def sub(owner: str, target: str, n: int = 0, **kwargs: Any) -> Subscription:
@@ -96,12 +110,12 @@ def sub(owner: str, target: str, n: int = 0, **kwargs: Any) -> Subscription:
 
 
 def cycle(
-    plan: Plan, store: SQLiteAlertStore, directory: Directory, sink: Sink, *, team: bool = False
+    plan: Plan, store: AlertStore, directory: Directory, sink: Sink, *, team: bool = False
 ) -> WatchCycle:
     return WatchCycle(plan, store, directory, sink, team_alerts=team, clock=lambda: NOW)  # type: ignore[arg-type]
 
 
-def test_a_one_shot_subscription_alerts_every_connection_of_its_owner_once(store: SQLiteAlertStore) -> None:
+def test_a_one_shot_subscription_alerts_every_connection_of_its_owner_once(store: AlertStore) -> None:
     plan, sink = Plan(), Sink()
     directory = Directory({"ana": [("k1", "c-ana"), ("k2", "c-x")], "bia": [("k3", "c-bia")]}, set())
     store.add_subscription(sub("ana", "JOB014"), cap=20, now=NOW)
@@ -123,7 +137,7 @@ def test_a_one_shot_subscription_alerts_every_connection_of_its_owner_once(store
     assert watcher.run().alerts == 0
 
 
-def test_a_standing_subscription_alerts_on_its_state_only(store: SQLiteAlertStore) -> None:
+def test_a_standing_subscription_alerts_on_its_state_only(store: AlertStore) -> None:
     plan, sink = Plan(), Sink()
     directory = Directory({"ana": [("k1", "c-ana")]}, set())
     store.add_subscription(
@@ -139,7 +153,7 @@ def test_a_standing_subscription_alerts_on_its_state_only(store: SQLiteAlertStor
     assert sink.posted[-1][1]["quickReplies"][0] == "ver o log do JOB002"
 
 
-def test_a_retried_cycle_delivers_nothing_twice(store: SQLiteAlertStore) -> None:
+def test_a_retried_cycle_delivers_nothing_twice(store: AlertStore) -> None:
     plan, sink = Plan(), Sink()
     directory = Directory({"ana": [("k1", "c-ana")]}, set())
     store.add_subscription(sub("ana", "JOB014", one_shot=False, condition="change"), cap=20, now=NOW)
@@ -155,7 +169,7 @@ def test_a_retried_cycle_delivers_nothing_twice(store: SQLiteAlertStore) -> None
     assert len(sink.posted) == 1
 
 
-def test_tws_calls_stay_constant_and_store_reads_follow_changes(store: SQLiteAlertStore) -> None:
+def test_tws_calls_stay_constant_and_store_reads_follow_changes(store: AlertStore) -> None:
     plan, sink = Plan(), Sink()
     owners = [f"u{i}" for i in range(200)]
     directory = Directory({o: [(f"k-{o}", f"c-{o}")] for o in owners}, set())
@@ -177,7 +191,7 @@ def test_tws_calls_stay_constant_and_store_reads_follow_changes(store: SQLiteAle
     assert report.alerts == expected == 500 and report.posted == 500 and report.duplicates == 0
 
 
-def test_team_alerts_reach_operators_only_and_off_sends_nothing(store: SQLiteAlertStore) -> None:
+def test_team_alerts_reach_operators_only_and_off_sends_nothing(store: AlertStore) -> None:
     plan, sink = Plan(), Sink()
     directory = Directory({"op": [("k-op", "c-op")], "viewer": [("k-v", "c-v")]}, {"op"})
     off = cycle(plan, store, directory, sink)
@@ -195,7 +209,7 @@ def test_team_alerts_reach_operators_only_and_off_sends_nothing(store: SQLiteAle
     assert any(f["kind"] == "workstation_state" for _, f in sink.posted)
 
 
-def test_subscriptions_are_capped_listed_and_cancelled_by_their_owner(store: SQLiteAlertStore) -> None:
+def test_subscriptions_are_capped_listed_and_cancelled_by_their_owner(store: AlertStore) -> None:
     for n in range(3):
         store.add_subscription(sub("ana", f"JOB00{n + 1}"), cap=3, now=NOW)
     with pytest.raises(SubscriptionLimit):

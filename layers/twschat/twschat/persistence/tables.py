@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from twschat.persistence.alerts import ALERTS_KEY, TARGET_INDEX
 from twschat.persistence.audit import AUDIT_KEY
 from twschat.persistence.connections import AGE_INDEX, IDLE_INDEX, OWNER_INDEX
 from twschat.persistence.history import HISTORY_KEY
@@ -72,11 +73,30 @@ def audit_table_spec(name: str) -> dict[str, Any]:
     return _string_keyed_table(name, AUDIT_KEY)
 
 
+def alerts_table_spec(name: str) -> dict[str, Any]:
+    """Subscriptions, the watch registry, the snapshot and the delivery claims (persistence/alerts.py);
+    the sparse ``byTarget`` index holds the subscriptions only (the items with a ``targetKey``)."""
+    spec = _string_keyed_table(name, ALERTS_KEY)
+    spec["AttributeDefinitions"].append({"AttributeName": "targetKey", "AttributeType": "S"})
+    spec["GlobalSecondaryIndexes"] = [
+        {
+            "IndexName": TARGET_INDEX,
+            "KeySchema": [
+                {"AttributeName": "targetKey", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+    return spec
+
+
 def ensure_tables(
     *,
     connections_table: str,
     history_table: str,
     audit_table: str = "",
+    alerts_table: str = "",
     endpoint_url: str | None = None,
     region: str | None = None,
     client: DynamoDBClient | None = None,
@@ -90,6 +110,8 @@ def ensure_tables(
     specs = [connections_table_spec(connections_table), history_table_spec(history_table)]
     if audit_table:
         specs.append(audit_table_spec(audit_table))
+    if alerts_table:
+        specs.append(alerts_table_spec(alerts_table))
     for spec in specs:
         if spec["TableName"] in existing:
             continue

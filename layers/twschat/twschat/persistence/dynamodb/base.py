@@ -41,6 +41,7 @@ class DynamoDBTables:
         history_table: str,
         *,
         audit_table: str = "",
+        alerts_table: str = "",
         boto3_session: boto3.session.Session | None = None,
         boto_config: Config | None = None,
         client: DynamoDBClient | None = None,
@@ -50,6 +51,7 @@ class DynamoDBTables:
         self.connections_table = connections_table
         self.history_table = history_table
         self.audit_table = audit_table
+        self.alerts_table = alerts_table
         self.create_missing_tables = create_missing_tables
         """Local development only (DynamoDB Local in memory): recreate tables that vanished."""
         self._session = boto3_session
@@ -81,6 +83,7 @@ class DynamoDBTables:
                 connections_table=self.connections_table,
                 history_table=self.history_table,
                 audit_table=self.audit_table,
+                alerts_table=self.alerts_table,
                 client=self.client,
             )
 
