@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from twschat_dev.template import (
     LocalApp,
+    Resolver,
     TemplateError,
     load_template,
     local_environment,
@@ -187,3 +189,45 @@ def test_missing_or_bad_template(tmp_path: Path) -> None:
     no_api.write_text("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n")
     with pytest.raises(TemplateError, match="WEBSOCKET"):
         read_app(no_api)
+
+
+# The Powertools layer's publisher account and the shape of the ARN its SSM parameters hold
+# (aws-powertools/powertools-lambda-python, .github/workflows/update_ssm.yml).
+POWERTOOLS_ACCOUNT = "017000801446"
+
+
+def _powertools_layer(template: dict[str, Any], overrides: dict[str, str]) -> str:
+    layers = Resolver(template, parameter_overrides=overrides).resolve(
+        template["Globals"]["Function"]["Layers"]
+    )
+    assert layers[0] == "SharedLayer"
+    (powertools,) = layers[1:]
+    return str(powertools)
+
+
+def _published_layer_arn(template: dict[str, Any], number: int) -> tuple[str, str]:
+    """The SSM path of the functions' runtime and architecture, and a layer ARN of the shape it holds."""
+    globals_fn = template["Globals"]["Function"]
+    runtime, (architecture,) = globals_fn["Runtime"], globals_fn["Architectures"]
+    path = f"/aws/service/powertools/python/{architecture}/{runtime}/latest"
+    name = f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{architecture}"
+    return path, f"arn:aws:lambda:us-east-1:{POWERTOOLS_ACCOUNT}:layer:{name}:{number}"
+
+
+def test_powertools_layer_arn_comes_from_aws_public_ssm_parameter() -> None:
+    template = load_template(TEMPLATE)
+    latest_path, published = _published_layer_arn(template, 41)
+    parameter = template["Parameters"]["PowertoolsLayerParameter"]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    # The path names the functions' own architecture and runtime, so the layer always fits them.
+    assert parameter["Default"] == latest_path
+    # CloudFormation replaces the parameter by the ARN the SSM parameter holds; every function gets it.
+    assert _powertools_layer(template, {"PowertoolsLayerParameter": published}) == published
+
+
+def test_powertools_layer_version_still_pins_a_layer_number() -> None:
+    template = load_template(TEMPLATE)
+    _, pinned = _published_layer_arn(template, 37)
+    assert template["Parameters"]["PowertoolsLayerVersion"]["Default"] == ""
+    overrides = {"PowertoolsLayerVersion": "37", "PowertoolsLayerParameter": "unused"}
+    assert _powertools_layer(template, overrides) == pinned
