@@ -174,3 +174,23 @@ def test_the_running_summary_is_one_versioned_bounded_item_beside_the_messages(s
     assert all(m.message_key != SUMMARY_KEY for m in window)
     assert store.history.recent_messages(conv, 2)[-1].message_key == _message(2).message_key
     assert store.history.get_summary("anonymous#other").version == 0
+
+
+def test_open_connections_of_an_owner_and_of_everybody(store):
+    store.connections.save_connection(_connection("conn-1", owner="u-ana", roles=("operator",)))
+    store.connections.save_connection(_connection("conn-2", owner="u-ana", conversation_id="c-two-000000"))
+    store.connections.save_connection(_connection("conn-3", owner="u-bia", roles=("viewer",)))
+    store.connections.save_connection(_connection("conn-4", owner="u-ana", connected_at=NOW - 7300))
+    store.connections.save_connection(_connection("conn-5", owner="u-cid", expires_at=NOW - 1))
+    after = NOW - 7200
+    mine = store.connections.open_connections(now=NOW, connected_after=after, owner="u-ana")
+    assert [(c.connection_id, c.conversation_id) for c in mine] == [
+        ("conn-1", "c-0123456789abcdef"),
+        ("conn-2", "c-two-000000"),
+    ]
+    everybody = store.connections.open_connections(now=NOW, connected_after=after)
+    assert [(c.connection_id, c.roles) for c in everybody] == [
+        ("conn-1", ("operator",)),
+        ("conn-2", ()),
+        ("conn-3", ("viewer",)),
+    ]

@@ -171,3 +171,36 @@ class Settings:
                     f"LLM_SUMMARY_EVERY_TURNS={settings.llm_summary_every_turns}"
                 )
         return settings
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """Alerts over the open connection (issue 18): where subscriptions live and what the watcher does.
+    Apart from :class:`Settings` so a function that never alerts reads none of it."""
+
+    alerts_table: str = "twschat-alerts"
+    team_alerts: Literal["off", "abend"] = "off"
+    """TEAM_ALERTS=abend: every new ABEND/FAIL and every workstation that goes down reaches every
+    connected operator."""
+    max_subscriptions_per_user: int = 20
+    watch_interval_seconds: int = 60
+    subscription_ttl_seconds: int = 0
+    """0: a subscription lasts until the end of the plan day (midnight in TIME_ZONE); else this long."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AlertSettings:
+        env = os.environ if env is None else env
+        team = env.get("TEAM_ALERTS", "off").strip().lower() or "off"
+        if team not in ("off", "abend"):
+            raise ValueError(f"TEAM_ALERTS must be off or abend, got {team!r}")
+        d = cls()
+        interval = _int(env, "WATCH_INTERVAL_SECONDS", d.watch_interval_seconds)
+        if interval < 1:
+            raise ValueError("WATCH_INTERVAL_SECONDS must be at least 1")
+        return cls(
+            alerts_table=env.get("ALERTS_TABLE", d.alerts_table) or d.alerts_table,
+            team_alerts=team,  # type: ignore[arg-type]
+            max_subscriptions_per_user=_int(env, "MAX_SUBSCRIPTIONS_PER_USER", d.max_subscriptions_per_user),
+            watch_interval_seconds=interval,
+            subscription_ttl_seconds=_int(env, "SUBSCRIPTION_TTL_SECONDS", 0),
+        )

@@ -67,6 +67,14 @@ class ConnectionStore(AccountedStore, ABC):
     @abstractmethod
     def delete_connection(self, connection_id: str) -> None: ...
 
+    @abstractmethod
+    def open_connections(
+        self, *, now: int, connected_after: int, owner: str | None = None
+    ) -> list[ConnectionRecord]:
+        """The live connections of ``owner`` (the alert watcher posts to each; a handful: the cap),
+        or, with no owner, every live connection (team alerts pick the operators among them; the
+        table holds open connections only, so one bounded read of it)."""
+
     def stale_connections(
         self, *, idle_before: int, connected_before: int, limit: int
     ) -> list[StaleConnection]:

@@ -136,3 +136,52 @@ class DynamoDBConnectionStore(DynamoDBStore, ConnectionStore):
             ExpressionAttributeValues={":k": {"S": SWEEP_KEY}, ":cutoff": {"N": str(cutoff)}},
             Limit=limit,
         )
+
+    @unavailable_on_error
+    def open_connections(
+        self, *, now: int, connected_after: int, owner: str | None = None
+    ) -> list[ConnectionRecord]:
+        if owner is not None:
+            ids = [
+                i["connectionId"]
+                for i in self._query(
+                    IndexName=OWNER_INDEX,
+                    KeyConditionExpression="#owner = :owner AND connectedAt > :after",
+                    ExpressionAttributeNames={"#owner": "owner"},
+                    ExpressionAttributeValues={":owner": {"S": owner}, ":after": {"N": str(connected_after)}},
+                )
+            ]
+            items = self._get_many([str(i) for i in ids])
+        else:
+            items = self._scan_all()
+        records = [connection_from_item(i) for i in items]
+        return sorted(
+            (r for r in records if r.expires_at > now and r.connected_at > connected_after),
+            key=lambda r: r.connection_id,
+        )
+
+    def _get_many(self, ids: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 100):  # BatchGetItem's limit
+            keys = [{"connectionId": {"S": i}} for i in ids[start : start + 100]]
+            request: dict[str, Any] = {self._table(): {"Keys": keys}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
+                found = response.get("Responses", {}).get(self._table(), [])
+                self.stats.items_read += len(found)
+                out += [self.dynamodb.deserialize(i) for i in found]
+                request = dict(response.get("UnprocessedKeys") or {})
+        return out
+
+    def _scan_all(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"TableName": self._table(), "ReturnConsumedCapacity": "TOTAL"}
+        for _ in range(50):  # bounded: 50 pages of 1 MB are far more open connections than a team has
+            response = self.client.scan(**params)
+            self.stats.queries += 1
+            self._count_read(response, len(response.get("Items", [])))
+            out += [self.dynamodb.deserialize(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return out

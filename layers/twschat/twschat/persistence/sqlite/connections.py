@@ -75,3 +75,14 @@ class SQLiteConnectionStore(SQLiteStore, ConnectionStore):
             f"SELECT item FROM connections WHERE json_extract(item, '$.{attribute}') < ? LIMIT ?",
             (cutoff, limit),
         )
+
+    @unavailable_on_error
+    def open_connections(
+        self, *, now: int, connected_after: int, owner: str | None = None
+    ) -> list[ConnectionRecord]:
+        sql = "SELECT item FROM connections WHERE expires_at > ? AND json_extract(item, '$.connectedAt') > ?"
+        params: tuple[Any, ...] = (now, connected_after)
+        if owner is not None:
+            sql += " AND json_extract(item, '$.owner') = ?"
+            params += (owner,)
+        return [connection_from_item(i) for i in self._query(sql + " ORDER BY connection_id", params)]
