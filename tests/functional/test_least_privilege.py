@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from tests.handlers import FakeContext, event, load_handler
-from twschat import runtime
+from twschat import runtime, watching
 from twschat.core.conversation import ConnectionRecord
 from twschat.llm.pricing import DEFAULT_MODEL_ID
 from twschat.persistence.dynamodb import dynamodb_stores
@@ -24,7 +24,7 @@ from twschat.persistence.tables import ensure_tables
 from twschat_dev.fake_bedrock import FakeBedrockServer
 from twschat_dev.template import load_template
 
-TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable"}
+TABLES = {"conn": "ConnectionsTable", "hist": "HistoryTable", "audit": "AuditTable", "alerts": "AlertsTable"}
 FUNCTIONS = {"twschat-welcome": "WelcomeFunction", "twschat-turn-worker": "TurnWorkerFunction"}
 ENDPOINT = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
 METHODS = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}
@@ -47,6 +47,8 @@ FAILURE_PATHS = {
     ("DefaultFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
     ("TurnWorkerFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
     ("TurnWorkerFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
+    ("WatchFunction", "dynamodb:DeleteItem", "ConnectionsTable"),
+    ("WatchFunction", "secretsmanager:GetSecretValue", "TwsSecretArn"),
     # Bedrock routes a call through the inference profile to its foundation model in a destination
     # Region: AWS checks that grant, no client calls it. Converse (InvokeModel) is the running
     # summary's refresh, every 6 turns: one turn here does not reach it.
@@ -108,7 +110,9 @@ class Recorder:
     def record(self, client: Any, operation: str, params: dict[str, Any]) -> None:
         service = client.meta.service_model.service_name
         if service == "dynamodb":
-            resource = TABLES.get(params.get("TableName", ""), params.get("TableName", "?"))
+            # BatchGetItem names its table(s) in RequestItems.
+            table = params.get("TableName") or next(iter(params.get("RequestItems") or {"?": 0}))
+            resource = TABLES.get(table, table)
             if params.get("IndexName"):
                 resource += f"/index/{params['IndexName']}"
             self.calls.add((self.function, f"dynamodb:{operation}", resource))
@@ -138,6 +142,8 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
         "AUDIT_TABLE": "audit",
         "WELCOME_FUNCTION_NAME": "twschat-welcome",
         "CONNECTIONS_API_URL": ENDPOINT,
+        "ALERTS_TABLE": "alerts",
+        "TEAM_ALERTS": "abend",
     }.items():
         monkeypatch.setenv(name, value)
     rec = Recorder()
@@ -149,12 +155,20 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
         return original(self, operation, params)
 
     with mock_aws():
-        ensure_tables(connections_table="conn", history_table="hist", audit_table="audit", region="us-east-1")
+        ensure_tables(
+            connections_table="conn",
+            history_table="hist",
+            audit_table="audit",
+            alerts_table="alerts",
+            region="us-east-1",
+        )
         runtime.reset()
+        watching.reset()
         monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
         monkeypatch.setattr("time.sleep", lambda s: None)
         yield rec
     runtime.reset()
+    watching.reset()
 
 
 def run(rec: Recorder, function: str, folder: str, ev: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +206,7 @@ def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> No
         )
     )
     assert run(recorder, "SweeperFunction", "sweeper", {})["idle"] == 1
+    watch_for_alerts(recorder, conversation_id)
     run(recorder, "DisconnectFunction", "disconnect", event("disconnect"))
     publish_the_web_page(recorder)
 
@@ -271,3 +286,35 @@ def publish_the_web_page(rec: Recorder) -> None:
     finally:
         rec.function = ""
     assert answers == ["SUCCESS", "SUCCESS"]
+
+
+def watch_for_alerts(rec: Recorder, conversation_id: str) -> None:
+    """WatchFunction: a baseline run, then JOB006 killed (EXEC -> ABEND): the one-shot subscription on
+    it alerts its owner's connection and is kept in its conversation; TeamAlerts=abend alerts the
+    connected operators (here the same user: one alert)."""
+    from twschat.core.subscriptions import Subscription
+
+    now = int(time.time())
+    watching.alert_store().add_subscription(
+        Subscription(
+            "anonymous",
+            "s-1",
+            "job",
+            "JOB006",
+            "final",
+            one_shot=True,
+            conversation_id=conversation_id,
+            created_at=now,
+            expires_at=now + 3600,
+        ),
+        cap=20,
+        now=now,
+    )
+    baseline = run(rec, "WatchFunction", "watch", {})
+    assert baseline["changes"] == 0 and baseline["tws_calls"] == 2
+    tws = watching._cache["tws"]
+    job = next(j for j in tws.list_jobs() if j.job_id == "JOB006")
+    tws.act("kill", job)
+    alerted = run(rec, "WatchFunction", "watch", {})
+    # one alert per user and transition: the team's copy for the same owner is a duplicate
+    assert (alerted["alerts"], alerted["duplicates"], alerted["posted"], alerted["stored"]) == (1, 1, 1, 1)
