@@ -242,11 +242,11 @@ class App {
     this.view.addNotice(`${why}${server}`);
   }
 
-  /** The server's title when it sends one; else the first question seen here; else the date. */
+  /** The server's title when it sends one, else the first question seen in this browser ("": none). */
   title(c) {
-    const given = typeof c.title === "string" ? c.title.trim() : "";
-    const known = this.titles?.[c.conversationId] || "";
-    return given || known || t("conversationLabel", { date: this.clock.full(c.createdAt) });
+    const given = typeof c.title === "string" ? oneLine(c.title) : "";
+    const known = Object.hasOwn(this.titles || {}, c.conversationId) ? String(this.titles[c.conversationId]) : "";
+    return given || known;
   }
 
   /** The first question of a conversation names it in the sidebar (kept in this browser). */
@@ -282,10 +282,11 @@ class App {
       button.dataset.conversationId = c.conversationId;
       const current = c.conversationId === this.connection?.conversationId;
       if (current) button.setAttribute("aria-current", "true");
-      button.textContent = this.title(c);
+      const title = this.title(c);
+      button.textContent = title || t("conversationLabel", { date: this.clock.full(c.createdAt) });
       const meta = document.createElement("span");
       meta.className = "meta";
-      const when = this.clock.full(c.createdAt);
+      const when = title ? this.clock.full(c.createdAt) : ""; // the label says the date already
       meta.textContent = [c.agent || "", when, current ? t("currentConversation") : ""].filter(Boolean).join(" · ");
       button.appendChild(meta);
       button.addEventListener("click", () => {

@@ -127,6 +127,13 @@ export class BlockRenderer {
     return scroll;
   }
 
+  /** "DATA_PIPELINE (01/12 22:50)": the job stream instance (its scheduled time, in the zone). */
+  instance(job) {
+    const stream = str(job.stream);
+    const at = str(job.streamTime);
+    return stream && at ? `${stream} (${this.clock.short(at)})` : stream;
+  }
+
   jobName(job) {
     const cell = this.el("span", "job-name");
     cell.appendChild(this.el("strong", "", str(job.id) || "?"));
@@ -156,12 +163,6 @@ function defaultActions(cat) {
   return [];
 }
 
-function instance(job) {
-  const stream = str(job.stream);
-  const at = str(job.streamTime);
-  return stream && at ? `${stream} (${at})` : stream;
-}
-
 const KINDS = {
   jobs(block) {
     const items = rows(block.items);
@@ -170,7 +171,7 @@ const KINDS = {
     return this.table(headers, items, (job) => [
       this.jobName(job),
       this.statusBadge(job.status, job.category),
-      instance(job) || "—",
+      this.instance(job) || "—",
       str(job.workstation) || "—",
       str(job.returnCode) || "—",
       this.time(job.start),
@@ -187,7 +188,7 @@ const KINDS = {
     box.appendChild(this.statusBadge(job.status, job.category));
     box.appendChild(
       this.fields([
-        ["col.stream", instance(job)],
+        ["col.stream", this.instance(job)],
         ["col.workstation", str(job.workstation)],
         ["col.rc", str(job.returnCode)],
         ["col.start", job.start ? this.time(job.start) : ""],
@@ -219,7 +220,7 @@ const KINDS = {
     const job = block.job && typeof block.job === "object" ? block.job : null;
     if (job) {
       const head = box.appendChild(this.el("p", "block-head"));
-      head.append(this.jobName(job), " ", this.statusBadge(job.status, job.category), ` ${instance(job)}`);
+      head.append(this.jobName(job), " ", this.statusBadge(job.status, job.category), ` ${this.instance(job)}`);
     }
     box.appendChild(pre);
     if (block.truncated === true) box.appendChild(this.el("p", "hint", this.t("logTruncated")));
@@ -242,7 +243,7 @@ const KINDS = {
     const items = rows(block.items);
     if (!items.length) return null;
     return this.table(["col.stream", "col.status", "col.workstation", "col.start"], items, (s) => [
-      this.el("strong", "", instance({ stream: str(s.name), streamTime: s.streamTime }) || "?"),
+      this.el("strong", "", this.instance({ stream: str(s.name), streamTime: s.streamTime }) || "?"),
       this.statusBadge(s.status, s.category),
       str(s.workstation) || "—",
       this.time(s.start),
@@ -261,7 +262,7 @@ const KINDS = {
       const kind = ["job", "stream", "resource", "prompt", "file", "time"].includes(dep.kind) ? dep.kind : "other";
       li.append(` ${this.t(`depKind.${kind}`)} `, this.el("strong", "", str(dep.name) || (dep.at ? "" : "?")));
       if (dep.at) li.append(" ", this.time(dep.at));
-      const details = [instance(dep), str(dep.workstation), str(dep.status), str(dep.text)].filter(Boolean);
+      const details = [this.instance(dep), str(dep.workstation), str(dep.status), str(dep.text)].filter(Boolean);
       if (Number.isInteger(dep.quantity)) details.push(this.t("depUnits", { n: dep.quantity, free: str(dep.available) || "?" }));
       if (details.length) li.appendChild(this.el("span", "sub", details.join(" · ")));
     }
@@ -320,7 +321,7 @@ const KINDS = {
       this.fields([
         ["field.action", action],
         ["field.target", label.filter(Boolean).join(" ")],
-        ["col.stream", instance(target)],
+        ["col.stream", this.instance(target)],
         ["col.workstation", str(target.workstation)],
         ["col.status", target.status ? this.statusBadge(target.status, target.category) : ""],
         ["field.reason", str(block.reason)],
