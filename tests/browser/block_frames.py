@@ -129,7 +129,13 @@ def summary_block(tws: DemoTwsClient, period: str = "") -> Block:
 
 def confirmation_block(tws: DemoTwsClient, job: Job, action: str, label: str, reason: str) -> Block:
     target = {"kind": "job", **job_item(job, stream_times(tws))}
-    return {"kind": "confirmation", "action": action, "actionLabel": label, "target": target, "reason": reason}
+    return {
+        "kind": "confirmation",
+        "action": action,
+        "actionLabel": label,
+        "target": target,
+        "reason": reason,
+    }
 
 
 def job_named(tws: DemoTwsClient, job_id: str) -> Job:

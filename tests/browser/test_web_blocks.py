@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.browser import block_frames as bf
 from tests.browser.fake_server import FakeChatServer
-from tests.browser.test_web_chat import XSS, last_agent, open_fake
+from tests.browser.test_web_chat import XSS, open_fake
 from twschat.assistant.demo import DemoTwsClient
 
 expect.set_options(timeout=10_000)
@@ -38,10 +38,14 @@ def bubble(page: Any, message_id: str) -> Any:
 
 
 def sent(fake: FakeChatServer, text: str) -> None:
-    fake.wait_for(lambda: bool(fake.frames("message")) and fake.frames("message")[-1] == {"message": text}, text)
+    fake.wait_for(
+        lambda: bool(fake.frames("message")) and fake.frames("message")[-1] == {"message": text}, text
+    )
 
 
-def test_jobs_table_badges_and_row_buttons(new_page: Any, fake_server: FakeChatServer, tws: DemoTwsClient) -> None:
+def test_jobs_table_badges_and_row_buttons(
+    new_page: Any, fake_server: FakeChatServer, tws: DemoTwsClient
+) -> None:
     page = new_page()
     open_fake(page, fake_server)
     block = bf.jobs_block(tws, title="15 jobs no plano")
@@ -49,7 +53,9 @@ def test_jobs_table_badges_and_row_buttons(new_page: Any, fake_server: FakeChatS
     table = bubble(page, "m1").locator("section.block-jobs table")
     expect(table.locator("tbody tr")).to_have_count(len(tws.list_jobs()))
     expect(bubble(page, "m1").locator(".block-title")).to_have_text("15 jobs no plano")
-    expect(table.locator("th")).to_have_text(["Job", "Status", "Stream", "Workstation", "RC", "Início", "Fim", "Ações"])
+    expect(table.locator("th")).to_have_text(
+        ["Job", "Status", "Stream", "Workstation", "RC", "Início", "Fim", "Ações"]
+    )
 
     row = table.locator("tbody tr").filter(has_text="JOB002")
     badge = row.locator(".status-badge")
@@ -64,7 +70,9 @@ def test_jobs_table_badges_and_row_buttons(new_page: Any, fake_server: FakeChatS
     assert job.end_time is not None
     end = row.locator("td").nth(6).locator("time")
     expect(end).to_contain_text(job.end_time.astimezone(ZoneInfo(fake_server.time_zone)).strftime("%H:%M"))
-    expect(end).to_have_attribute("datetime", re.compile(job.end_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")))
+    expect(end).to_have_attribute(
+        "datetime", re.compile(job.end_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"))
+    )
     # Colours differ by category: a failed badge is not drawn like a successful one.
     succ = table.locator("tbody tr").filter(has_text="JOB001").locator(".status-badge")
     expect(succ).to_have_attribute("data-category", "success")
@@ -83,11 +91,13 @@ def test_jobs_table_badges_and_row_buttons(new_page: Any, fake_server: FakeChatS
     sent(fake_server, "reroda o JOB002 do stream DATA_PIPELINE")
     expect(page.locator("#log li.user .body").last).to_have_text("reroda o JOB002 do stream DATA_PIPELINE")
     # What the state does not allow is not offered: a job still waiting has no log and no rerun.
-    waiting = [j for j in tws.list_jobs() if bf.job_category(j.status) == "waiting"][0]
+    waiting = next(j for j in tws.list_jobs() if bf.job_category(j.status) == "waiting")
     expect(table.locator("tbody tr").filter(has_text=waiting.job_id).locator("button")).to_have_count(0)
 
 
-def test_job_log_scrolled_to_the_error_line(new_page: Any, fake_server: FakeChatServer, tws: DemoTwsClient) -> None:
+def test_job_log_scrolled_to_the_error_line(
+    new_page: Any, fake_server: FakeChatServer, tws: DemoTwsClient
+) -> None:
     page = new_page(viewport=(390, 844))
     open_fake(page, fake_server)
     job = bf.job_named(tws, "JOB002")
@@ -112,7 +122,9 @@ def test_job_log_scrolled_to_the_error_line(new_page: Any, fake_server: FakeChat
     assert geometry["scrollHeight"] > geometry["clientHeight"], geometry  # it scrolls
     assert geometry["scrollTop"] > 0, geometry
     assert geometry["scrollTop"] <= geometry["markTop"], geometry
-    assert geometry["markTop"] + geometry["markHeight"] <= geometry["scrollTop"] + geometry["clientHeight"], geometry
+    assert geometry["markTop"] + geometry["markHeight"] <= geometry["scrollTop"] + geometry["clientHeight"], (
+        geometry
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
 
@@ -141,7 +153,12 @@ def test_workstations_streams_dependencies_summary(
     expect(deps.filter(has_text="ETL_DB_SLOTS")).to_contain_text("2 unidade(s), 0 livre(s)")
     expect(deps.filter(has_text="Extrato de vendas")).to_contain_text("prompt")
 
-    reply(fake_server, "p", "Resumo do plano", bf.summary_block(tws, period="Plano de 01/12 06:00 a 02/12 06:00"))
+    reply(
+        fake_server,
+        "p",
+        "Resumo do plano",
+        bf.summary_block(tws, period="Plano de 01/12 06:00 a 02/12 06:00"),
+    )
     chips = bubble(page, "p").locator(".summary-chips .chip")
     counts = bf.summary_block(tws)["counts"]
     expect(chips).to_have_count(len(counts))
@@ -168,7 +185,13 @@ def test_prompts_reply_buttons_and_confirmation(
 
     job = bf.job_named(tws, "JOB002")
     block = bf.confirmation_block(tws, job, "rerun", "Rerun", "tablespace ampliado pelo DBA")
-    reply(fake_server, "c", "Confirma o rerun de Data Processing (JOB002)? Responda sim ou não.", block, quickReplies=["sim", "não"])
+    reply(
+        fake_server,
+        "c",
+        "Confirma o rerun de Data Processing (JOB002)? Responda sim ou não.",
+        block,
+        quickReplies=["sim", "não"],
+    )
     box = bubble(page, "c").locator(".block-confirmation")
     expect(box.locator("dl")).to_contain_text("Rerun")
     expect(box.locator("dl")).to_contain_text("JOB002 (Data Processing)")
@@ -199,7 +222,13 @@ def test_blocks_from_the_history_and_a_pending_confirmation(
 ) -> None:
     job = bf.job_named(tws, "JOB002")
     fake_server.history["c-fake-1"] = [
-        {"role": "user", "message": "JOB002 em ABEND?", "messageId": "u1", "createdAt": "2026-12-02T07:40:00.000Z", "key": "k1"},
+        {
+            "role": "user",
+            "message": "JOB002 em ABEND?",
+            "messageId": "u1",
+            "createdAt": "2026-12-02T07:40:00.000Z",
+            "key": "k1",
+        },
         {
             "role": "agent",
             "message": "Data Processing (JOB002) — ABEND",
@@ -208,7 +237,13 @@ def test_blocks_from_the_history_and_a_pending_confirmation(
             "key": "k2",
             "blocks": [bf.job_block(tws, job)],
         },
-        {"role": "user", "message": "reroda", "messageId": "u2", "createdAt": "2026-12-02T07:43:00.000Z", "key": "k3"},
+        {
+            "role": "user",
+            "message": "reroda",
+            "messageId": "u2",
+            "createdAt": "2026-12-02T07:43:00.000Z",
+            "key": "k3",
+        },
         {
             "role": "agent",
             "message": "Confirma o rerun de Data Processing (JOB002)?",

@@ -34,7 +34,10 @@ def show_a_busy_conversation(fake: FakeChatServer, tws: DemoTwsClient) -> None:
     plain text the rule responder writes today, and as blocks."""
     job = bf.job_named(tws, "JOB002")
     log_text = tws.job_log(job)
-    listing = "\n".join(f"- {j.job_id} {j.name} — {j.status} em {j.workstation}, stream {j.job_stream}" for j in tws.list_jobs())
+    listing = "\n".join(
+        f"- {j.job_id} {j.name} — {j.status} em {j.workstation}, stream {j.job_stream}"
+        for j in tws.list_jobs()
+    )
     fake.send(
         {"type": "message", "messageId": "t-log", "message": f"Log de Data Processing (JOB002):\n{log_text}"},
         {"type": "message", "messageId": "b-log", "message": "Log", "blocks": [bf.log_block(tws, job)]},
@@ -73,7 +76,7 @@ def test_no_page_wider_than_the_screen(new_page: Any, fake_server: FakeChatServe
         assert any(pre.evaluate("e => e.scrollWidth > e.clientWidth") for pre in logs)
     for locator in (page.locator("#send"), confirm, page.locator("#input")):
         locator.scroll_into_view_if_needed()
-        assert 0 <= rect(locator)["left"] and rect(locator)["right"] <= width
+        assert rect(locator)["left"] >= 0 and rect(locator)["right"] <= width
     # The conversation list and the log share the screen without overlapping.
     nav, log = rect(page.locator("nav.conversations")), rect(page.locator("#log"))
     assert nav["bottom"] <= log["top"] + 1 or nav["right"] <= log["left"] + 1, (nav, log)
@@ -93,11 +96,28 @@ def test_one_time_zone_titles_and_the_welcome(new_page: Any, fake_server: FakeCh
     fake_server.conversations = [
         {"conversationId": "c-fake-1", "agent": "tws-general", "createdAt": "2026-12-02T07:43:00Z"},
         {"conversationId": "c-old", "agent": "tws-general", "createdAt": "2026-11-26T10:00:00Z"},
-        {"conversationId": "c-named", "agent": "tws-general", "createdAt": "2026-11-20T10:00:00Z", "title": "Prompts pendentes"},
+        {
+            "conversationId": "c-named",
+            "agent": "tws-general",
+            "createdAt": "2026-11-20T10:00:00Z",
+            "title": "Prompts pendentes",
+        },
     ]
     fake_server.history["c-old"] = [
-        {"role": "user", "message": "JOB002 em ABEND\nsegunda linha", "messageId": "u1", "createdAt": "2026-11-26T10:00:05Z", "key": "k1"},
-        {"role": "agent", "message": "Sim.", "messageId": "a1", "createdAt": "2026-11-26T10:00:06Z", "key": "k2"},
+        {
+            "role": "user",
+            "message": "JOB002 em ABEND\nsegunda linha",
+            "messageId": "u1",
+            "createdAt": "2026-11-26T10:00:05Z",
+            "key": "k1",
+        },
+        {
+            "role": "agent",
+            "message": "Sim.",
+            "messageId": "a1",
+            "createdAt": "2026-11-26T10:00:06Z",
+            "key": "k2",
+        },
     ]
     page = new_page()  # the browser's own zone is UTC; the server's is America/Sao_Paulo (UTC-3)
     open_fake(page, fake_server)
@@ -112,19 +132,31 @@ def test_one_time_zone_titles_and_the_welcome(new_page: Any, fake_server: FakeCh
     # A conversation is titled by its first question, once the page has seen it.
     buttons.nth(1).click()
     expect(page.locator("#log li.user .sender time")).to_contain_text("07:00")
-    expect(page.locator('#conversation-list button[data-conversation-id="c-old"]')).to_contain_text("JOB002 em ABEND")
-    expect(last_agent(page).locator(".body")).not_to_contain_text("c-old")  # "Bem-vindo de volta!" without the id
+    expect(page.locator('#conversation-list button[data-conversation-id="c-old"]')).to_contain_text(
+        "JOB002 em ABEND"
+    )
+    expect(last_agent(page).locator(".body")).not_to_contain_text(
+        "c-old"
+    )  # "Bem-vindo de volta!" without the id
     page.get_by_role("button", name="Nova conversa").click()
     settled(page)
     page.locator("#input").fill("quais workstations estão offline?")
     page.locator("#input").press("Enter")
     expect(page.locator("#log li.user .sender time")).to_have_count(1)
     fake_server.wait_for(lambda: bool(fake_server.frames("message")), "the question")
-    new = {"conversationId": current_conversation(page), "agent": "tws-general", "createdAt": "2026-12-02T08:00:00Z"}
+    new = {
+        "conversationId": current_conversation(page),
+        "agent": "tws-general",
+        "createdAt": "2026-12-02T08:00:00Z",
+    }
     fake_server.conversations.insert(0, new)
     page.reload()
-    expect(page.locator('#conversation-list button[data-conversation-id="c-old"]')).to_contain_text("JOB002 em ABEND")
-    expect(page.locator('#conversation-list button[aria-current="true"]')).to_contain_text("quais workstations estão offline?")
+    expect(page.locator('#conversation-list button[data-conversation-id="c-old"]')).to_contain_text(
+        "JOB002 em ABEND"
+    )
+    expect(page.locator('#conversation-list button[aria-current="true"]')).to_contain_text(
+        "quais workstations estão offline?"
+    )
 
 
 def test_focus_ring_is_not_an_error(new_page: Any, fake_server: FakeChatServer) -> None:

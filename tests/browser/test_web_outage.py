@@ -63,7 +63,9 @@ def test_a_three_second_outage_keeps_the_conversation_and_its_pending_confirmati
     settled(page)
     assert current_conversation(page) == conversation
     # The conversation each attempt asked for (the URLs also carry the token: never in a message).
-    resumes = [parse_qs(urlsplit(url).query).get("conversationId") for url in page.evaluate("window.__sockets")[1:]]
+    resumes = [
+        parse_qs(urlsplit(url).query).get("conversationId") for url in page.evaluate("window.__sockets")[1:]
+    ]
     assert during >= 2, resumes  # it kept trying during the outage (backoff 0.5 s, 1 s, 2 s ...), ...
     assert resumes == [[conversation]] * len(resumes), resumes  # ... always this one
     expect(page.locator("#log li.notice")).to_have_count(0)  # no "conversa nova"
