@@ -3,31 +3,25 @@
 // server's closing frame (idle: wait for the operator to come back; max_duration: reconnect now).
 //
 // A failed attempt is not a refusal. A browser sees neither the handshake's status (403/400) nor
-// why it failed, so after each failed attempt the page asks the server's host over plain HTTP: no
-// answer (stopped, restarting, network down) means the server is away and the conversation is
-// kept, however long that lasts; an answer means the server is up and refused the handshake. Only
-// after REFUSALS_BEFORE_FRESH refusals does the page offer a new conversation.
+// why it failed, so after each failed attempt the page asks its own origin for config.json (the
+// CSP allows 'self' only, and a wss: source does not cover https: in Chromium). With `twschat
+// serve` that origin IS the chat server; behind CloudFront it tells a network outage from a
+// refusal by API Gateway. No answer (stopped, restarting, offline) means the server is away: the
+// conversation is kept, however long that lasts. An answer means the server is up and refused the
+// handshake; only after REFUSALS_BEFORE_FRESH refusals in a row does the page offer a new
+// conversation. (An API Gateway that is up but fails $connect with a 5xx looks like a refusal.)
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 const REFUSALS_BEFORE_FRESH = 3;
 const PROBE_TIMEOUT_MS = 5_000;
 
-/** The http(s) URL of a ws(s) URL's host: what answers a plain GET when the server is up. */
-export function probeUrl(websocketUrl) {
-  const url = new URL(websocketUrl);
-  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
-  url.search = "";
-  url.hash = "";
-  return url.toString();
-}
-
-/** True when the host answered at all (any status): no-cors, no credentials, nothing read. */
-export async function serverAnswers(url, fetchImpl = fetch) {
+/** True when the page's own origin answered at all (any status): the network and its server are up. */
+export async function serverAnswers(url = new URL("config.json", location.href).toString()) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), PROBE_TIMEOUT_MS);
   try {
-    await fetchImpl(url, { mode: "no-cors", credentials: "omit", cache: "no-store", signal: abort.signal });
+    await fetch(url, { mode: "same-origin", credentials: "omit", cache: "no-store", signal: abort.signal });
     return true;
   } catch {
     return false;
@@ -213,7 +207,7 @@ export class ChatConnection {
     // A failed fresh attempt means the server is down, not the conversation: keep it.
     if (fresh) this.refusals = 0;
     else if (this.conversationId) {
-      const up = await this.answers(probeUrl(this.url));
+      const up = await this.answers();
       if (generation !== this.generation || this.stopped) return;
       this.refusals = up ? this.refusals + 1 : 0;
     }
