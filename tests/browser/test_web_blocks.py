@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser import block_frames as bf
 from tests.browser.fake_server import FakeChatServer
-from tests.browser.test_web_chat import XSS, open_fake
+from tests.browser.test_web_chat import XSS, open_fake, run_axe
 from twschat.assistant.demo import DemoTwsClient
 
 expect.set_options(timeout=10_000)
@@ -296,3 +297,25 @@ def test_blocks_are_text_never_markup(new_page: Any, fake_server: FakeChatServer
     box.locator("tbody tr").first.get_by_role("button", name="Ver log").click()
     sent(fake_server, f"log do {XSS} do stream {XSS}")  # sent as text; the server treats it as text
     assert page.locator("img").count() == 0
+
+
+def test_every_kind_is_accessible(
+    new_page: Any, fake_server: FakeChatServer, tws: DemoTwsClient, axe_source: Path
+) -> None:
+    page = new_page(bypass_csp=True)  # axe is injected as an inline script, which the CSP forbids
+    open_fake(page, fake_server)
+    job = bf.job_named(tws, "JOB002")
+    blocks = [
+        bf.summary_block(tws, period="Plano de hoje"),
+        bf.jobs_block(tws),
+        bf.job_block(tws, job),
+        bf.log_block(tws, job),
+        bf.workstations_block(tws),
+        bf.streams_block(tws),
+        bf.dependencies_block(tws, bf.job_named(tws, "JOB014")),
+        bf.prompts_block(tws),
+        bf.confirmation_block(tws, job, "rerun", "Rerun", "tablespace ampliado"),
+    ]
+    reply(fake_server, "all", "Tudo", *blocks, quickReplies=["sim", "não"])
+    expect(bubble(page, "all").locator("section.block")).to_have_count(len(blocks))
+    assert run_axe(page, axe_source) == []
