@@ -23,6 +23,7 @@ CHROMIUM = Path(os.environ.get("TWSCHAT_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / ".cache" / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+EXPECTED_ERRORS = ("WebSocket connection to", "net::ERR_CONNECTION_REFUSED")
 _saved: list[Path] = []
 
 
@@ -70,14 +71,16 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
-    """new_page(locale="pt-BR", bypass_csp=False) -> a page in a fresh context (own storage); every
-    page fails its test on a JavaScript error or a dialog (an alert() would mean injected script ran)."""
+    """new_page(locale="pt-BR", bypass_csp=False, viewport=(1280, 800)) -> a page in a fresh context
+    (own storage); every page fails its test on a JavaScript error or a dialog (an alert() would mean
+    injected script ran)."""
     contexts: list[Any] = []
     problems: list[str] = []
 
-    def make(locale: str = "pt-BR", bypass_csp: bool = False) -> Any:
+    def make(locale: str = "pt-BR", bypass_csp: bool = False, viewport: tuple[int, int] = (1280, 800)) -> Any:
+        width, height = viewport
         context = browser.new_context(
-            locale=locale, bypass_csp=bypass_csp, viewport={"width": 1280, "height": 800}
+            locale=locale, bypass_csp=bypass_csp, viewport={"width": width, "height": height}
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -85,9 +88,10 @@ def new_page(browser: Any) -> Iterator[Any]:
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
         def on_console(message: Any) -> None:
-            # Chromium logs a refused or dropped WebSocket as a console error; reconnecting is the
-            # page's job and the tests check it. Anything else logged as an error is a fault.
-            if message.type == "error" and "WebSocket connection to" not in message.text:
+            # Chromium logs a refused or dropped WebSocket as a console error, and the page's probe
+            # of a stopped server (connection.js) as a refused load; reconnecting is the page's job
+            # and the tests check it. Anything else logged as an error is a fault.
+            if message.type == "error" and not any(expected in message.text for expected in EXPECTED_ERRORS):
                 problems.append(f"console error: {message.text}")
 
         page.on("console", on_console)

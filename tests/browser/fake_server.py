@@ -40,6 +40,8 @@ class FakeChatServer:
         self.conversations: list[dict[str, Any]] = []
         self.refused: set[str] = set()
         """conversationIds whose connection is refused with 403 (not yours, or deleted)."""
+        self.time_zone = "America/Sao_Paulo"
+        """The welcome's ``timeZone`` (the real server sends its ``TIME_ZONE``)."""
         self.on_message: Callable[[str, dict[str, Any]], list[dict[str, Any]]] | None = None
         """Replies to a {"message": ...} frame: (conversationId, frame) -> frames to send."""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -124,6 +126,13 @@ class FakeChatServer:
             self._counter += 1
             conversation_id = (query.get("conversationId") or [f"c-fake-{self._counter}"])[-1]
         self._current = (ws, conversation_id)
+        continued = "conversationId" in query
+        # The real server's wording (twschat.chat WELCOME_TEXT / WELCOME_BACK_TEXT), raw id included.
+        text = (
+            f"Bem-vindo de volta! Continuando a conversa {conversation_id}. Como posso ajudar?"
+            if continued
+            else "Olá! Sou o assistente TWS (tws-general). Como posso ajudar?"
+        )
         await ws.send(
             json.dumps(
                 {
@@ -131,9 +140,10 @@ class FakeChatServer:
                     "sender": "agent",
                     "agent": "tws-general",
                     "conversationId": conversation_id,
-                    "message": f"Olá! Conversa {conversation_id}.",
-                    "continued": "conversationId" in query,
+                    "message": text,
+                    "continued": continued,
                     "authMode": "none",
+                    "timeZone": self.time_zone,
                 }
             )
         )

@@ -384,8 +384,15 @@ def test_conversations_list_switch_and_new(new_page: Any, fake_server: FakeChatS
     fake_server.wait_for(lambda: len(fake_server.connects) == 3, "a new conversation")
     assert "conversationId" not in fake_server.connects[2]
     expect(page.locator("#log li.user")).to_have_count(0)
-    expect(last_agent(page)).to_contain_text("Conversa c-fake-3")
+    expect(last_agent(page)).to_contain_text("Olá! Sou o assistente TWS")
     assert current_conversation(page) == "c-fake-3"
+    page.get_by_role("button", name="Atualizar lista").click()  # the welcome back never shows the raw id
+    buttons.nth(1).click()
+    fake_server.wait_for(lambda: len(fake_server.connects) == 4, "the switch back")
+    expect(last_agent(page)).to_have_class(re.compile(r"\bwelcome\b"))
+    expect(last_agent(page).locator(".body")).to_have_text(
+        "Bem-vindo de volta! Continuando a conversa. Como posso ajudar?"
+    )
 
 
 def test_a_refused_conversation_gives_way_to_a_new_one(new_page: Any, fake_server: FakeChatServer) -> None:
