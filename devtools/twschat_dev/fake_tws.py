@@ -128,6 +128,7 @@ class FakeTwsServer(LoopbackServer):
         tls: ssl.SSLContext | None = None,
         clock: Callable[[], datetime] | None = None,
         api: ApiVersion = "v1",
+        job_details: bool = True,
     ) -> None:
         if api not in ("v1", "v2"):
             raise ValueError(f"api must be v1 or v2, not {api!r}")
@@ -140,7 +141,7 @@ class FakeTwsServer(LoopbackServer):
         self.api_key = api_key
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self.fake_plan = FakePlan(clock)
+        self.fake_plan = FakePlan(clock, job_details=job_details)
         self.requests: list[RequestRecord] = []
         self.fault: FaultMode = "none"
         self.delay = 0.0

@@ -101,7 +101,10 @@ def _oql(oql: str) -> dict[str, list[str]] | None:
 class FakePlan:
     """A demo plan and the answers to the API's operations over it (thread-safe)."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None, *, job_details: bool = True) -> None:
+        self.job_details = job_details
+        """False: ``GET job/{id}`` leaves out dependencies and successors (whether a master fills them is
+        UNKNOWN), so the client reads ``predecessors`` and ``jobsuccessors/preview``."""
         self._lock = threading.Lock()
         self._clock = clock
         self._client = DemoTwsClient(clock=clock)
@@ -205,14 +208,18 @@ class FakePlan:
             deps = self._client.job_dependencies(job)
             succ = self._client.job_successors(job)
             kept = self._client.kept_state(job.id)
+        if not self.job_details:
+            return Answer(200, job_to_rest(job, streams.get(job.job_stream), internal_status=kept, last=last))
         return Answer(200, job_detail_to_rest(job, streams, deps, succ, internal_status=kept, last=last))
 
     def predecessors(self, job_id: str) -> Answer:
         """``JobInPlanOnCriticalNetwork``: ``jobPredecessors`` (ids) and the non-job ``dependencies``."""
-        detail = self.job(job_id)
-        if detail.status != 200:
-            return detail
-        item = detail.body
+        with self._lock:
+            found = self._instance(job_id=job_id)
+            if found is None:
+                return _error(404, f"AWSJPL001E The job {job_id} was not found in the plan.")
+            streams = {s.name: s for s in self._client.list_job_streams()}
+            item = job_detail_to_rest(found[0], streams, self._client.job_dependencies(found[0]), ())
         internal = item["dependencies"].get("internalDependencyInPlan", [])
         with self._lock:
             by_name = {j.job_id: j.id for j in self._client.list_jobs()}

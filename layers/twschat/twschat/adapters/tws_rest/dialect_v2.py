@@ -68,9 +68,23 @@ def _oql_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_ASCII_PUNCTUATION = str.maketrans(
+    {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+    }
+)
+
+
 def header_text(value: str, limit: int = 255) -> str:
-    """A header-safe one-line copy of free text: no control characters, latin-1 only, bounded."""
-    flat = " ".join(value.split())
+    """A header-safe one-line copy of free text: no control characters (no header injection), latin-1
+    only (HTTP/1.1 header bytes; Portuguese accents are latin-1, dashes and quotes become ASCII), bounded."""
+    flat = " ".join(value.translate(_ASCII_PUNCTUATION).split())
     return flat.encode("latin-1", errors="replace").decode("latin-1")[:limit]
 
 
