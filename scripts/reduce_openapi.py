@@ -51,7 +51,9 @@ def strip(node: Any, *, names: bool = False) -> Any:
 
 def reduce_spec(spec: dict[str, Any]) -> dict[str, Any]:
     paths = {
-        path: {method: strip(op) for method, op in item.items() if method in METHODS or method == "parameters"}
+        path: {
+            method: strip(op) for method, op in item.items() if method in METHODS or method == "parameters"
+        }
         for path, item in spec["paths"].items()
     }
     components = {

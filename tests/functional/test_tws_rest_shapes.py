@@ -440,3 +440,61 @@ def test_prompt_fields_follow_the_spec() -> None:
     assert (invented.id, invented.text) == ("X1", "")
     with pytest.raises(TwsError):
         d.parse_prompt({"text": "no name"})
+
+
+# ------------------------------------------------------------------ spec corrections (issue 16 part 2)
+def test_v1_status_filter_is_sent_to_the_master(v1: FakeTwsServer) -> None:
+    tws = client(v1)
+    assert sorted(j.job_id for j in tws.list_jobs(statuses={"ABEND", "FAIL"})) == ["JOB002", "JOB004"]
+    flt = json.loads(v1.requests[-1].body)["filters"]["jobInPlanFilter"]
+    assert flt["internalStatusList"] == ["ABEND", "FAILED"]  # the spec's internal words (FAIL -> FAILED)
+    assert len(json.loads(v1.requests[-1].response_body)) == 2  # filtered by the master, not here
+    assert [j.job_id for j in tws.list_jobs(statuses={"CANCELED"})] == ["JOB010"]  # kept state: client-side
+    assert "internalStatusList" not in json.loads(v1.requests[-1].body)["filters"]["jobInPlanFilter"]
+
+
+def test_v2_status_filter_is_oql(v2: FakeTwsServer) -> None:
+    assert [j.job_id for j in client(v2).list_jobs(statuses={"ABEND"})] == ["JOB002"]
+    oql = parse_qs(v2.requests[-1].query)["oql"]
+    assert oql == ["jobruns.compositeStatus.status IN ['ABEND']"]
+    assert json.loads(v2.requests[-1].response_body)["count"] == 1
+
+
+def test_v2_refusal_wrapped_in_http_500_is_a_refusal_not_a_server_error(v2: FakeTwsServer) -> None:
+    tws = client(v2)
+    jobs = by_name(tws.list_jobs())
+    result = tws.act("confirm_succ", jobs["JOB001"])  # already SUCC
+    assert not result.accepted and "AWSBIN076E" in result.detail
+    assert [r.status for r in v2.requests if r.method == "PUT"] == [500]  # sent once, never retried
+    v2.set_fault("500")  # a real server error (no AWSBIN076E) stays one
+    with pytest.raises(TwsError) as err:
+        tws.act("hold", jobs["JOB008"])
+    assert err.value.kind == "server"
+
+
+def test_the_operators_reason_reaches_the_v2_masters_audit(v2: FakeTwsServer) -> None:
+    from twschat.assistant.responder import RuleResponder
+    from twschat.core.audit import InMemoryAuditSink
+    from twschat.core.responder import Principal, ResponderRequest, Turn
+
+    responder = RuleResponder(client(v2), audit=InMemoryAuditSink())
+    history: list[Turn] = []
+    for text in ("reroda o JOB002 porque o tablespace foi ampliado, chamado INC0042", "sim"):
+        reply = responder.respond(
+            ResponderRequest(
+                agent="tws",
+                message=text,
+                history=tuple(history),
+                principal=Principal(user_id="u-1", username="maria", roles=("operator",)),
+                connection_id="c",
+                conversation_id="v",
+            )
+        )
+        history += [Turn("user", text), Turn("agent", reply.text, reply.context)]
+    (put,) = [r for r in v2.requests if r.method == "PUT"]
+    assert put.path.startswith("/twsd/api/v2/plan/job/run/") and put.status == 200
+    assert put.headers["Justification-Description"] == "o tablespace foi ampliado, chamado INC0042"
+    assert (put.headers["Justification-Category"], put.headers["Justification-Ticket-Num"]) == (
+        "tws-chat",
+        "INC0042",
+    )
