@@ -50,6 +50,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
+from twschat.assistant.demo import DemoTwsClient
 from twschat_dev.fake_tws_plan import JOB_ACTIONS, LINK_STATUS, STREAM_ACTIONS, Answer, FakePlan
 from twschat_dev.loopback import LoopbackServer, serve_until_stopped
 
@@ -160,6 +161,15 @@ class FakeTwsServer(LoopbackServer):
         return self.origin("https" if self._tls is not None else "http") + "/twsd"
 
     # -- state
+    @property
+    def _client(self) -> DemoTwsClient:
+        """The demo client the plan is served from (a test may put another in its place)."""
+        return self.fake_plan.client
+
+    @_client.setter
+    def _client(self, client: DemoTwsClient) -> None:
+        self.fake_plan.client = client
+
     def set_fault(self, mode: str, delay: float | None = None) -> None:
         if mode not in FAULT_MODES:
             raise ValueError(f"fault mode must be one of {', '.join(FAULT_MODES)}, not {mode!r}")

@@ -107,17 +107,17 @@ class FakePlan:
         UNKNOWN), so the client reads ``predecessors`` and ``jobsuccessors/preview``."""
         self._lock = threading.Lock()
         self._clock = clock
-        self._client = DemoTwsClient(clock=clock)
+        self.client = DemoTwsClient(clock=clock)
 
     def reset(self, clock: Callable[[], datetime] | None = None) -> None:
         with self._lock:
             if clock is not None:
                 self._clock = clock
-            self._client = DemoTwsClient(clock=self._clock)
+            self.client = DemoTwsClient(clock=self._clock)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return render_plan(self._client)
+            return render_plan(self.client)
 
     # ------------------------------------------------------------------------------------ v1 reads
     def query(self, kind: str, filters: Mapping[str, Any], how_many: str, after: str | None) -> Answer:
@@ -190,7 +190,7 @@ class FakePlan:
         ]
 
     def _instance(self, *, job_id: str = "", uuid: str = "", run_id: str = "") -> tuple[Job, bool] | None:
-        for job, last, root in self._client.instances():
+        for job, last, root in self.client.instances():
             if (job_id and job.id == job_id) or (run_id and uuid_of("run:" + job.id) == run_id):
                 return job, last
             if uuid and last and uuid_of(root) == uuid:
@@ -204,10 +204,10 @@ class FakePlan:
             if found is None:
                 return _error(404, f"AWSJPL001E The job {job_id} was not found in the plan.")
             job, last = found
-            streams = {s.name: s for s in self._client.list_job_streams()}
-            deps = self._client.job_dependencies(job)
-            succ = self._client.job_successors(job)
-            kept = self._client.kept_state(job.id)
+            streams = {s.name: s for s in self.client.list_job_streams()}
+            deps = self.client.job_dependencies(job)
+            succ = self.client.job_successors(job)
+            kept = self.client.kept_state(job.id)
         if not self.job_details:
             return Answer(200, job_to_rest(job, streams.get(job.job_stream), internal_status=kept, last=last))
         return Answer(200, job_detail_to_rest(job, streams, deps, succ, internal_status=kept, last=last))
@@ -218,11 +218,11 @@ class FakePlan:
             found = self._instance(job_id=job_id)
             if found is None:
                 return _error(404, f"AWSJPL001E The job {job_id} was not found in the plan.")
-            streams = {s.name: s for s in self._client.list_job_streams()}
-            item = job_detail_to_rest(found[0], streams, self._client.job_dependencies(found[0]), ())
+            streams = {s.name: s for s in self.client.list_job_streams()}
+            item = job_detail_to_rest(found[0], streams, self.client.job_dependencies(found[0]), ())
         internal = item["dependencies"].get("internalDependencyInPlan", [])
         with self._lock:
-            by_name = {j.job_id: j.id for j in self._client.list_jobs()}
+            by_name = {j.job_id: j.id for j in self.client.list_jobs()}
         deps = {k: v for k, v in item["dependencies"].items() if k != "internalDependencyInPlan"}
         body = {
             "id": item["id"],
@@ -239,9 +239,9 @@ class FakePlan:
             found = self._instance(job_id=job_id)
             if found is None:
                 return _error(404, f"AWSJPL001E The job {job_id} was not found in the plan.")
-            streams = {s.name: s for s in self._client.list_job_streams()}
-            jobs = {j.job_id: j for j in self._client.list_jobs()}
-            succ = [jobs[d.name] for d in self._client.job_successors(found[0]) if d.name in jobs]
+            streams = {s.name: s for s in self.client.list_job_streams()}
+            jobs = {j.job_id: j for j in self.client.list_jobs()}
+            succ = [jobs[d.name] for d in self.client.job_successors(found[0]) if d.name in jobs]
         values = []
         for s in succ:
             item = job_to_rest(s, streams.get(s.job_stream))
@@ -260,7 +260,7 @@ class FakePlan:
             if found is None:
                 return None
             try:
-                return self._client.job_log(found[0])
+                return self.client.job_log(found[0])
             except TwsError:
                 return None
 
@@ -274,12 +274,12 @@ class FakePlan:
                 return _error(
                     404, f"AWSJPL001E The job {job_id or uuid or run_id} was not found in the plan."
                 )
-            result = self._client.act(cast(JobAction, action), found[0])
+            result = self.client.act(cast(JobAction, action), found[0])
         return self._acted(result, f"The {action} action", 202, v2, uuid or run_id)
 
     def act_stream(self, ident: str, name: str, *, v2: bool = False) -> Answer:
         with self._lock:
-            client = self._client
+            client = self.client
             stream = next(
                 (s for s in client.list_job_streams() if ident in (s.id, uuid_of(s.id), s.name)), None
             )
@@ -290,7 +290,7 @@ class FakePlan:
 
     def act_workstation(self, ident: str, name: str, *, v2: bool = False) -> Answer:
         with self._lock:
-            client = self._client
+            client = self.client
             ws = next((w for w in client.list_workstations() if ident in (w.id, uuid_of(w.id), w.name)), None)
             if ws is None:
                 return _error(404, f"AWSJPL001E The workstation {ident} was not found in the plan.")
@@ -299,7 +299,7 @@ class FakePlan:
 
     def reply(self, ident: str, answer: bool, *, v2: bool = False) -> Answer:
         with self._lock:
-            client = self._client
+            client = self.client
             prompt = next(
                 (p for p in client.list_prompts() if ident in (p.id, p.key, uuid_of("prompt:" + p.id))), None
             )
@@ -331,7 +331,7 @@ class FakePlan:
             found = self._instance(uuid=uuid)
             if found is None:
                 return _error(404, "No job with the provided ID was found in the plan.")
-            deps = self._client.job_dependencies(found[0])
+            deps = self.client.job_dependencies(found[0])
         row = next(item for item, _values in self._v2_rows("job") if item["id"] == uuid)
         return Answer(
             200, {**row, "dependencies": [dependency_to_v2(d, found[0]) for d in deps if d.kind != "time"]}
@@ -340,7 +340,7 @@ class FakePlan:
     def _v2_rows(self, kind: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
         """Every object of ``kind`` in the v2 shape, with the values OQL terms match."""
         with self._lock:
-            client = self._client
+            client = self.client
             if kind == "jobstream":
                 return [
                     (job_stream_to_v2(s), {"name": s.name, "workstation": s.workstation})
