@@ -2,10 +2,11 @@
 :mod:`.transport`), the API's shapes (:mod:`.dialect` v1, :mod:`.dialect_v2` v2, :mod:`.dependencies`)
 and the plan rendered in those shapes for the fake server and the tests (:mod:`.render`)."""
 
-from .client import RestTwsClient, build_rest_client
+from .client import RestTwsClient
 from .credentials import CredentialsProvider, TwsCredentials, credentials_from_secret
 from .dialect import TwsApiDialect
 from .dialect_v2 import TwsApiDialectV2, dialect_for
+from .factory import build_rest_client
 from .shapes import REST_TIME_FORMAT, parse_time
 from .transport import RetryPolicy, Timeouts, is_loopback
 
