@@ -54,7 +54,7 @@ class Prefetched:
     def job_log(self, job: Job) -> str:
         return self.logs.get(job.id, "")
 
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult:
         return ActionResult(action, job, True, "")
 
 
@@ -86,7 +86,7 @@ class Timed:
     def job_log(self, job: Job) -> str:
         return self._timed(self.inner.job_log, job)  # type: ignore[no-any-return]
 
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult:
         return self._timed(self.inner.act, action, job)  # type: ignore[no-any-return]
 
 

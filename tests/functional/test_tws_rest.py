@@ -102,8 +102,8 @@ def test_workstations_and_job_streams(fake: FakeTwsServer) -> None:
     assert set(workstations) == {"TWS_MASTER", "TWS_AGENT1", "TWS_AGENT2", "TWS_AGENT3"}
     assert [n for n, w in workstations.items() if w.status == "OFFLINE"] == ["TWS_AGENT2"]
     agent2 = workstations["TWS_AGENT2"]
-    assert (agent2.linked, agent2.jobman_running, agent2.kind) == (False, None, "FTA")
-    assert workstations["TWS_MASTER"].kind == "MASTER"
+    assert (agent2.linked, agent2.jobman_running, agent2.kind) == (False, False, "FTA")  # jobmanUp is read
+    assert workstations["TWS_MASTER"].kind == "MANAGER"  # WorkstationInPlan.type: MANAGER, FTA, AGENT...
     streams = {s.name: s for s in tws.list_job_streams()}
     assert len(streams) == 7
     assert (streams["DATA_PIPELINE"].workstation, streams["DATA_PIPELINE"].status) == ("TWS_AGENT2", "ABEND")
@@ -126,19 +126,35 @@ def test_server_side_filters_and_client_side_status(fake: FakeTwsServer) -> None
     assert sorted(j.job_id for j in tws.list_jobs(statuses={"ABEND", "FAIL"})) == ["JOB002", "JOB004"]
 
 
-def test_one_page_and_a_full_page_is_flagged_as_possibly_incomplete(
-    fake: FakeTwsServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_v1_pages_continue_with_query_next_until_complete(fake: FakeTwsServer) -> None:
     full = client(fake).list_jobs()
     assert full.truncated is False and len(full) == 15
+    fake.reset()
+    paged = client(fake, page_size=4).list_jobs()
+    assert [j.id for j in paged] == [j.id for j in full] and paged.truncated is False
+    # the spec: query first, then query_next with the previous answer's Last-Object, until a short page
+    assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == [
+        "query",
+        "query_next",
+        "query_next",
+        "query_next",
+    ]
+    for previous, record in zip(fake.requests, fake.requests[1:], strict=False):
+        assert record.headers["Last-Object"] == previous.response_headers["Last-Object"]
+        assert json.loads(record.body) == {"jobInPlanFilter": {"lastInRerunChain": True}}  # FiltersPlan
+
+
+def test_a_listing_past_the_page_cap_is_flagged_and_logged(
+    fake: FakeTwsServer, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="twschat.adapters.tws_rest"):
-        page = client(fake, page_size=4).list_jobs()
-    assert [j.id for j in page] == [j.id for j in full][:4]
-    assert page.truncated is True  # a full page: the answer must say the list may be incomplete
-    assert fake.count("POST", "/twsd/plan/current/job/query") == 2  # no continuation is invented
+        capped = client(fake, page_size=4, max_pages=2).list_jobs()
+    assert len(capped) == 8 and capped.truncated is True  # the operator is told the list may be incomplete
     assert "may be incomplete" in caplog.text
-    assert client(fake, page_size=15).list_jobs().truncated is True  # exactly full: cannot tell
-    assert client(fake, page_size=16).list_jobs().truncated is False
+    fake.reset()
+    exact = client(fake, page_size=5).list_jobs()  # 15 = 3 full pages: the 4th answer is empty
+    assert len(exact) == 15 and exact.truncated is False
+    assert fake.count("POST", "/twsd/plan/current/job/query_next") == 3
 
 
 def test_every_request_carries_the_headers(fake: FakeTwsServer) -> None:
@@ -420,7 +436,7 @@ def test_credentials_never_logged(fake: FakeTwsServer, caplog: pytest.LogCapture
 
 # ------------------------------------------------------------------------------------ TLS, configuration
 def test_tls_is_verified_and_cannot_be_turned_off() -> None:
-    ctx = RestTwsClient("https://mdm.example.com:31116/twsd")._ssl
+    ctx = RestTwsClient("https://mdm.example.com:31116/twsd")._http._ssl
     assert ctx is not None
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
     for fn in (RestTwsClient.__init__, build_rest_client):

@@ -20,7 +20,7 @@ from twschat.adapters.tws_rest import (
     build_rest_client,
     dialect_for,
 )
-from twschat.assistant.domain import JOB_FILTERS, STATUSES, Job, blocked, is_truncated, job_category
+from twschat.assistant.domain import JOB_FILTERS, STATUSES, Job, Prompt, blocked, is_truncated, job_category
 from twschat.assistant.tws import TwsError
 from twschat_dev.fake_tws import FakeTwsServer
 
@@ -123,20 +123,43 @@ def test_workstation_state_is_only_what_the_api_says() -> None:
     assert (bare.status, bare.linked, bare.jobman_running) == ("UNKNOWN", None, None)
     invented = {"workstationInPlanKey": {"name": "CPU1"}, "linked": True, "jobmanRunning": True}
     assert dialect.parse_workstation(invented).status == "UNKNOWN"
-    unlinked = dialect.parse_workstation({"workstationInPlanKey": {"name": "CPU1"}, "linkStatus": "U"})
+    unlinked = dialect.parse_workstation({"workstationInPlanKey": {"name": "CPU1"}, "linkStatus": "UNLINKED"})
     assert (unlinked.status, unlinked.linked) == ("OFFLINE", False)
-    odd = dialect.parse_workstation({"workstationInPlanKey": {"name": "CPU1"}, "linkStatus": "N"})
+    odd = dialect.parse_workstation(
+        {"workstationInPlanKey": {"name": "CPU1"}, "linkStatus": "NOT_APPLICABLE"}
+    )
     assert odd.status == "UNKNOWN"
+    # the spec's values and jobmanUp: linked with jobman down is offline to an operator (conman sc)
+    up = dialect.parse_workstation(
+        {"workstationInPlanKey": {"name": "C"}, "linkStatus": "FULLY_LINKED", "jobmanUp": True}
+    )
+    assert (up.status, up.linked, up.jobman_running) == ("ONLINE", True, True)
+    down = dialect.parse_workstation(
+        {"workstationInPlanKey": {"name": "C"}, "linkStatus": "LINKED", "jobmanUp": False}
+    )
+    assert (down.status, down.jobman_running) == ("OFFLINE", False)
+    # v2: activeStates (the spec's example ONLINE), no linkStatus
+    v2 = TwsApiDialectV2()
+    assert (
+        v2.parse_workstation({"name": "/C", "activeStates": ["ONLINE"], "linkStatus": "UNLINKED"}).linked
+        is True
+    )
+    assert v2.parse_workstation({"name": "/C", "activeStates": []}).status == "OFFLINE"
+    assert v2.parse_workstation({"name": "/C", "linkStatus": "LINKED"}).status == "UNKNOWN"
 
 
 # ----------------------------------------------------------------------------------------- 5. paging
-def test_no_invented_paging(v1: FakeTwsServer) -> None:
-    tws = client(v1, page_size=3)
-    jobs = tws.list_jobs()
-    assert len(jobs) == 3 and is_truncated(jobs)
-    (record,) = v1.requests
-    assert record.how_many == "3" and "start=" not in record.query
-    assert not is_truncated(client(v1).list_workstations())
+def test_how_many_pages_and_zero_means_all_at_once(v1: FakeTwsServer) -> None:
+    jobs = client(v1, page_size=3).list_jobs()
+    assert len(jobs) == 15 and not is_truncated(jobs)
+    assert [r.how_many for r in v1.requests] == ["3"] * 6  # 5 full pages, then an empty one
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", v1.port, timeout=2)
+    conn.request("POST", "/twsd/plan/current/job/query", body=b"{}", headers={"How-Many": "0"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and len(json.loads(resp.read())) == 15  # the spec: 0 = all in one shot
+    assert resp.getheader("How-Many-Returned") == "15" and resp.getheader("Last-Object")
 
 
 def test_how_many_is_optional_on_the_fake(v1: FakeTwsServer) -> None:
@@ -178,7 +201,7 @@ def test_a_cancelled_job_is_canceled_not_cancl(v1: FakeTwsServer) -> None:
     result = tws.act("cancel", by_name(tws.list_jobs())["JOB009"])
     assert result.accepted and result.job.status == "CANCELED"
     item = next(j for j in v1.plan()["jobs"] if j["name"] == "JOB009")
-    assert item["status"] == {"internalStatus": "SCHED", "commonStatus": "CANCELED"}
+    assert item["status"] == {"internalStatus": "SCHED", "commonStatus": "CANCELED", "canceled": True}
 
 
 # --------------------------------------------------------------------------- 8. unconfirmed fields
@@ -197,10 +220,19 @@ def test_unconfirmed_fields_are_optional() -> None:
     )
     assert (job.name, job.start_time, job.end_time, job.return_code) == ("PAY1", None, None, None)
     legacy = TwsApiDialect().parse_job(
-        {"id": "X", "name": "X", "description": "d", "startTime": "2024-04-12T08:00:00Z", "returnCode": 3}
+        {"id": "X", "name": "X", "startTime": "2024-04-12T08:00:00Z", "returnCode": 3}
     )
-    assert (legacy.name, legacy.start_time) == ("X", None)  # the fake's old invented top-level fields
-    assert legacy.return_code == 3  # returnCode: unconfirmed, read when present
+    # the spec: no top-level returnCode (it is jobDefinition.returnCode) nor startTime
+    assert (legacy.name, legacy.start_time, legacy.return_code) == ("X", None, None)
+    spec = TwsApiDialect().parse_job(
+        {
+            "id": "X",
+            "name": "X",
+            "jobDefinition": {"returnCode": 3},
+            "timeRestriction": {"startTime": "2024-04-12T08:00:00"},
+        }
+    )
+    assert spec.return_code == 3 and spec.at_time is not None and spec.at_time.hour == 8
 
 
 # -------------------------------------------------------------------------------------------------- v2
@@ -239,7 +271,12 @@ def test_v2_actions_by_uuid_and_rerun_adds_a_run(v2: FakeTwsServer) -> None:
     assert result.accepted and result.job.id == old.id and result.job.run_id != old.run_id
     assert result.job.status == "EXEC"
     put = next(r for r in v2.requests if r.method == "PUT")
-    assert (put.path, put.status, put.body) == (f"/twsd/api/v2/plan/job/{old.id}/action/rerun", 200, b"{}")
+    # the spec: rerun is by run id (PUT /api/v2/plan/job/run/{run_id}/action/rerun), optional body not sent
+    assert (put.path, put.status, put.body) == (
+        f"/twsd/api/v2/plan/job/run/{old.run_id}/action/rerun",
+        200,
+        b"",
+    )
     log = tws.job_log(by_name(tws.list_jobs())["JOB002"])
     assert "ORA-01653" in log
     assert v2.requests[-1].path.startswith("/twsd/api/v2/plan/job/run/")
@@ -304,16 +341,16 @@ def test_recorded_v1_requests(v1: FakeTwsServer) -> None:
         (
             "GET",
             "/twsd/plan/current/job/TWS_AGENT1%3B0AAAAAAAAAAAAAB1%3BJOB001/joblog",
-            "50",
+            "",  # How-Many only on the queries (the spec declares it there)
             "application/json",
             None,
         ),
         (
             "PUT",
             "/twsd/plan/current/job/TWS_AGENT1%3B0AAAAAAAAAAAAAB1%3BJOB001/action/hold",
-            "50",
+            "",
             "application/json",
-            {},
+            None,  # hold declares no request body
         ),
     ]
     assert all(r.accept.startswith("application/json") for r in v1.requests)
@@ -349,7 +386,7 @@ def test_recorded_v2_requests(v2: FakeTwsServer) -> None:
         and got[4][1].endswith("/joblog")
         and v2.requests[4].accept.startswith("text/plain")
     )
-    assert got[5][:2] == ("PUT", f"/twsd/api/v2/plan/job/{job.id}/action/hold") and got[5][4] == b"{}"
+    assert got[5][:2] == ("PUT", f"/twsd/api/v2/plan/job/{job.id}/action/hold") and got[5][4] == b""
     assert v2.requests[5].status == 200
     # after the PUT, the state is read again by name
     assert got[6][2]["oql"] == ["name = 'JOB008' AND jobStreamName = 'FINAL'"]
@@ -367,10 +404,12 @@ def test_v1_prompts_are_queried_like_the_other_plan_objects(v1: FakeTwsServer) -
     result = tws.reply_prompt(prompts["1"], True)
     assert result.accepted and result.job.status == "YES"
     put = next(r for r in v1.requests if r.method == "PUT")
-    assert (put.path, put.status, json.loads(put.body)) == (
+    # the spec: no body, the answer in the Answer header ("Yes (true) or No (false)")
+    assert (put.path, put.status, put.body, put.headers["Answer"]) == (
         "/twsd/plan/current/prompt/1/action/reply",
         202,
-        {"reply": "yes"},
+        b"",
+        "true",
     )
     refused = tws.reply_prompt(prompts["1"], False)
     assert not refused.accepted and "already answered" in refused.detail
@@ -386,18 +425,76 @@ def test_v2_prompts_through_the_envelope_and_replied_by_their_id(v2: FakeTwsServ
     assert tws.reply_prompt(prompts["3"], False).job.status == "NO"
     put = next(r for r in v2.requests if r.method == "PUT")
     assert put.path == f"/twsd/api/v2/plan/prompt/{prompts['3'].key}/action/reply" and put.status == 200
+    assert json.loads(put.body) == {"answer": False}  # PromptInPlanAnswer (required; members UNKNOWN)
     assert {p.id: p.status for p in tws.list_prompts(prompt="3")} == {"3": "NO"}
     assert parse_qs(v2.requests[-1].query)["oql"] == ["name = '3'"]
 
 
-def test_prompt_fields_are_read_tolerantly() -> None:
+def test_prompt_fields_follow_the_spec() -> None:
     d = TwsApiDialect()
-    assert d.parse_prompt({"id": "X1", "promptName": "PRMT1", "message": "ok?", "status": "NOT_ASKED"}) == (
-        d.parse_prompt(
-            {"id": "X1", "key": {"name": "PRMT1"}, "promptText": "ok?", "promptStatus": "not asked"}
-        )
-    )
-    p = d.parse_prompt({"id": "5", "text": "t", "status": {"internalStatus": "asked"}})
-    assert (p.id, p.key, p.status) == ("5", "", "ASKED")
+    item = {"id": "X1", "promptInPlanKey": {"name": "PRMT1"}, "text": "ok?", "status": "NOT_ASKED"}
+    assert d.parse_prompt(item) == Prompt("PRMT1", "ok?", "NOT ASKED", "X1")
+    numbered = d.parse_prompt({**item, "number": 5})  # an operator names a numbered prompt by its number
+    assert (numbered.id, numbered.key) == ("5", "X1")
+    invented = d.parse_prompt({"id": "X1", "promptName": "PRMT1", "message": "ok?"})  # not PromptInPlan
+    assert (invented.id, invented.text) == ("X1", "")
     with pytest.raises(TwsError):
         d.parse_prompt({"text": "no name"})
+
+
+# ------------------------------------------------------------------ spec corrections (issue 16 part 2)
+def test_v1_status_filter_is_sent_to_the_master(v1: FakeTwsServer) -> None:
+    tws = client(v1)
+    assert sorted(j.job_id for j in tws.list_jobs(statuses={"ABEND", "FAIL"})) == ["JOB002", "JOB004"]
+    flt = json.loads(v1.requests[-1].body)["filters"]["jobInPlanFilter"]
+    assert flt["internalStatusList"] == ["ABEND", "FAILED"]  # the spec's internal words (FAIL -> FAILED)
+    assert len(json.loads(v1.requests[-1].response_body)) == 2  # filtered by the master, not here
+    assert [j.job_id for j in tws.list_jobs(statuses={"CANCELED"})] == ["JOB010"]  # kept state: client-side
+    assert "internalStatusList" not in json.loads(v1.requests[-1].body)["filters"]["jobInPlanFilter"]
+
+
+def test_v2_status_filter_is_oql(v2: FakeTwsServer) -> None:
+    assert [j.job_id for j in client(v2).list_jobs(statuses={"ABEND"})] == ["JOB002"]
+    oql = parse_qs(v2.requests[-1].query)["oql"]
+    assert oql == ["jobruns.compositeStatus.status IN ['ABEND']"]
+    assert json.loads(v2.requests[-1].response_body)["count"] == 1
+
+
+def test_v2_refusal_wrapped_in_http_500_is_a_refusal_not_a_server_error(v2: FakeTwsServer) -> None:
+    tws = client(v2)
+    jobs = by_name(tws.list_jobs())
+    result = tws.act("confirm_succ", jobs["JOB001"])  # already SUCC
+    assert not result.accepted and "AWSBIN076E" in result.detail
+    assert [r.status for r in v2.requests if r.method == "PUT"] == [500]  # sent once, never retried
+    v2.set_fault("500")  # a real server error (no AWSBIN076E) stays one
+    with pytest.raises(TwsError) as err:
+        tws.act("hold", jobs["JOB008"])
+    assert err.value.kind == "server"
+
+
+def test_the_operators_reason_reaches_the_v2_masters_audit(v2: FakeTwsServer) -> None:
+    from twschat.assistant.responder import RuleResponder
+    from twschat.core.audit import InMemoryAuditSink
+    from twschat.core.responder import Principal, ResponderRequest, Turn
+
+    responder = RuleResponder(client(v2), audit=InMemoryAuditSink())
+    history: list[Turn] = []
+    for text in ("reroda o JOB002 porque o tablespace foi ampliado, chamado INC0042", "sim"):
+        reply = responder.respond(
+            ResponderRequest(
+                agent="tws",
+                message=text,
+                history=tuple(history),
+                principal=Principal(user_id="u-1", username="maria", roles=("operator",)),
+                connection_id="c",
+                conversation_id="v",
+            )
+        )
+        history += [Turn("user", text), Turn("agent", reply.text, reply.context)]
+    (put,) = [r for r in v2.requests if r.method == "PUT"]
+    assert put.path.startswith("/twsd/api/v2/plan/job/run/") and put.status == 200
+    assert put.headers["Justification-Description"] == "o tablespace foi ampliado, chamado INC0042"
+    assert (put.headers["Justification-Category"], put.headers["Justification-Ticket-Num"]) == (
+        "tws-chat",
+        "INC0042",
+    )

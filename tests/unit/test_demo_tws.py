@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from twschat.assistant.demo import REST_TIME_FORMAT, DemoTwsClient, demo_plan, stream_status
+from twschat.assistant.demo import DemoTwsClient, stream_status
 from twschat.assistant.domain import Job
 from twschat.assistant.tws import TwsClient, TwsError
 
@@ -160,43 +159,10 @@ def test_stream_status_rules() -> None:
     assert stream_status([j("READY")]) == "READY"
 
 
-def test_demo_plan_rest_shapes() -> None:
-    plan = demo_plan(NOW)
-    json.dumps(plan)  # plain data
-    assert plan["planId"] == "current"
-    job = next(j for j in plan["jobs"] if j["name"] == "JOB002")
-    assert job["id"] == "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002"
-    assert job["jobDefinition"]["description"] == "Data Processing"
-    assert job["status"] == {"internalStatus": "ABEND", "commonStatus": "ERROR"}
-    assert job["jobStreamInPlan"]["name"] == "DATA_PIPELINE"
-    assert job["jobStreamInPlan"]["workstationKey"]["name"] == "TWS_AGENT2"
-    start = datetime.strptime(job["jobStreamInPlan"]["startTime"], REST_TIME_FORMAT).replace(tzinfo=UTC)
-    assert start == NOW - timedelta(minutes=250)
-    assert job["returnCode"] == 12 and job["timeInfo"]["actualEndTime"]
-    assert job["lastInRerunChain"] is True
-    for invented in ("description", "startTime", "endTime"):
-        assert invented not in job
-    ws = {w["workstationInPlanKey"]["name"]: w for w in plan["workstations"]}
-    assert ws["TWS_AGENT2"]["ssmRunning"] is False and ws["TWS_AGENT2"]["linkStatus"] == "U"
-    assert ws["TWS_MASTER"]["linkStatus"] == "L" and ws["TWS_MASTER"]["id"]
-    for invented in ("linked", "jobmanRunning", "status"):
-        assert invented not in ws["TWS_MASTER"]
-    streams = {s["key"]["name"]: s for s in plan["jobStreams"]}
-    assert set(streams) >= {"DATA_PIPELINE", "DAILY_BACKUP", "REPORTS"}
-    assert streams["DATA_PIPELINE"]["key"]["workstationKey"]["name"] == "TWS_AGENT2"
-    assert streams["DATA_PIPELINE"]["status"] == {"internalStatus": "ABEND", "commonStatus": "ERROR"}
-    assert "ORA-01653" in plan["jobLogs"][job["id"]]
-    assert len(plan["jobs"]) == 15
-    cancelled = next(j for j in plan["jobs"] if j["name"] == "JOB010")
-    assert cancelled["status"] == {"internalStatus": "HOLD", "commonStatus": "CANCELED"}
-
-
 def test_a_job_can_run_on_another_workstation_than_its_stream(tws: DemoTwsClient) -> None:
     job = _job(tws, "JOB012")
     assert (job.workstation, job.job_stream) == ("TWS_AGENT3", "FINAL")
-    item = next(j for j in tws.snapshot()["jobs"] if j["name"] == "JOB012")
-    assert item["jobStreamInPlan"]["workstationKey"]["name"] == "TWS_MASTER"
-    assert item["jobDefinition"]["jobDefinitionInPlanKey"]["workstationInPlanKey"]["name"] == "TWS_AGENT3"
+    # its REST rendering: tests/functional/test_tws_rest_render.py
 
 
 def test_rerun_keeps_the_chain(tws: DemoTwsClient) -> None:
@@ -208,10 +174,3 @@ def test_rerun_keeps_the_chain(tws: DemoTwsClient) -> None:
     chain = [(j.id, j.status, last) for j, last, root in tws.instances() if root == old.id]
     assert chain == [(old.id, "SUCC", False), (result.job.id, "EXEC", True)]
     assert "rerun" in tws.act("hold", old).detail  # an old run is not acted on
-
-
-def test_snapshot_reflects_actions(tws: DemoTwsClient) -> None:
-    tws.act("hold", _job(tws, "JOB008"))
-    jobs = {j["name"]: j for j in tws.snapshot()["jobs"]}
-    assert jobs["JOB008"]["status"]["internalStatus"] == "HOLD"
-    assert jobs["JOB008"]["status"]["commonStatus"] == "HELD"

@@ -311,7 +311,7 @@ class BrokenTws:
         self._maybe("job_log")
         return self.demo.job_log(job)
 
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult:
         self._maybe("act")
         return self.demo.act(action, job)
 
@@ -412,7 +412,7 @@ class CountingTws(DemoTwsClient):
         super().__init__(clock=lambda: NOW)
         self.acts = 0
 
-    def act(self, action: JobAction, job: Job) -> ActionResult:
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult:
         self.acts += 1
         return super().act(action, job)
 

@@ -20,8 +20,10 @@ from .conversation_cases import NOW
 @pytest.fixture(scope="module")
 def responder() -> Iterator[RuleResponder]:
     with FakeTwsServer(clock=lambda: NOW) as server:
-        # as a real master answers: no link-state field is read
-        tws = RestTwsClient(server.url, dialect=replace(TwsApiDialect(), link_status_field=""))
+        # a master whose answers carry no link state nor jobman flag (the dialect reads neither)
+        tws = RestTwsClient(
+            server.url, dialect=replace(TwsApiDialect(), link_status_field="", jobman_field="")
+        )
         yield RuleResponder(tws, audit=InMemoryAuditSink(), clock=lambda: NOW)
 
 

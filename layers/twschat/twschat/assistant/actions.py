@@ -284,7 +284,7 @@ class ActionDesk:
             if existing is not None:
                 return AlreadySent(existing)
         try:
-            result = self._send(action, job)
+            result = self._send(action, job, pending.justification)
         except TwsError as err:
             self._finish(requested, RESULT_FAILED, str(err))
             raise TwsFailure(err, "act", lang) from err
@@ -292,16 +292,18 @@ class ActionDesk:
         return Executed(job, result)
 
     def _send(
-        self, action: str, target: Target
+        self, action: str, target: Target, justification: str = ""
     ) -> ActionResult[Job] | ActionResult[JobStream] | ActionResult[Workstation] | ActionResult[Prompt]:
-        """THE call to the TWS, by the kind of target (``action`` fits it: checked by ``confirm``)."""
+        """THE call to the TWS, by the kind of target (``action`` fits it: checked by ``confirm``), with
+        the operator's reason (the TWS puts it in its own audit where its API takes one)."""
+        why = {"justification": justification}
         if isinstance(target, Job):
-            return self._tws.act(cast(JobAction, action), target)
+            return self._tws.act(cast(JobAction, action), target, **why)
         if isinstance(target, JobStream):
-            return self._tws.act_stream(cast(StreamAction, action), target)
+            return self._tws.act_stream(cast(StreamAction, action), target, **why)
         if isinstance(target, Workstation):
-            return self._tws.act_workstation(cast(WorkstationAction, action), target)
-        return self._tws.reply_prompt(target, action == "reply_yes")
+            return self._tws.act_workstation(cast(WorkstationAction, action), target, **why)
+        return self._tws.reply_prompt(target, action == "reply_yes", **why)
 
     # ----------------------------------------------------------------------------------- records
     def records_for(self, job: Target) -> list[AuditRecord]:

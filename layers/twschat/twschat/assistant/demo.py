@@ -11,9 +11,9 @@ stream) after the old one, which keeps its ABEND (HCL's rerun sample queries wit
 reported as ``CANCELED`` (commonStatus CANCELED; conman's CANCL is for internetwork dependencies only).
 A job may run on another workstation than its job stream's (JOB012 here).
 
-``demo_plan(now)`` renders the same plan in the JSON shapes of the TWS plan REST API v1 (see
-shared/reference/tws-rest.md) so a fake REST server can serve it; ``DemoTwsClient.snapshot()`` gives
-the same shape after the client's actions.
+The REST rendering of this plan (what the fake TWS serves) is :mod:`twschat.adapters.tws_rest.render`,
+beside the dialects that read it. Workstation types are the spec's (``WorkstationInPlan.type``: MANAGER,
+FTA, AGENT, ...).
 
 Over 400 lines because most of it is the plan itself (tables and stdlists): data, not logic.
 """
@@ -45,12 +45,7 @@ __all__ = [
     "COMMON_STATUS",
     "REST_TIME_FORMAT",
     "DemoTwsClient",
-    "demo_plan",
-    "job_stream_to_rest",
-    "job_to_rest",
-    "prompt_to_rest",
     "stream_status",
-    "workstation_to_rest",
 ]
 
 REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -65,7 +60,7 @@ _LOG_TZ = timezone(timedelta(hours=-3), "-03")
 # ---------------------------------------------------------------------------------------------- the plan
 # name, status, linked, jobman running, kind, id
 _WORKSTATIONS: tuple[tuple[str, Literal["ONLINE", "OFFLINE"], bool, bool, str, str], ...] = (
-    ("TWS_MASTER", "ONLINE", True, True, "MASTER", "0AAAAAAAAAAAAAW0"),
+    ("TWS_MASTER", "ONLINE", True, True, "MANAGER", "0AAAAAAAAAAAAAW0"),
     ("TWS_AGENT1", "ONLINE", True, True, "FTA", "0AAAAAAAAAAAAAW1"),
     ("TWS_AGENT2", "OFFLINE", False, False, "FTA", "0AAAAAAAAAAAAAW2"),
     ("TWS_AGENT3", "ONLINE", True, True, "AGENT", "0AAAAAAAAAAAAAW3"),
@@ -172,107 +167,6 @@ _USERS = {
 }
 
 
-# ------------------------------------------------------------------------------------------ REST shapes
-def _rest_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime(REST_TIME_FORMAT)
-
-
-def job_to_rest(job: Job, stream: JobStream | None = None, *, internal_status: str = "") -> dict[str, Any]:
-    """One job in the plan REST API v1 shape (see :func:`demo_plan`). ``internal_status``: the state a
-    cancelled job keeps (its commonStatus says CANCELED)."""
-    cancelled = job.status == "CANCELED"
-    internal = internal_status or ("HOLD" if cancelled else job.status)
-    return {
-        "id": job.id,
-        "name": job.job_id,
-        "status": {"internalStatus": internal, "commonStatus": COMMON_STATUS.get(job.status, "UNDECIDED")},
-        "jobStreamInPlan": {
-            "id": stream.id if stream else "",
-            "name": job.job_stream,
-            "workstationKey": {"name": stream.workstation if stream else job.workstation},
-            "startTime": _rest_time(stream.start_time if stream else None),
-        },
-        "jobDefinition": {
-            "jobDefinitionInPlanKey": {"workstationInPlanKey": {"name": job.workstation}},
-            "description": job.name,  # UNCONFIRMED field name
-        },
-        # UNCONFIRMED field names (a third-party v2 client model): the run's times and return code
-        "timeInfo": {
-            "actualStartTime": _rest_time(job.start_time),
-            "actualEndTime": _rest_time(job.end_time),
-        },
-        "returnCode": job.return_code,
-        "timeRestrictions": {"startTime": _rest_time(job.at_time)},  # UNCONFIRMED field names
-    }
-
-
-def dependency_to_rest(dep: Dependency) -> dict[str, Any]:
-    """One dependency in the shape of a v2 plan item's ``dependencies`` entry (HCL docs; the resource,
-    prompt, time and job status fields are UNCONFIRMED)."""
-    kind = {"job": "INTERNAL_JOB", "stream": "JOBSTREAM", "resource": "RESOURCE", "prompt": "PROMPT"}
-    item: dict[str, Any] = {
-        "dependencyType": kind.get(dep.kind, dep.kind.upper()),
-        "satisfied": dep.satisfied,
-        "dependencyStatus": "UNDECIDED"
-        if dep.satisfied is None
-        else ("SATISFIED" if dep.satisfied else "NOT_SATISFIED"),
-    }
-    if dep.kind == "job":
-        item.update(
-            jobName=dep.name,
-            jobStreamName=dep.job_stream,
-            workstation="/" + dep.workstation,
-            status=dep.status,
-        )
-    elif dep.kind == "resource":
-        item.update(resourceName=dep.name, quantity=dep.quantity, available=dep.available)
-    elif dep.kind == "prompt":
-        item.update(promptName=dep.name, promptText=dep.text, promptStatus=dep.status)
-    elif dep.kind == "time":
-        item.update(time=_rest_time(dep.at))
-    else:
-        item.update(fileName=dep.name)
-    return item
-
-
-def prompt_to_rest(prompt: Prompt) -> dict[str, Any]:
-    """One prompt in the shape the REST client's v1 dialect guesses (every field UNCONFIRMED: no public
-    source shows the plan's prompts over REST)."""
-    return {"id": prompt.key or prompt.id, "name": prompt.id, "text": prompt.text, "status": prompt.status}
-
-
-def job_stream_to_rest(stream: JobStream) -> dict[str, Any]:
-    """One job stream in the plan REST API v1 shape (HCL's queryJS sample reads ``key.*``)."""
-    return {
-        "id": stream.id,
-        "key": {
-            "name": stream.name,
-            "startTime": _rest_time(stream.start_time),
-            "workstationKey": {"name": stream.workstation},
-        },
-        "status": {
-            "internalStatus": stream.status,
-            "commonStatus": COMMON_STATUS.get(stream.status, "UNDECIDED"),
-        },
-    }
-
-
-def workstation_to_rest(ws: Workstation) -> dict[str, Any]:
-    """One workstation in the plan REST API v1 shape (see :func:`demo_plan`)."""
-    item: dict[str, Any] = {
-        "id": ws.id,
-        "workstationInPlanKey": {"name": ws.name},
-        "ssmRunning": bool(ws.linked),  # seen in the API; the event-monitoring agent, not a link state
-        "type": ws.kind,  # UNCONFIRMED field name
-    }
-    if ws.linked is not None:
-        # UNCONFIRMED field name and values (the plan view's Link_status: L linked, U unlinked)
-        item["linkStatus"] = "L" if ws.linked else "U"
-    return item
-
-
 def stream_status(jobs: Sequence[Job], *, started: bool = False) -> str:
     """A job stream's state derived from its jobs (the last of each rerun chain) the way conman shows
     it; ``started``: one of its jobs ran before (an instance a rerun replaced)."""
@@ -376,43 +270,6 @@ def _render_log(job: Job, stream_id: str) -> str:
         "===============================================================\n"
     )
     return header + body + trailer
-
-
-def demo_plan(now: datetime | None = None) -> dict[str, Any]:
-    """The demo plan as plain JSON-ready data, in the shapes of the TWS plan REST API v1.
-
-    Return shape (all timestamps UTC strings in :data:`REST_TIME_FORMAT`, or None)::
-
-        {
-          "planId": "current",
-          "generatedAt": "2024-04-12T08:00:00.000000Z",
-          "workstations": [            # POST /twsd/plan/current/workstation/query (bare array)
-            {"id": "0AAAAAAAAAAAAAW2", "workstationInPlanKey": {"name": "TWS_AGENT2"},
-             "ssmRunning": false, "type": "FTA", "linkStatus": "U"}, ...],   # type, linkStatus: UNCONFIRMED
-          "jobStreams": [              # POST /twsd/plan/current/jobstream/query
-            {"id": "0AAAAAAAAAAAAAB2",
-             "key": {"name": "DATA_PIPELINE", "startTime": "...", "workstationKey": {"name": "TWS_AGENT2"}},
-             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"}}, ...],
-          "jobs": [                    # POST /twsd/plan/current/job/query: every instance of every
-                                       # rerun chain (the fake honours "lastInRerunChain")
-            {"id": "TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002",
-             "name": "JOB002",                     # the TWS job name -> Job.job_id
-             "status": {"internalStatus": "ABEND", "commonStatus": "ERROR"},
-             "jobStreamInPlan": {"id": "0AAAAAAAAAAAAAB2", "name": "DATA_PIPELINE",
-                                 "workstationKey": {"name": "TWS_AGENT2"}, "startTime": "..."},
-             "jobDefinition": {"jobDefinitionInPlanKey": {"workstationInPlanKey": {"name": "TWS_AGENT2"}},
-                               "description": "Data Processing"},        # description: UNCONFIRMED
-             "timeInfo": {"actualStartTime": "...", "actualEndTime": "..."},   # UNCONFIRMED
-             "returnCode": 12,                                              # UNCONFIRMED
-             "lastInRerunChain": true}, ...],      # the fake's bookkeeping (stripped before serving)
-          "prompts": [                 # POST /twsd/plan/current/prompt/query (path and fields UNCONFIRMED)
-            {"id": "1", "name": "1", "text": "Fita TAPE01 montada ...?", "status": "ASKED"}, ...],
-          "jobLogs": {"TWS_AGENT2;0AAAAAAAAAAAAAB2;JOB002": "<stdlist text>", ...}
-                                       # GET /twsd/plan/current/job/{id}/joblog answers {"log": text};
-                                       # jobs that never started have no entry (answer 404)
-        }
-    """
-    return DemoTwsClient(clock=(lambda: now) if now is not None else None).snapshot()
 
 
 # ------------------------------------------------------------------------------------------------ client
@@ -542,7 +399,7 @@ class DemoTwsClient:
         return log
 
     # -- actions
-    def act(self, action: JobAction, job: Job) -> ActionResult[Job]:
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult[Job]:
         current = self._find(job)
         status = current.status
         now = self._now()
@@ -580,7 +437,9 @@ class DemoTwsClient:
         self._replace(updated)
         return ActionResult(action, updated, True, detail)
 
-    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
+    def act_stream(
+        self, action: StreamAction, stream: JobStream, *, justification: str = ""
+    ) -> ActionResult[JobStream]:
         current = next((s for s in self._streams if s.id == stream.id or s.name == stream.name), None)
         if current is None:
             raise TwsError("not_found", f"job stream {stream.name} is not in the plan")
@@ -612,7 +471,7 @@ class DemoTwsClient:
         return ActionResult(action, updated, True, detail)
 
     def act_workstation(
-        self, action: WorkstationAction, workstation: Workstation
+        self, action: WorkstationAction, workstation: Workstation, *, justification: str = ""
     ) -> ActionResult[Workstation]:
         current = self._workstation(workstation.name)
         if current is None:
@@ -628,7 +487,7 @@ class DemoTwsClient:
         self._workstations = [updated if w.name == current.name else w for w in self._workstations]
         return ActionResult(action, updated, True, "workstation linked" if link else "workstation unlinked")
 
-    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+    def reply_prompt(self, prompt: Prompt, answer: bool, *, justification: str = "") -> ActionResult[Prompt]:
         action = "reply_yes" if answer else "reply_no"
         current = next((p for p in self._prompts if p.id == prompt.id), None)
         if current is None:
@@ -666,26 +525,9 @@ class DemoTwsClient:
         self._refresh_stream(new.job_stream)
         return ActionResult("rerun", new, True, detail)
 
-    # -- plain data
-    def snapshot(self) -> dict[str, Any]:
-        """This client's plan (after its actions) in the shape documented in :func:`demo_plan`."""
-        streams = {s.name: s for s in self._streams}
-        jobs = []
-        for job, last, _root in self.instances():
-            item = job_to_rest(
-                job, streams.get(job.job_stream), internal_status=self._kept_state.get(job.id, "")
-            )
-            item["lastInRerunChain"] = last
-            jobs.append(item)
-        return {
-            "planId": "current",
-            "generatedAt": _rest_time(self._now()),
-            "workstations": [workstation_to_rest(w) for w in self._workstations],
-            "jobStreams": [job_stream_to_rest(s) for s in self._streams],
-            "jobs": jobs,
-            "prompts": [prompt_to_rest(p) for p in self._prompts],
-            "jobLogs": dict(self._logs),
-        }
+    def kept_state(self, job_id: str) -> str:
+        """The internal state a cancelled job keeps (reported with commonStatus CANCELED); "" otherwise."""
+        return self._kept_state.get(job_id, "")
 
     # -- helpers
     def _now(self) -> datetime:

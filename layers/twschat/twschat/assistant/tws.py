@@ -59,18 +59,21 @@ class TwsClient(Protocol):
         """The jobs that wait for ``job`` (``kind`` job)."""
         ...
 
-    def act(self, action: JobAction, job: Job) -> ActionResult[Job]: ...
+    # -- actions: ``justification`` is the operator's reason, sent where the API takes it (v2 headers)
+    def act(self, action: JobAction, job: Job, *, justification: str = "") -> ActionResult[Job]: ...
 
-    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
+    def act_stream(
+        self, action: StreamAction, stream: JobStream, *, justification: str = ""
+    ) -> ActionResult[JobStream]:
         """hold / release / cancel a job stream (``stream_hold``...)."""
         ...
 
     def act_workstation(
-        self, action: WorkstationAction, workstation: Workstation
+        self, action: WorkstationAction, workstation: Workstation, *, justification: str = ""
     ) -> ActionResult[Workstation]:
         """link / unlink a workstation."""
         ...
 
-    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+    def reply_prompt(self, prompt: Prompt, answer: bool, *, justification: str = "") -> ActionResult[Prompt]:
         """Answer a prompt yes (True) or no (False)."""
         ...

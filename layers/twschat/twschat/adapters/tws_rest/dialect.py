@@ -1,116 +1,85 @@
-"""The TWS plan REST API's shapes: THE place to correct the client (:class:`TwsApiDialect` for v1,
-:class:`TwsApiDialectV2` for v2). Everything not confirmed by a source is named UNCONFIRMED here.
+"""The TWS plan REST API v1's shapes: THE place to correct the client (:class:`TwsApiDialect`; v2 in
+:mod:`.dialect_v2`). Over 400 lines: one class per API holding every path, body, header and field it
+reads, each with its source, so that a correction is one line in one place.
 
-Sources of every shape (see shared/reference/tws-rest.md):
+Sources. The vendor's own spec as an HWA 10.2.8 master generates it (shared/reference/tws-openapi/
+``v1-plan-openapi.json``, reduced copy in tests/contract/; "item N" below is comparison.md's row):
 
-- HCL's samples (WorkloadAutomation/TWS_REST_API_Python_samples ``rerun.py``/``re_run.py``/``queryJS.py``/
-  ``waconn/conn.py``, TWS_REST_API_Shell_script_samples ``jobRerun.sh``, WAdev0/PHP_TWS_REST_API_samples
-  ``rerun.php``): the three ``/query`` POSTs and their ``filters`` bodies, ``How-Many`` (default 500),
-  bare JSON array answers, ``"lastInRerunChain": true`` in the job filter, job ``id``/``name``/
-  ``jobStreamInPlan.{name,startTime,workstationKey.name}``, job stream ``key.{name,startTime,
-  workstationKey.name}``, the rerun PUT with ``{}`` answering 202, ``%3B`` for ``;`` in job ids, error
-  bodies with ``messages``.
-- WAdev0/TWSzOS_REST_API_Python_samples ``save_joblog.py``: ``GET .../job/{id}/joblog`` answering JSON
-  ``{"log": "..."}`` (z/OS connector; plain text is accepted too).
-- A public integration: the job's own workstation ``jobDefinition.jobDefinitionInPlanKey.
-  workstationInPlanKey.name`` (the stream's may differ).
-- Product docs (conman): internal statuses and ``status.commonStatus`` values (CANCELED for a cancelled
-  job; CANCL only for internetwork dependencies).
+- lists: ``POST /plan/{planId}/{job,jobstream,workstation,prompt}/query`` with ``QueryFilterPlan``
+  (``{"filters": {"<kind>InPlanFilter": {...}}}``), bare array answers, the ``How-Many`` header (max
+  10000, 0 = all in one shot); the continuation ``POST .../query_next`` with body ``FiltersPlan`` and the
+  ``Last-Object`` header from the previous answer (items 1, 4, 5); the server-side status filter
+  ``JobInPlanFilter.internalStatusList`` / ``statusList`` (item 3).
+- jobs (``JobInPlan``): ``id``, ``name``, ``status: NodeStatus {internalStatus, commonStatus,
+  canceled}``, ``jobStreamInPlan: JobStreamInPlanKey``, ``workstationInPlan``, ``jobDefinition:
+  JobDefinitionInPlan {jobDefinitionInPlanKey.workstationInPlanKey, description, returnCode}``,
+  ``timeInfo {actualStartTime, actualEndTime}``, ``timeRestriction {startTime}`` (singular),
+  ``lastInRerunChain`` (items 6-14).
+- dependencies: ``GET .../job/{jobId}`` answers ``JobInPlan`` whose ``dependencies`` is
+  ``JobDependenciesInPlan``, an object of typed lists; successors are ``internalSuccessors`` /
+  ``externalSuccessors`` on the same answer; ``GET .../job/{jobId}/predecessors``
+  (``JobInPlanOnCriticalNetwork``) and ``GET .../job/{jobId}/jobsuccessors/preview``
+  (``JobInPlanSuccessorsResult``) when the job's answer leaves them out (items 34-36). There is no
+  ``/successors`` path.
+- workstations (``WorkstationInPlan``): ``linkStatus`` LINKED / UNLINKED / FULLY_LINKED /
+  NOT_APPLICABLE, ``jobmanUp``, ``writerUp``, ``type`` (items 16-19).
+- prompts (``PromptInPlan``): ``promptInPlanKey.name``, ``number``, ``text``, ``status`` (items 29-31);
+  the reply has no body: header ``Answer`` (item 33).
+- actions: the seven job actions (underscored) answering 202; rerun's optional ``RerunDetails`` body;
+  stream hold/release/cancel 202; workstation ``link`` 200, ``unlink`` 202 (items 22-28).
+- the job log ``GET .../job/{jobId}/joblog`` answering ``JobLog {log, ...}`` or text (items 20-21).
 
-v1 changes made here: the rerun-chain filter, the job's own workstation, ``{"log"}`` job logs, job
-streams under ``key``, CANCELED from commonStatus, no paging continuation (one page of ``How-Many`` rows,
-flagged as possibly incomplete when full), no invented link state (UNKNOWN unless reported).
-
-v2 (10.1 FP1+, ``/twsd/api/v2``): paths, ``limit``/``offset`` and the ``{"count", "results", "next"}``
-envelope, UUID-addressed action PUTs answering 200, run-id job logs (plain text) from the product docs'
-REST API V2 pages as summarised in the reference; OQL ``name = '...'`` from third-party lab notes; every
-field name of v2 items is UNCONFIRMED (modelled on a third-party client's ``PlanJob``/``JobRun``).
-
-Prompts (conman ``sp`` / ``reply``): no public source shows them over REST (HCL's samples, the shell and
-PHP samples and the z/OS samples have none). Every prompt shape here is UNCONFIRMED and follows the
-other plan objects: v1 ``POST /plan/current/prompt/query`` with ``{"filters": {"promptInPlanFilter":
-{...}}}`` answering a bare array; v2 ``GET /api/v2/plan/prompt`` with OQL and the envelope; items read
-tolerantly (``name``/``promptName``/``key.name``, ``text``/``message``/``promptText``, ``status`` as a
-string or ``{"internalStatus"}``; ``NOT_ASKED`` = ``NOT ASKED``); the reply PUT on the item's ``id``.
+Still UNKNOWN, kept here: the job id's format (item 37: ``WS;JSID;JOB`` as HCL's samples show, ``;``
+sent as ``%3B``); error bodies (item 38: ``{"messages": [...]}`` from HCL's samples, 4xx = refusal);
+the ``Answer`` literal (item 33: ``true``/``false`` per the spec's "Yes (true) or No (false)"); whether
+``GET job/{id}`` fills ``dependencies`` (item 34: when absent, the predecessors path is read); the
+format of ``JobInPlanOnCriticalNetwork.jobPredecessors`` strings (read as job ids); prompt status values
+(item 31); the cursor's semantics (item 5: sent back as received); whether hold/release/cancel/kill/
+confirm accept a body (item 25: none is sent, as the spec declares none); a job stream's name as a
+fallback id (item 27).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from twschat.assistant.domain import Dependency, DependencyKind, Job, JobStream, Prompt, Workstation
+from twschat.assistant.domain import Dependency, Job, JobStream, Prompt, Workstation
 from twschat.assistant.tws import TwsError
 
-__all__ = ["REST_TIME_FORMAT", "ListRequest", "TwsApiDialect", "TwsApiDialectV2", "dialect_for", "parse_time"]
+from .dependencies import v1_dependencies, v1_predecessors, v1_successors, v1_successors_preview
+from .shapes import (
+    CONMAN_TO_SPEC,
+    REST_TIME_FORMAT,
+    Kind,
+    ListRequest,
+    dig,
+    int_or_none,
+    parse_time,
+    status_of,
+    text,
+)
 
-logger = logging.getLogger(__name__)
+__all__ = ["REST_TIME_FORMAT", "ActionRequest", "ListRequest", "TwsApiDialect", "parse_time"]
 
-REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-Kind = Literal["job", "jobstream", "workstation", "prompt"]
-
-
-def _dig(item: Any, *path: str) -> Any:
-    value: Any = item
-    for key in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    """``%Y-%m-%dT%H:%M:%S.%fZ`` (UTC), tolerating no fraction or an explicit offset; else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    for fmt in (REST_TIME_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        logger.debug("unparsable TWS time %r", value)
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _status(item: Any, internal: Any, common: Any) -> str:
-    """The job's state: CANCELED when the plan marks it cancelled (commonStatus), else the internal one."""
-    if isinstance(common, str) and common.upper() == "CANCELED":
-        return "CANCELED"
-    if isinstance(internal, str):
-        return internal.upper()
-    return _str(item.get("status")).upper() if isinstance(item, Mapping) else ""
+_FILTER_KEY: Mapping[str, str] = {
+    "job": "jobInPlanFilter",
+    "jobstream": "jobStreamInPlanFilter",
+    "workstation": "workstationInPlanFilter",
+    "prompt": "promptInPlanFilter",
+}
 
 
 @dataclass(frozen=True, slots=True)
-class ListRequest:
-    """One page of a list: the HTTP method, the target (path and query) and the body (None: no body)."""
+class ActionRequest:
+    """One action PUT: target, body (None: no body) and headers."""
 
-    method: str
     target: str
-    body: bytes | None
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,136 +88,90 @@ class TwsApiDialect:
 
     version: str = "v1"
     plan_id: str = "current"
-    job_query_path: str = "/plan/{plan}/job/query"
-    job_stream_query_path: str = "/plan/{plan}/jobstream/query"
-    workstation_query_path: str = "/plan/{plan}/workstation/query"
+    query_path: str = "/plan/{plan}/{kind}/query"
+    query_next_path: str = "/plan/{plan}/{kind}/query_next"
     job_action_path: str = "/plan/{plan}/job/{job_id}/action/{action}"
     action_names: Mapping[str, str] = field(
         default_factory=lambda: {
-            "rerun": "rerun",  # confirmed
-            "hold": "hold",  # UNCONFIRMED
-            "release": "release",  # UNCONFIRMED
-            "cancel": "cancel",  # UNCONFIRMED
-            "kill": "kill",  # UNCONFIRMED
-            "confirm_succ": "confirm_succ",  # UNCONFIRMED (multi-word v1 actions are snake_case)
-            "confirm_abend": "confirm_abend",  # UNCONFIRMED
+            "rerun": "rerun",
+            "hold": "hold",
+            "release": "release",
+            "cancel": "cancel",
+            "kill": "kill",
+            "confirm_succ": "confirm_succ",
+            "confirm_abend": "confirm_abend",
         }
     )
-    # -- actions (kill, confirm, streams, workstations, prompts): no public sample shows the v1 shapes
-    # of job stream, workstation or prompt actions; they follow the job action's (all UNCONFIRMED).
-    stream_action_path: str = "/plan/{plan}/jobstream/{job_id}/action/{action}"  # UNCONFIRMED
-    workstation_action_path: str = "/plan/{plan}/workstation/{job_id}/action/{action}"  # UNCONFIRMED
-    prompt_action_path: str = "/plan/{plan}/prompt/{job_id}/action/{action}"  # UNCONFIRMED
+    bodied_actions: frozenset[str] = frozenset({"rerun"})
+    """Actions whose spec declares a request body (rerun: optional ``RerunDetails``; sent as ``{}`` as
+    HCL's samples do). The others declare none, so none is sent (item 25)."""
+    stream_action_path: str = "/plan/{plan}/jobstream/{job_id}/action/{action}"
+    workstation_action_path: str = "/plan/{plan}/workstation/{job_id}/action/{action}"
+    prompt_action_path: str = "/plan/{plan}/prompt/{job_id}/action/{action}"
     stream_action_names: Mapping[str, str] = field(
         default_factory=lambda: {
             "stream_hold": "hold",
             "stream_release": "release",
             "stream_cancel": "cancel",
         }
-    )  # UNCONFIRMED
+    )
     workstation_action_names: Mapping[str, str] = field(
         default_factory=lambda: {"link": "link", "unlink": "unlink"}
-    )  # UNCONFIRMED
+    )
     prompt_action_names: Mapping[str, str] = field(
         default_factory=lambda: {"reply_yes": "reply", "reply_no": "reply"}
-    )  # UNCONFIRMED
-    job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"  # UNCONFIRMED for distributed (z/OS has it)
-    # -- reads (prompts): UNCONFIRMED path, filter key and item fields (see the module docstring)
-    prompt_query_path: str = "/plan/{plan}/prompt/query"  # UNCONFIRMED
+    )
+    job_log_path: str = "/plan/{plan}/job/{job_id}/joblog"
+    job_path: str = "/plan/{plan}/job/{job_id}"
+    predecessors_path: str = "/plan/{plan}/job/{job_id}/predecessors"
+    successors_preview_path: str | None = "/plan/{plan}/job/{job_id}/jobsuccessors/preview"
     how_many_header: bool = True
     link_status_field: str = "linkStatus"
-    """UNCONFIRMED: no public source shows a link-state field (the plan database view has
-    ``Link_status`` L/U/F/N). Read only when present; absent means UNKNOWN."""
-    job_description_path: tuple[str, ...] = ("jobDefinition", "description")  # UNCONFIRMED
-    start_time_path: tuple[str, ...] = ("timeInfo", "actualStartTime")  # UNCONFIRMED
-    end_time_path: tuple[str, ...] = ("timeInfo", "actualEndTime")  # UNCONFIRMED
-    return_code_path: tuple[str, ...] = ("returnCode",)  # UNCONFIRMED
-    # -- reads (dependencies). UNCONFIRMED for v1: a job by id answering the job with a ``dependencies``
-    # array (v2 plan items carry one: HCL docs, "retrieving the predecessors of a job stream in the
-    # plan"), and its successors under ``.../successors``.
-    at_time_path: tuple[str, ...] = ("timeRestrictions", "startTime")  # UNCONFIRMED
-    job_path: str = "/plan/{plan}/job/{job_id}"  # UNCONFIRMED
-    job_successors_path: str = "/plan/{plan}/job/{job_id}/successors"  # UNCONFIRMED
-
-    def dependencies_target(self, job: Job) -> str:
-        return self.path(self.job_path, job_id=job.id)
-
-    def successors_target(self, job: Job) -> str:
-        return self.path(self.job_successors_path, job_id=job.id)
-
-    def dependency_items(self, data: Any) -> list[Mapping[str, Any]]:
-        """A job with ``dependencies``, a ``{"results"}`` envelope or a bare array (all accepted)."""
-        if isinstance(data, Mapping):
-            data = data.get("dependencies", data.get("results"))
-        if not isinstance(data, list):
-            raise TwsError("bad_response", "expected a list of dependencies")
-        return [item for item in data if isinstance(item, Mapping)]
-
-    def parse_dependency(self, item: Mapping[str, Any]) -> Dependency:
-        """HCL docs (v2 plan items): ``dependencyType``, ``dependencyStatus``, ``satisfied``, ``jobName``,
-        ``jobStreamName``, ``jobStreamWorkstation``. UNCONFIRMED: ``resourceName``, ``quantity``,
-        ``available``, ``promptName``, ``promptText``, ``promptStatus``, ``fileName``, ``time``,
-        ``status`` (a job's)."""
-        kind_raw = _str(item.get("dependencyType")).upper()
-        kind: DependencyKind = "job"
-        for word, name in (
-            ("JOBSTREAM", "stream"),
-            ("JOB", "job"),
-            ("RESOURCE", "resource"),
-            ("PROMPT", "prompt"),
-            ("FILE", "file"),
-            ("TIME", "time"),
-        ):
-            if word in kind_raw:
-                kind = name  # type: ignore[assignment]
-                break
-        satisfied = item.get("satisfied")
-        if not isinstance(satisfied, bool):
-            status = _str(item.get("dependencyStatus")).upper()
-            satisfied = True if status in ("SATISFIED", "RELEASED") else False if status else None
-        name = (
-            _str(item.get("jobName"))
-            or _str(item.get("resourceName"))
-            or _str(item.get("promptName"))
-            or _str(item.get("fileName"))
-            or (_str(item.get("jobStreamName")) if kind == "stream" else "")
-        )
-        return Dependency(
-            kind=kind,
-            name=_name(name),
-            satisfied=satisfied,
-            job_stream=_str(item.get("jobStreamName")) if kind != "stream" else "",
-            workstation=_name(item.get("workstation") or item.get("jobStreamWorkstation")),
-            status=_str(item.get("status") or item.get("promptStatus")).upper(),
-            text=_str(item.get("promptText")),
-            quantity=_int_or_none(item.get("quantity")),
-            available=_int_or_none(item.get("available")),
-            at=parse_time(item.get("time")),
-        )
+    """``WorkstationInPlan.linkStatus`` (LINKED, UNLINKED, FULLY_LINKED, NOT_APPLICABLE); empty: not read."""
+    jobman_field: str = "jobmanUp"
+    """``WorkstationInPlan.jobmanUp`` (boolean); empty: not read."""
+    job_description_path: tuple[str, ...] = ("jobDefinition", "description")
+    start_time_path: tuple[str, ...] = ("timeInfo", "actualStartTime")
+    end_time_path: tuple[str, ...] = ("timeInfo", "actualEndTime")
+    return_code_path: tuple[str, ...] = ("jobDefinition", "returnCode")
+    at_time_path: tuple[str, ...] = ("timeRestriction", "startTime")
 
     # -- paths
-    def path(self, template: str, *, job_id: str = "", action: str = "") -> str:
+    def path(self, template: str, *, job_id: str = "", action: str = "", kind: str = "") -> str:
         # Job ids look like ``WKS;JSINTERNALID;JOBNAME``: reserved characters are encoded (``;`` -> %3B).
         return template.format(
-            plan=quote(self.plan_id, safe=""), job_id=quote(job_id, safe=""), action=action
+            plan=quote(self.plan_id, safe=""), job_id=quote(job_id, safe=""), action=action, kind=kind
         )
 
-    # -- list requests (v1: one POST of the filter body; the page size is the How-Many header)
+    # -- lists (v1: a POST of the filter body; How-Many is the page size; query_next continues)
     def list_request(self, kind: Kind, filters: Mapping[str, Any], *, limit: int, offset: int) -> ListRequest:
-        template = {
-            "job": self.job_query_path,
-            "jobstream": self.job_stream_query_path,
-            "workstation": self.workstation_query_path,
-            "prompt": self.prompt_query_path,
-        }[kind]
+        body = {"filters": self.filters_plan(kind, filters)}
+        return ListRequest(
+            "POST", self.path(self.query_path, kind=kind), json.dumps(body).encode(), self._how_many(limit)
+        )
+
+    def next_request(
+        self, kind: Kind, filters: Mapping[str, Any], *, limit: int, offset: int, cursor: str
+    ) -> ListRequest | None:
+        """``POST .../query_next``: body ``FiltersPlan`` (not wrapped in ``filters``), the previous
+        answer's ``Last-Object`` sent back as received. None when the answer gave no cursor."""
+        if not cursor:
+            return None
+        body = json.dumps(self.filters_plan(kind, filters)).encode()
+        headers = {**self._how_many(limit), "Last-Object": cursor}
+        return ListRequest("POST", self.path(self.query_next_path, kind=kind), body, headers)
+
+    def _how_many(self, limit: int) -> dict[str, str]:
+        return {"How-Many": str(limit)} if self.how_many_header else {}
+
+    def filters_plan(self, kind: Kind, filters: Mapping[str, Any]) -> dict[str, Any]:
         builders: dict[str, Callable[..., dict[str, Any]]] = {
             "job": self.job_filter,
             "jobstream": self.job_stream_filter,
             "workstation": self.workstation_filter,
             "prompt": self.prompt_filter,
         }
-        body = builders[kind](**filters)
-        return ListRequest("POST", self.path(template), json.dumps(body).encode())
+        return {_FILTER_KEY[kind]: builders[kind](**filters)}
 
     def job_filter(
         self,
@@ -257,6 +180,7 @@ class TwsApiDialect:
         job_stream: str = "",
         workstation: str = "",
         last_in_rerun_chain: bool = True,
+        statuses: Iterable[str] | None = None,
     ) -> dict[str, Any]:
         flt: dict[str, Any] = {
             "jobName": job_name,
@@ -264,35 +188,42 @@ class TwsApiDialect:
             "workstationName": workstation,
         }
         flt = {k: v for k, v in flt.items() if v}
-        flt.update(self.status_filter())
+        flt.update(self.status_filter(statuses))
         if last_in_rerun_chain:
             flt["lastInRerunChain"] = True  # HCL's rerun sample: only the last instance of each chain
-        return {"filters": {"jobInPlanFilter": flt}}
+        return flt
 
-    def status_filter(self) -> dict[str, Any]:
-        """UNCONFIRMED: the server-side status filter key is unknown, so nothing is sent and the client
-        filters on the status itself."""
-        return {}
+    def status_filter(self, statuses: Iterable[str] | None) -> dict[str, Any]:
+        """``internalStatusList`` in the spec's words (FAIL -> FAILED). A cancelled job keeps its internal
+        state (commonStatus CANCELED), so a filter asking for CANCELED is left to the client."""
+        wanted = sorted({s.upper() for s in statuses}) if statuses is not None else []
+        if not wanted or "CANCELED" in wanted:
+            return {}
+        return {"internalStatusList": [CONMAN_TO_SPEC.get(s, s) for s in wanted]}
 
     def job_stream_filter(self, *, job_stream: str = "", workstation: str = "") -> dict[str, Any]:
         flt = {"jobStreamName": job_stream, "workstationName": workstation}
-        return {"filters": {"jobStreamInPlanFilter": {k: v for k, v in flt.items() if v}}}
+        return {k: v for k, v in flt.items() if v}
 
     def workstation_filter(self, *, workstation: str = "") -> dict[str, Any]:
-        flt = {"workstationName": workstation}
-        return {"filters": {"workstationInPlanFilter": {k: v for k, v in flt.items() if v}}}
+        return {"workstationName": workstation} if workstation else {}
 
     def prompt_filter(self, *, prompt: str = "") -> dict[str, Any]:
-        """UNCONFIRMED: ``promptInPlanFilter`` and ``promptName`` follow the other plan filters."""
-        flt = {"promptName": prompt}
-        return {"filters": {"promptInPlanFilter": {k: v for k, v in flt.items() if v}}}
+        """``PromptInPlanFilter.promptNumber`` for a numbered prompt, else ``promptName``."""
+        if not prompt:
+            return {}
+        return {"promptNumber": int(prompt)} if prompt.isdigit() else {"promptName": prompt}
 
     def page(self, data: Any, *, limit: int, offset: int) -> tuple[list[Mapping[str, Any]], bool]:
-        """The items of one answer and whether more may remain. v1 answers a bare array and no source
-        shows a continuation: a full page may be incomplete (the caller says so; it does not page)."""
+        """The items of one answer and whether more may remain (a full page: ``query_next`` continues)."""
         if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
             raise TwsError("bad_response", "expected a JSON array of objects")
-        return data, len(data) >= limit
+        return data, limit > 0 and len(data) >= limit
+
+    def cursor(self, headers: Any) -> str:
+        """The answer's ``Last-Object`` header (the continuation; declared integer in the answer and
+        string as a request parameter: sent back as received)."""
+        return str(headers.get("Last-Object") or "") if headers is not None else ""
 
     # -- job log
     def job_log_target(self, job: Job) -> str:
@@ -302,12 +233,12 @@ class TwsApiDialect:
         return "application/json, text/plain;q=0.9"
 
     def parse_job_log(self, content_type: str, body: bytes) -> str:
-        """JSON ``{"log": "..."}`` (the z/OS sample) or plain text; a bare JSON string is accepted too."""
-        text = body.decode("utf-8", errors="replace")
+        """``JobLog {"log": "..."}`` or plain text; a bare JSON string is accepted too."""
+        raw = body.decode("utf-8", errors="replace")
         if "json" not in content_type.lower():
-            return text
+            return raw
         try:
-            data = json.loads(text)
+            data = json.loads(raw)
         except ValueError as exc:
             raise TwsError("bad_response", "the joblog is not valid JSON") from exc
         if isinstance(data, Mapping):
@@ -317,263 +248,152 @@ class TwsApiDialect:
         raise TwsError("bad_response", 'unexpected joblog JSON shape (expected {"log": "..."})')
 
     # -- actions
+    def action_request(self, job: Job, name: str, justification: str = "") -> ActionRequest:
+        body = b"{}" if name in self.bodied_actions else None
+        target = self.path(self.job_action_path, job_id=job.id, action=name)
+        return ActionRequest(target, body, self.justification_headers(justification))
+
     def action_target(self, job: Job, name: str) -> str:
-        return self.path(self.job_action_path, job_id=job.id, action=name)
+        return self.action_request(job, name).target
 
-    def other_action_target(self, kind: Kind | Literal["prompt"], ident: str, name: str) -> str:
-        """The PUT target of a job stream / workstation / prompt action (UNCONFIRMED shapes)."""
-        template = {
-            "jobstream": self.stream_action_path,
-            "workstation": self.workstation_action_path,
-            "prompt": self.prompt_action_path,
-        }[kind]
-        return self.path(template, job_id=ident, action=name)
+    def other_action_request(
+        self, kind: Literal["jobstream", "workstation"], ident: str, name: str, justification: str = ""
+    ) -> ActionRequest:
+        template = self.stream_action_path if kind == "jobstream" else self.workstation_action_path
+        target = self.path(template, job_id=ident, action=name)
+        return ActionRequest(target, None, self.justification_headers(justification))
 
-    def prompt_reply_body(self, answer: bool) -> dict[str, Any]:
-        """UNCONFIRMED: conman ``reply <prompt>;yes|no``; the REST body's key is unknown."""
-        return {"reply": "yes" if answer else "no"}
+    def reply_request(self, prompt: Prompt, answer: bool, justification: str = "") -> ActionRequest:
+        """v1 ``relayPrompt``: no body, header ``Answer`` ("Yes (true) or No (false)")."""
+        target = self.path(self.prompt_action_path, job_id=prompt.key or prompt.id, action="reply")
+        headers = {"Answer": "true" if answer else "false", **self.justification_headers(justification)}
+        return ActionRequest(target, None, headers)
+
+    def justification_headers(self, justification: str) -> dict[str, str]:
+        """v1 declares no justification header: the reason stays in this project's audit only."""
+        return {}
+
+    def refusal(self, status: int, messages: str) -> bool:
+        """Whether an answer is the master refusing the action (the operator is told why). v1: any 4xx
+        but 401/403/404 (HCL's samples; the spec declares no error answers)."""
+        return 400 <= status < 500 and status not in (401, 403, 404)
 
     # -- items -> domain
     def parse_job(self, item: Mapping[str, Any]) -> Job:
-        job_id = _str(item.get("id"))
+        job_id = text(item.get("id"))
         if not job_id:
             raise TwsError("bad_response", "a job without an id")
-        name = _str(item.get("name"))
-        stream_ws = _str(_dig(item, "jobStreamInPlan", "workstationKey", "name"))
-        own_ws = _str(_dig(item, "jobDefinition", "jobDefinitionInPlanKey", "workstationInPlanKey", "name"))
+        name = text(item.get("name"))
+        stream_ws = text(dig(item, "jobStreamInPlan", "workstationKey", "name"))
+        own_ws = text(dig(item, "jobDefinition", "jobDefinitionInPlanKey", "workstationInPlanKey", "name"))
+        own_ws = own_ws or text(dig(item, "workstationInPlan", "name"))
+        status = item.get("status")
         return Job(
             id=job_id,
-            name=_str(_dig(item, *self.job_description_path)) or name,
+            name=text(dig(item, *self.job_description_path)) or text(item.get("description")) or name,
             job_id=name,
-            status=_status(
-                item, _dig(item, "status", "internalStatus"), _dig(item, "status", "commonStatus")
+            status=status_of(
+                item, dig(status, "internalStatus"), dig(status, "commonStatus"), dig(status, "canceled")
             ),
             workstation=own_ws or stream_ws,
-            job_stream=_str(_dig(item, "jobStreamInPlan", "name")),
-            start_time=parse_time(_dig(item, *self.start_time_path)),
-            end_time=parse_time(_dig(item, *self.end_time_path)),
-            return_code=_int_or_none(_dig(item, *self.return_code_path)),
-            at_time=parse_time(_dig(item, *self.at_time_path)),
+            job_stream=text(dig(item, "jobStreamInPlan", "name")),
+            start_time=parse_time(dig(item, *self.start_time_path)),
+            end_time=parse_time(dig(item, *self.end_time_path)),
+            return_code=int_or_none(dig(item, *self.return_code_path)),
+            at_time=parse_time(dig(item, *self.at_time_path)),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
-        name = _str(_dig(item, "key", "name"))
+        name = text(dig(item, "key", "name"))
         if not name:
             raise TwsError("bad_response", "a job stream without a name")
+        status = item.get("status")
         return JobStream(
             name=name,
-            workstation=_str(_dig(item, "key", "workstationKey", "name")),
-            status=_status(
-                item, _dig(item, "status", "internalStatus"), _dig(item, "status", "commonStatus")
+            workstation=text(dig(item, "key", "workstationKey", "name")),
+            status=status_of(
+                item, dig(status, "internalStatus"), dig(status, "commonStatus"), dig(status, "canceled")
             ),
-            id=_str(item.get("id")),
-            start_time=parse_time(_dig(item, "key", "startTime")),
+            id=text(item.get("id")),
+            start_time=parse_time(dig(item, "key", "startTime")),
         )
 
     def parse_prompt(self, item: Mapping[str, Any]) -> Prompt:
-        """UNCONFIRMED fields, read tolerantly: the prompt's number or name (``name``, ``promptName`` or
-        ``key.name``; else its ``id``), its question (``text``, ``message`` or ``promptText``), its state
-        (``status`` as a string or ``{"internalStatus"}``, or ``promptStatus``: ASKED, NOT ASKED, YES,
-        NO). ``key`` is the ``id`` the reply PUT addresses when it differs from the name."""
-        ident = _str(item.get("id"))
-        name = _name(item.get("name") or item.get("promptName") or _dig(item, "key", "name")) or ident
+        """``PromptInPlan``: the operator names a prompt by its ``number`` (conman ``sp``) or its
+        ``promptInPlanKey.name``; the reply addresses its ``id``. Status values: UNKNOWN (strings)."""
+        ident = text(item.get("id"))
+        number = int_or_none(item.get("number"))
+        name = str(number) if number is not None else text(dig(item, "promptInPlanKey", "name")) or ident
         if not name:
             raise TwsError("bad_response", "a prompt without a name or id")
-        status = item.get("status")
-        if isinstance(status, Mapping):
-            status = status.get("internalStatus") or status.get("status")
-        status = _str(status) or _str(item.get("promptStatus"))
-        text = _str(item.get("text")) or _str(item.get("message")) or _str(item.get("promptText"))
+        status = text(item.get("status"))
         return Prompt(
             id=name,
-            text=text,
+            text=text(item.get("text")),
             status=status.upper().replace("_", " "),
             key=ident if ident and ident != name else "",
         )
 
     def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
-        name = _str(_dig(item, "workstationInPlanKey", "name"))
+        name = text(dig(item, "workstationInPlanKey", "name")) or text(dig(item, "key", "name"))
         if not name:
             raise TwsError("bad_response", "a workstation without a name")
-        return self._workstation(name, item)
+        return self.workstation(name, item, self.linked(item), self.jobman(item))
 
-    def _workstation(self, name: str, item: Mapping[str, Any]) -> Workstation:
-        # Only what the API says: ``ssmRunning`` is the event-monitoring agent, not jobman nor the link.
-        linked = self.linked(item)
+    @staticmethod
+    def workstation(
+        name: str, item: Mapping[str, Any], linked: bool | None, jobman: bool | None
+    ) -> Workstation:
+        """Only what the API says. "Offline" to an operator: unlinked or jobman down (conman ``sc``)."""
+        status = "UNKNOWN" if linked is None else "ONLINE" if linked and jobman is not False else "OFFLINE"
         return Workstation(
             name=name,
-            status="UNKNOWN" if linked is None else ("ONLINE" if linked else "OFFLINE"),
+            status=status,  # type: ignore[arg-type]
             linked=linked,
-            jobman_running=None,
-            kind=_str(item.get("type")),  # UNCONFIRMED field name
-            id=_str(item.get("id")),
+            jobman_running=jobman,
+            kind=text(item.get("type")),
+            id=text(item.get("id")),
         )
 
     def linked(self, item: Mapping[str, Any]) -> bool | None:
-        """The UNCONFIRMED link-state field, when present: L/F (or LINKED/FULLY_LINKED) linked, U (or
-        UNLINKED) unlinked; anything else, or absent, is unknown."""
-        if not self.link_status_field:
-            return None
-        value = item.get(self.link_status_field)
+        """LINKED / FULLY_LINKED linked, UNLINKED unlinked; NOT_APPLICABLE, anything else or absent:
+        unknown. (``L``/``F``/``U``, the plan view's letters, are accepted too.)"""
+        value = item.get(self.link_status_field) if self.link_status_field else None
         if isinstance(value, bool):
             return value
-        if not isinstance(value, str):
-            return None
-        value = value.upper()
-        if value in {"L", "F", "LINKED", "FULLY_LINKED"}:
+        word = value.upper() if isinstance(value, str) else ""
+        if word in {"L", "F", "LINKED", "FULLY_LINKED"}:
             return True
-        if value in {"U", "UNLINKED"}:
+        if word in {"U", "UNLINKED"}:
             return False
         return None
 
+    def jobman(self, item: Mapping[str, Any]) -> bool | None:
+        value = item.get(self.jobman_field) if self.jobman_field else None
+        return value if isinstance(value, bool) else None
 
-def _name(value: Any) -> str:
-    """A v2 object path (``/FOLDER/NAME`` or ``/NAME``) -> its name."""
-    return _str(value).rsplit("/", 1)[-1]
+    # -- dependencies (see .dependencies for the items)
+    def job_target(self, job: Job) -> str:
+        return self.path(self.job_path, job_id=job.id)
 
+    def predecessors_target(self, job: Job) -> str:
+        return self.path(self.predecessors_path, job_id=job.id)
 
-def _oql_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    def successors_preview_target(self, job: Job) -> str | None:
+        if self.successors_preview_path is None:
+            return None
+        return self.path(self.successors_preview_path, job_id=job.id)
 
+    def parse_dependencies(self, data: Any) -> list[Dependency] | None:
+        """The job's ``dependencies``; None when the answer leaves them out (then: the predecessors path)."""
+        return v1_dependencies(data)
 
-@dataclass(frozen=True)
-class TwsApiDialectV2(TwsApiDialect):
-    """Plan REST API v2 (10.1 FP1+): ``GET /twsd/api/v2/plan/{job,jobstream,workstation}`` with an OQL
-    filter and ``limit``/``offset``, the ``{"count", "results", "next"}`` envelope, actions on the job's
-    UUID answering 200, job logs per run (plain text). Item field names are all UNCONFIRMED."""
+    def parse_predecessors(self, data: Any) -> list[Dependency]:
+        return v1_predecessors(data)
 
-    version: str = "v2"
-    job_list_path: str = "/api/v2/plan/job"
-    job_stream_list_path: str = "/api/v2/plan/jobstream"
-    workstation_list_path: str = "/api/v2/plan/workstation"  # UNCONFIRMED
-    prompt_list_path: str = "/api/v2/plan/prompt"  # UNCONFIRMED (like the other plan objects)
-    job_action_path: str = "/api/v2/plan/job/{job_id}/action/{action}"
-    job_log_path: str = "/api/v2/plan/job/run/{job_id}/joblog"
-    job_path: str = "/api/v2/plan/job/{job_id}"  # UNCONFIRMED (plan items carry ``dependencies``: docs)
-    job_successors_path: str = "/api/v2/plan/job/{job_id}/successors"  # reference; answer UNCONFIRMED
-    action_names: Mapping[str, str] = field(
-        default_factory=lambda: {
-            "rerun": "rerun",
-            "hold": "hold",
-            "release": "release",
-            "cancel": "cancel",
-            # product docs (REST API V2), as summarised in the reference
-            "kill": "kill",
-            "confirm_succ": "confirm-succ",
-            "confirm_abend": "confirm-abend",
-        }
-    )
-    stream_action_path: str = "/api/v2/plan/jobstream/{job_id}/action/{action}"  # UNCONFIRMED
-    workstation_action_path: str = "/api/v2/plan/workstation/{job_id}/action/{action}"  # UNCONFIRMED
-    prompt_action_path: str = "/api/v2/plan/prompt/{job_id}/action/{action}"  # UNCONFIRMED
-    how_many_header: bool = False
-    oql_fields: Mapping[str, str] = field(
-        default_factory=lambda: {
-            "job_name": "name",  # third-party lab notes: ``name = '...'`` accepted (``key.name`` refused)
-            "job_stream": "jobStreamName",  # UNCONFIRMED
-            "workstation": "workstation",  # UNCONFIRMED
-        }
-    )
+    def parse_successors(self, data: Any) -> list[Dependency] | None:
+        """``internalSuccessors`` + ``externalSuccessors``; None when the answer has neither."""
+        return v1_successors(data)
 
-    def list_request(self, kind: Kind, filters: Mapping[str, Any], *, limit: int, offset: int) -> ListRequest:
-        path = {
-            "job": self.job_list_path,
-            "jobstream": self.job_stream_list_path,
-            "workstation": self.workstation_list_path,
-            "prompt": self.prompt_list_path,
-        }[kind]
-        fields = dict(self.oql_fields)
-        if kind == "jobstream":
-            fields["job_stream"] = "name"  # UNCONFIRMED
-        elif kind == "workstation":
-            fields["workstation"] = "name"  # UNCONFIRMED
-        elif kind == "prompt":
-            fields["prompt"] = "name"  # UNCONFIRMED
-        terms = [
-            f"{fields[key]} = {_oql_quote(value)}"
-            for key, value in filters.items()
-            if key in fields and isinstance(value, str) and value
-        ]
-        query: dict[str, str] = {}
-        if terms:
-            query["oql"] = " AND ".join(terms)
-        query.update(limit=str(limit), offset=str(offset))
-        return ListRequest("GET", f"{path}?{urlencode(query, quote_via=quote)}", None)
-
-    def page(self, data: Any, *, limit: int, offset: int) -> tuple[list[Mapping[str, Any]], bool]:
-        if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
-            raise TwsError("bad_response", 'expected a {"count", "results"} envelope')
-        items = data["results"]
-        if not all(isinstance(item, Mapping) for item in items):
-            raise TwsError("bad_response", "expected results to be objects")
-        count = _int_or_none(data.get("count"))
-        more = bool(data.get("next")) or (count is not None and offset + len(items) < count)
-        return items, more and bool(items)
-
-    def job_log_target(self, job: Job) -> str:
-        return self.path(self.job_log_path, job_id=job.run_id or job.id)
-
-    def job_log_accept(self) -> str:
-        return "text/plain, application/json;q=0.9"
-
-    def action_target(self, job: Job, name: str) -> str:
-        if ";" in job.id:
-            # v2 addresses jobs by UUID: a composite WS;JS;JOB key is refused by the master.
-            raise TwsError("bad_response", f"REST API v2 needs the job's UUID, not {job.id!r}")
-        return self.path(self.job_action_path, job_id=job.id, action=name)
-
-    def _last_run(self, item: Mapping[str, Any]) -> Mapping[str, Any]:
-        runs = [r for r in item.get("jobruns") or () if isinstance(r, Mapping)]  # UNCONFIRMED
-        last = [r for r in runs if r.get("lastInRerunChain") is True]
-        return (last or runs or [{}])[-1]
-
-    def parse_job(self, item: Mapping[str, Any]) -> Job:
-        job_id = _str(item.get("id"))
-        if not job_id:
-            raise TwsError("bad_response", "a job without an id")
-        run = self._last_run(item)
-        name = _str(item.get("name"))
-        internal = _dig(run, "compositeStatus", "status") or item.get("status")
-        common = run.get("commonStatus") or item.get("commonStatus")
-        if _dig(run, "compositeStatus", "canceled") is True:
-            common = "CANCELED"
-        return Job(
-            id=job_id,
-            name=_str(_dig(item, "jobDefinition", "description")) or name,
-            job_id=name,
-            status=_status({}, internal, common),
-            workstation=_name(item.get("workstation")) or _name(item.get("jobStreamWorkstation")),
-            job_stream=_str(item.get("jobStreamName")),
-            start_time=parse_time(_dig(run, "timeInfo", "actualStartTime")),
-            at_time=parse_time(_dig(item, *self.at_time_path)),
-            end_time=parse_time(_dig(run, "timeInfo", "actualEndTime")),
-            return_code=_int_or_none(run.get("returnCode")),
-            run_id=_str(run.get("id")),
-        )
-
-    def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
-        name = _str(item.get("name"))
-        if not name:
-            raise TwsError("bad_response", "a job stream without a name")
-        return JobStream(
-            name=name,
-            workstation=_name(item.get("workstation")),
-            status=_status(item, _dig(item, "compositeStatus", "status"), item.get("commonStatus")),
-            id=_str(item.get("id")),
-            start_time=parse_time(item.get("schedTime")),
-        )
-
-    def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
-        name = _name(item.get("name"))
-        if not name:
-            raise TwsError("bad_response", "a workstation without a name")
-        return self._workstation(name, item)
-
-
-def dialect_for(version: str) -> TwsApiDialect:
-    """``v1`` (default) or ``v2``; ValueError otherwise."""
-    if version in ("", "v1"):
-        return TwsApiDialect()
-    if version == "v2":
-        return TwsApiDialectV2()
-    raise ValueError(f"TWS API version must be v1 or v2, got {version!r}")
+    def parse_successors_preview(self, data: Any) -> list[Dependency]:
+        return v1_successors_preview(data)
