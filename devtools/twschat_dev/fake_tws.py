@@ -57,7 +57,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import NAMESPACE_URL, uuid5
 
 from twschat.adapters.tws_rest import is_loopback
-from twschat.assistant.demo import DemoTwsClient, dependency_to_rest
+from twschat.assistant.demo import DemoTwsClient, PlanSpec, dependency_to_rest, plan_spec
 from twschat.assistant.domain import JobAction, StreamAction, WorkstationAction
 from twschat.assistant.tws import TwsError
 from twschat_dev.loopback import LoopbackServer, serve_until_stopped
@@ -146,6 +146,7 @@ class FakeTwsServer(LoopbackServer):
         tls: ssl.SSLContext | None = None,
         clock: Callable[[], datetime] | None = None,
         api: ApiVersion = "v1",
+        plan: PlanSpec | str = "small",
     ) -> None:
         if api not in ("v1", "v2"):
             raise ValueError(f"api must be v1 or v2, not {api!r}")
@@ -160,7 +161,9 @@ class FakeTwsServer(LoopbackServer):
         self._stopping = threading.Event()
         self._clock = clock
         """The demo plan's "now" (tests pin it); None is the wall clock."""
-        self._client = DemoTwsClient(clock=clock)
+        self._plan = plan_spec(plan)
+        """The demo plan served ("small", "large" or a test's own PlanSpec)."""
+        self._client = DemoTwsClient(clock=clock, plan=self._plan)
         self.requests: list[RequestRecord] = []
         self.fault: FaultMode = "none"
         self.delay = 0.0
@@ -194,7 +197,7 @@ class FakeTwsServer(LoopbackServer):
         with self._lock:
             if clock is not None:
                 self._clock = clock
-            self._client = DemoTwsClient(clock=self._clock)
+            self._client = DemoTwsClient(clock=self._clock, plan=self._plan)
             self.requests.clear()
 
     def plan(self) -> dict[str, Any]:
@@ -362,6 +365,7 @@ class FakeTwsServer(LoopbackServer):
                         "jobStreamName": j["jobStreamInPlan"]["name"],
                         "jobStreamWorkstation": "/" + j["jobStreamInPlan"]["workstationKey"]["name"],
                         "jobStreamId": _uuid(j["jobStreamInPlan"]["id"]),
+                        "schedTime": j["jobStreamInPlan"]["startTime"],
                         "jobDefinition": {"description": j["jobDefinition"]["description"]},
                         "timeRestrictions": j["timeRestrictions"],
                         "jobruns": [],
@@ -713,6 +717,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--api", choices=("v1", "v2"), default="v1", help="REST API version to speak (default v1)"
     )
+    parser.add_argument(
+        "--plan", choices=("small", "large"), default="small", help="demo plan to serve (default small)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -731,6 +738,7 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
             fault=args.fault,
             delay=args.delay,
             api=getattr(args, "api", "v1"),
+            plan=getattr(args, "plan", "small"),
         )
     except (ValueError, OSError) as exc:
         emit(f"fake-tws: {exc}")

@@ -354,6 +354,9 @@ class TwsApiDialect:
             end_time=parse_time(_dig(item, *self.end_time_path)),
             return_code=_int_or_none(_dig(item, *self.return_code_path)),
             at_time=parse_time(_dig(item, *self.at_time_path)),
+            # the job stream INSTANCE (JobStreamInPlanKey: id, name, startTime): a job's identity
+            stream_id=_str(_dig(item, "jobStreamInPlan", "id")) or _str(item.get("jobStreamId")),
+            stream_start=parse_time(_dig(item, "jobStreamInPlan", "startTime")),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
@@ -549,6 +552,9 @@ class TwsApiDialectV2(TwsApiDialect):
             end_time=parse_time(_dig(run, "timeInfo", "actualEndTime")),
             return_code=_int_or_none(run.get("returnCode")),
             run_id=_str(run.get("id")),
+            # the job stream INSTANCE (v2 digest: jobStreamId, schedTime): a job's identity
+            stream_id=_str(item.get("jobStreamId")),
+            stream_start=parse_time(item.get("schedTime")),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:
