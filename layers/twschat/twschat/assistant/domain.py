@@ -39,10 +39,10 @@ __all__ = [
     "blocked",
     "is_late",
     "is_truncated",
-    "repeated_names",
-    "same_stream_instance",
     "job_category",
     "job_statuses",
+    "repeated_names",
+    "same_stream_instance",
 ]
 
 JobAction = Literal["rerun", "hold", "release", "cancel", "kill", "confirm_succ", "confirm_abend"]
