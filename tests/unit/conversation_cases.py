@@ -139,7 +139,8 @@ PT_CASES: list[Case] = [
     c(
         "reroda o JOB002",
         "action_rerun",
-        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2? Responda sim ou não",
+        # issue 16: the confirmation names the job stream instance
+        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (04:50)? Responda sim ou não",
     ),
     c("rr JOB002", "action_rerun", "Confirma o rerun", "expira em 5 min"),
     c("reorda o JOB002", "action_rerun", "Confirma o rerun de Data Processing"),
@@ -233,7 +234,7 @@ EN_CASES: list[Case] = [
     e(
         "please rerun JOB002",
         "action_rerun",
-        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2? Reply yes or no",
+        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2, stream DATA_PIPELINE (04:50)? Reply yes or no",
     ),
     e("put JOB008 on hold", "action_hold", "Confirm putting on HOLD Log Rotation (JOB008)"),
     e("please release JOB007", "action_release", "Confirm releasing Customer Sync (JOB007)"),
@@ -310,7 +311,11 @@ SCENARIOS: list[Scenario] = [
         (
             s("qual job esta em abend?", "jobs_failed", "Data Processing (JOB002)"),
             s("e o log dele?", "job_log", "ORA-01653", "Data Processing (JOB002)"),
-            s("reroda esse", "action_rerun", "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2?"),
+            s(
+                "reroda esse",
+                "action_rerun",
+                "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (04:50)?",
+            ),
             s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)", "INTRO"),
             s("status do JOB002", "job_status", "INTRO em TWS_AGENT2"),
         ),
@@ -417,7 +422,11 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "english: rerun confirmed",
         (
-            s("please rerun JOB002", "action_rerun", "Confirm rerun Data Processing (JOB002) on TWS_AGENT2?"),
+            s(
+                "please rerun JOB002",
+                "action_rerun",
+                "Confirm rerun Data Processing (JOB002) on TWS_AGENT2, stream DATA_PIPELINE (04:50)?",
+            ),
             s("yes", "confirm_yes", "Rerun of Data Processing (JOB002) on TWS_AGENT2 sent to TWS"),
         ),
         audits=(("rerun", "JOB002", "accepted"),),
@@ -611,7 +620,11 @@ PT_CASES += [
     ),
 ]
 EN_CASES += [
-    e("please kill JOB006", "action_kill", "Confirm killing Data Warehouse Load (JOB006) on TWS_AGENT3?"),
+    e(
+        "please kill JOB006",
+        "action_kill",
+        "Confirm killing Data Warehouse Load (JOB006) on TWS_AGENT3, stream DWH_LOAD (03:20)?",
+    ),
     e("confirm JOB002 succ", "action_confirm_succ", "Confirm marking as SUCC Data Processing (JOB002)"),
     e("hold the stream BILLING", "action_stream_hold", "Confirm putting on HOLD the job stream BILLING"),
     e("please release stream BILLING", "action_stream_release", "Job stream BILLING is not on HOLD"),

@@ -119,7 +119,7 @@ def test_a_name_in_two_streams_asks_which_and_the_answer_picks_the_instance(sour
     assert picked.intent == "action_rerun", picked.text
     assert "Data Processing (JOB002) em TWS_AGENT2, stream PAYROLL (05:10)?" in picked.text, picked.text
     chat.say("não")
-    again = chat.say("rerun JOB002")
+    again = chat.say("please rerun JOB002")
     assert (
         "JOB002 exists in 2 streams: DATA_PIPELINE (ABEND, 01:36) and PAYROLL (SUCC, 05:10). Which one?"
         in (again.text)
@@ -138,7 +138,7 @@ def test_an_ordinal_answers_which_instance(source: Source) -> None:
 
 def test_two_instances_of_a_stream_ask_which_and_hold_only_the_chosen_one(source: Source) -> None:
     chat = Chat(source)
-    early, late = _streams(chat.tws, "BILLING")
+    early, _late = _streams(chat.tws, "BILLING")
     asked = chat.say("segura o stream BILLING")
     assert asked.intent == "action_stream_hold"
     assert "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?" in asked.text, (

@@ -163,6 +163,22 @@ def describe(target: Target) -> tuple[str, str, str, str, str]:
     return "prompt", target.id, target.id, target.text[:80], ""
 
 
+def instance_of(target: Target) -> tuple[str, str, datetime | None]:
+    """``(stream, stream instance id, its scheduled time)`` of a job or a job stream ("" otherwise): the
+    instance a confirmation names and the action re-checks."""
+    if isinstance(target, Job):
+        return target.job_stream, target.stream_id, target.stream_start
+    if isinstance(target, JobStream):
+        return target.name, target.id, target.start_time
+    return "", "", None
+
+
+def _same_instance(pending: PendingAction, target: Target) -> bool:
+    """The target found by the pending action's id still belongs to the stream instance it named."""
+    _stream, stream_id, _at = instance_of(target)
+    return not (pending.stream_id and stream_id) or pending.stream_id == stream_id
+
+
 def find(plan: TurnPlan, kind: str, ident: str) -> Target | None:
     """The target a pending action names, as the plan shows it now (None: no longer in the plan)."""
     if kind == "job":
@@ -225,6 +241,7 @@ class ActionDesk:
         requires one marks it as waiting for the reason."""
         now = int(self._now().timestamp())
         kind, ident, short, name, workstation = describe(job)
+        stream, stream_id, stream_time = instance_of(job)
         return PendingAction(
             id=self._new_id(),
             action=action,
@@ -238,6 +255,9 @@ class ActionDesk:
             kind=kind,
             justification=justification,
             awaiting_reason=self.require_justification and not justification,
+            stream=stream,
+            stream_id=stream_id,
+            stream_time=stream_time.isoformat() if stream_time is not None else "",
         )
 
     def expired(self, pending: PendingAction) -> bool:
@@ -271,7 +291,7 @@ class ActionDesk:
         if ACTION_KINDS.get(action) != pending.kind:
             return Gone()  # a stored pending action whose target kind does not fit its action
         job = find(plan, pending.kind, pending.job)
-        if job is None:
+        if job is None or not _same_instance(pending, job):
             return Gone()
         ruled_out = blocked(action, job)
         if ruled_out is not None:

@@ -363,8 +363,8 @@ def _build(
         for n, st, ln, jm, k, i in spec.workstations
     ]
     by_ref: dict[str, tuple[str, str, str, datetime]] = {}
-    for name, ws, sid, start in spec.streams:
-        instance = (name, ws, sid, now + timedelta(minutes=start))
+    for name, ws, sid, planned in spec.streams:
+        instance = (name, ws, sid, now + timedelta(minutes=planned))
         by_ref[sid] = instance
         by_ref.setdefault(name, instance)  # by name: the first instance (unique names only)
     jobs: list[Job] = []
@@ -386,11 +386,11 @@ def _build(
             stream_id=sid,
             stream_start=stream_start,
         )
-        at = _keyed(spec.at, job, None)
+        at_offset: int | None = _keyed(spec.at, job, None)
         job = dataclasses.replace(
             job,
             workstation=_keyed(spec.job_workstation, job, ws),
-            at_time=now + timedelta(minutes=at) if at is not None else None,
+            at_time=now + timedelta(minutes=at_offset) if at_offset is not None else None,
         )
         jobs.append(job)
         log = _render_log(job, sid, spec)
