@@ -7,49 +7,31 @@ the same workstation, and BILLING has two instances (01:36 and 07:48 in Sao Paul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from twschat.adapters.tws_rest import build_rest_client
+from twschat.assistant.actions import Executed, Gone
 from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.demo_large import large_plan
 from twschat.assistant.domain import Job, JobStream
+from twschat.assistant.plan import TurnPlan
 from twschat.assistant.responder import RuleResponder
+from twschat.assistant.skills.base import build_services
 from twschat.assistant.tws import TwsClient
 from twschat.core.audit import InMemoryAuditSink
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
-from twschat_dev.fake_tws import FakeTwsServer
+from twschat.llm.tools import ToolBox, find_job, find_jobs
 
+from . import test_conversation_suite as suite
 from .conversation_cases import NOW
 
+# the conversation suite's TWS sources over the large plan: the demo client, REST v1 and v2 fakes
+fake_tws_large = suite.fake_tws_large
+fake_tws_v2_large = suite.fake_tws_v2_large
+large_source = suite.large_source
+
 Source = Callable[[Callable[[], datetime]], TwsClient]
-
-
-@pytest.fixture(scope="module")
-def fake_v1() -> Iterator[FakeTwsServer]:
-    with FakeTwsServer(plan="large") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def fake_v2() -> Iterator[FakeTwsServer]:
-    with FakeTwsServer(api="v2", plan="large") as server:
-        yield server
-
-
-@pytest.fixture(params=["demo", "rest", "rest-v2"])
-def source(request: pytest.FixtureRequest) -> Source:
-    if request.param == "demo":
-        return lambda clock: DemoTwsClient(clock=clock, plan="large")
-    v2 = request.param == "rest-v2"
-    server: FakeTwsServer = request.getfixturevalue("fake_v2" if v2 else "fake_v1")
-
-    def rest(clock: Callable[[], datetime]) -> TwsClient:
-        server.reset(clock=clock)
-        return build_rest_client(server.url, api_version="v2" if v2 else "v1")
-
-    return rest
 
 
 class Chat:
@@ -88,8 +70,8 @@ def _streams(tws: TwsClient, name: str) -> list[JobStream]:
     return sorted((s for s in tws.list_job_streams() if s.name == name), key=lambda s: s.start_time or NOW)
 
 
-def test_the_listed_instance_is_the_one_rerun_and_payroll_is_never_touched(source: Source) -> None:
-    chat = Chat(source)
+def test_the_listed_instance_is_the_one_rerun_and_payroll_is_never_touched(large_source: Source) -> None:
+    chat = Chat(large_source)
     before = _job(chat.tws.list_jobs(), "JOB002", "PAYROLL")
     listed = chat.say("quais jobs estão em abend?")
     assert "Data Processing (JOB002)" in listed.text and "stream DATA_PIPELINE" in listed.text
@@ -108,8 +90,8 @@ def test_the_listed_instance_is_the_one_rerun_and_payroll_is_never_touched(sourc
     assert record.job_id != before.id
 
 
-def test_a_name_in_two_streams_asks_which_and_the_answer_picks_the_instance(source: Source) -> None:
-    chat = Chat(source)
+def test_a_name_in_two_streams_asks_which_and_the_answer_picks_the_instance(large_source: Source) -> None:
+    chat = Chat(large_source)
     asked = chat.say("reroda o JOB002")
     assert "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?" in (
         asked.text
@@ -129,15 +111,15 @@ def test_a_name_in_two_streams_asks_which_and_the_answer_picks_the_instance(sour
     assert chat.audit.records == []
 
 
-def test_an_ordinal_answers_which_instance(source: Source) -> None:
-    chat = Chat(source)
+def test_an_ordinal_answers_which_instance(large_source: Source) -> None:
+    chat = Chat(large_source)
     chat.say("status do JOB002")
     first = chat.say("o primeiro")
     assert "Data Processing (JOB002) — ABEND em TWS_AGENT2" in first.text, first.text
 
 
-def test_two_instances_of_a_stream_ask_which_and_hold_only_the_chosen_one(source: Source) -> None:
-    chat = Chat(source)
+def test_two_instances_of_a_stream_ask_which_and_hold_only_the_chosen_one(large_source: Source) -> None:
+    chat = Chat(large_source)
     early, _late = _streams(chat.tws, "BILLING")
     asked = chat.say("segura o stream BILLING")
     assert asked.intent == "action_stream_hold"
@@ -154,11 +136,83 @@ def test_two_instances_of_a_stream_ask_which_and_hold_only_the_chosen_one(source
     assert [r.action for r in chat.audit.records] == ["stream_hold"]
 
 
-def test_english_stream_instances(source: Source) -> None:
-    chat = Chat(source)
+def test_english_stream_instances(large_source: Source) -> None:
+    chat = Chat(large_source)
     asked = chat.say("hold the stream BILLING")
     assert "Job stream BILLING has 2 instances: 01:36 (SUCC) and 07:48 (EXEC). Which one?" in asked.text, (
         asked.text
     )
     picked = chat.say("the second one")
     assert "Confirm putting on HOLD the job stream BILLING on TWS_AGENT1 (07:48)?" in picked.text, picked.text
+
+
+# ------------------------------------------------------------------ the model's tools name instances
+def _toolbox() -> tuple[ToolBox, TurnPlan]:
+    plan = TurnPlan(DemoTwsClient(clock=lambda: NOW, plan="large"))
+    return ToolBox(plan, UTC, lambda: NOW), plan
+
+
+def test_find_job_never_guesses_between_instances() -> None:
+    _box, plan = _toolbox()
+    jobs = plan.jobs
+    assert find_job(jobs, "JOB002") is None  # two streams: not "the first one"
+    assert [j.job_stream for j in find_jobs(jobs, "job002")] == ["DATA_PIPELINE", "PAYROLL"]
+    one = find_job(jobs, "DATA_PIPELINE.JOB002")
+    assert one is not None and one.status == "ABEND"
+    via_ws = find_job(jobs, "TWS_AGENT2#PAYROLL.JOB002")
+    assert via_ws is not None and via_ws.status == "SUCC"
+    assert find_job(jobs, one.id) == one  # the plan id is one instance
+    assert len(find_jobs(jobs, "BILLING.JOB005")) == 2  # one stream name, two instances
+    late = find_job(jobs, "0AAAAAAAAAAAAAB8.JOB005")
+    assert late is not None and late.status == "EXEC"
+
+
+def test_a_tool_answers_an_ambiguous_name_with_the_instances_to_choose_from() -> None:
+    box, _plan = _toolbox()
+    outcome = box.run("get_job", {"job": "JOB005"})
+    assert not outcome.ok and outcome.data["error"] == "ambiguous_job"
+    targets = [(i["target"], i["status"], i["job_stream_time"][11:16]) for i in outcome.data["instances"]]
+    # the stream name repeats: each instance is named by its stream instance id
+    assert targets == [
+        ("0AAAAAAAAAAAAAB5.JOB005", "SUCC", "04:36"),
+        ("0AAAAAAAAAAAAAB8.JOB005", "EXEC", "10:48"),
+    ]
+    chosen = box.run("get_job", {"job": targets[1][0]})
+    assert chosen.ok and chosen.data["status"] == "EXEC"
+
+
+# ---------------------------------------------------------- the pending action re-checks its instance
+def test_a_pending_action_whose_instance_changed_runs_nothing() -> None:
+    tws = DemoTwsClient(clock=lambda: NOW, plan="large")
+    job = _job(tws.list_jobs(), "JOB002", "DATA_PIPELINE")
+    desk = build_services(tws, InMemoryAuditSink(), now=lambda: NOW).desk
+    pending = desk.propose("rerun", job, "pt")
+    assert (pending.stream, pending.stream_id) == ("DATA_PIPELINE", "0AAAAAAAAAAAAAB2")
+    moved = replace(pending, stream_id="0AAAAAAAAAAAAAB4")  # the id now names another instance
+    request = ResponderRequest(
+        agent="tws", message="sim", principal=Principal("u-1", "maria", ("operator",)), connection_id="c"
+    )
+    assert isinstance(desk.confirm(request, moved, 0, TurnPlan(tws), "pt"), Gone)
+    assert _job(tws.list_jobs(), "JOB002", "DATA_PIPELINE").status == "ABEND"
+    assert isinstance(desk.confirm(request, pending, 0, TurnPlan(tws), "pt"), Executed)
+
+
+# ------------------------------------------------------------------------------ the generated plan
+def test_the_large_plan_is_production_shaped_and_deterministic() -> None:
+    tws = DemoTwsClient(clock=lambda: NOW, plan="large")
+    jobs, streams = tws.list_jobs(), tws.list_job_streams()
+    assert len(jobs) >= 200 and len({s.name for s in streams}) >= 24
+    names: dict[str, set[str]] = {}
+    for j in jobs:
+        names.setdefault(j.job_id, set()).add(j.stream_id)
+    assert sum(1 for ids in names.values() if len(ids) > 1) >= 10  # job names repeated across streams
+    assert len([s for s in streams if s.name == "BILLING"]) == 2
+    chains = [j for j, last, root in tws.instances() if not last]
+    assert chains and all(j.status == "ABEND" for j in chains)  # rerun chains: the ABEND run kept
+    stream_ws = {s.id: s.workstation for s in streams}
+    assert any(j.workstation != stream_ws[j.stream_id] for j in jobs)
+    deps = [d for j in jobs for d in tws.job_dependencies(j)]
+    assert {"job", "resource", "prompt"} <= {d.kind for d in deps}
+    again = DemoTwsClient(clock=lambda: NOW, plan="large")
+    assert again.snapshot() == tws.snapshot()
+    assert large_plan(7) != large_plan()  # the seed is the plan

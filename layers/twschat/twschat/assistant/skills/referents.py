@@ -34,9 +34,12 @@ def targets(t: Turn) -> list[Job] | Answer:
         ids = ", ".join(m.upper() for m in intent.missing)
         return t.answer(msg("target.missing", ids=ids))
     if intent.candidates:
-        if len({j.job_id for j in intent.candidates}) == 1:
-            return _instance(t, list(intent.candidates))
-        return ask_which(t, list(intent.candidates), ambiguous=True)
+        # as the plan shows them now: the catalogue may hold an earlier read (a v2 rerun keeps the id)
+        candidates = [j for j in (plan.job(x.id) for x in intent.candidates) if j is not None]
+        candidates = candidates or list(intent.candidates)
+        if len({j.job_id for j in candidates}) == 1:
+            return _instance(t, candidates)
+        return ask_which(t, candidates, ambiguous=True)
     if intent.stream and not intent.referent:
         in_stream = [j for j in plan.jobs if j.job_stream == intent.stream]
         if len(in_stream) == 1:
