@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from twschat.assistant.actions import Executed, Gone
 from twschat.assistant.demo import DemoTwsClient
 from twschat.assistant.demo_large import large_plan
@@ -19,9 +21,13 @@ from twschat.assistant.plan import TurnPlan
 from twschat.assistant.responder import RuleResponder
 from twschat.assistant.skills.base import build_services
 from twschat.assistant.tws import TwsClient
+from twschat.config import Settings
 from twschat.core.audit import InMemoryAuditSink
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat.llm.tools import ToolBox, find_job, find_jobs
+from twschat.responders import build_tws_client
+from twschat_dev.cli import build_parser
+from twschat_dev.template import tws_environment
 
 from . import test_conversation_suite as suite
 from .conversation_cases import NOW
@@ -216,3 +222,18 @@ def test_the_large_plan_is_production_shaped_and_deterministic() -> None:
     again = DemoTwsClient(clock=lambda: NOW, plan="large")
     assert again.snapshot() == tws.snapshot()
     assert large_plan(7) != large_plan()  # the seed is the plan
+
+
+# ------------------------------------------------------------------------- the commands' new flags
+def test_serve_and_fake_tws_take_the_large_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = build_parser()
+    serve = parser.parse_args(["serve", "--demo-plan", "large"])
+    assert tws_environment(serve, {}) == {"TWS_MODE": "demo", "TWS_DEMO_PLAN": "large"}
+    assert tws_environment(parser.parse_args(["serve"]), {}) == {"TWS_MODE": "demo"}  # as before
+    assert parser.parse_args(["fake-tws", "--plan", "large"]).plan == "large"
+    assert parser.parse_args(["fake-tws"]).plan == "small"
+    monkeypatch.setenv("TWS_DEMO_PLAN", "large")
+    tws = build_tws_client(Settings(tws_mode="demo"))
+    assert len(tws.list_jobs()) >= 200
+    monkeypatch.delenv("TWS_DEMO_PLAN")
+    assert len(build_tws_client(Settings(tws_mode="demo")).list_jobs()) == 15  # the README's plan

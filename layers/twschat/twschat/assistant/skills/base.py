@@ -20,6 +20,7 @@ from twschat.core.responder import Turn as StoredTurn
 from ..actions import ActionDesk
 from ..answer import Answer, Minutes, Msg, Part, When, join, msg
 from ..domain import Job, is_late, job_statuses
+from ..exceptions import TwsFailure
 from ..nlu import Intent
 from ..plan import TurnPlan
 from ..state import DialogueState, PendingAction
@@ -204,7 +205,7 @@ def _stream_repeats(t: Turn, job: Job) -> bool:
     """Whether the plan has another instance of ``job``'s job stream (from the jobs already read)."""
     try:
         jobs = t.plan.jobs
-    except Exception:  # a listing never fails for want of this detail
+    except TwsFailure:  # a listing never fails for want of this detail
         return False
     return any(j.job_stream == job.job_stream and j.stream_id != job.stream_id for j in jobs)
 
