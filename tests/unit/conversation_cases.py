@@ -930,6 +930,13 @@ LARGE_PT_CASES: list[Case] = [
     c("como está o ambiente?", "plan_summary", f"{LARGE_JOBS} jobs", "OFFLINE: AGT_ETL2, TWS_AGENT2"),
     c("mostra os job streams", "job_streams", f"{LARGE_STREAMS} job streams", "e mais"),
     c("o que depende do JOB002 do DATA_PIPELINE?", "job_successors", "Stock Reconciliation (JOB014)"),
+    # its predecessor is the JOB005 of its own BILLING instance (EXEC), not the 01:36 one (SUCC)
+    c(
+        "por que o JOB007 do BILLING das 07:48 está esperando?",
+        "job_dependencies",
+        "aguarda 1 dependência",
+        "predecessor Invoice Export (JOB005), stream BILLING — EXEC",
+    ),
 ]
 LARGE_EN_CASES: list[Case] = [
     e(
