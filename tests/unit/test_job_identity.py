@@ -237,3 +237,10 @@ def test_serve_and_fake_tws_take_the_large_plan(monkeypatch: pytest.MonkeyPatch)
     assert len(tws.list_jobs()) >= 200
     monkeypatch.delenv("TWS_DEMO_PLAN")
     assert len(build_tws_client(Settings(tws_mode="demo")).list_jobs()) == 15  # the README's plan
+
+
+def test_another_job_after_which_is_a_new_question_not_an_answer() -> None:
+    chat = Chat(lambda clock: DemoTwsClient(clock=clock, plan="large"))
+    chat.say("reroda o JOB002")
+    other = chat.say("e o JOB014?")
+    assert other.intent != "action_rerun" and "Confirma" not in other.text, other.text

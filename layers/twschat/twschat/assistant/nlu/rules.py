@@ -71,7 +71,10 @@ def _choice(f: Features) -> Intent | None:
     prev = f.previous
     if not prev.choosing or not prev.intent or f.pending:
         return None
-    picks = f.referent in _CHOICE_REFERENTS or f.times or f.stream or f.jobs or f.candidates
+    offered = set(prev.jobs)
+    # a job it names must be one of those offered ("e o JOB001?" is a new question, not an answer)
+    named = any(j.id in offered for j in (*f.jobs, *f.candidates))
+    picks = f.referent in _CHOICE_REFERENTS or f.times or f.stream or named
     if not picks or len(f.tokens) > 6 or f.action or f.has("log", "why", "list", "status", "ws", "plan"):
         return None
     action = prev.intent.removeprefix("action_") if prev.intent.startswith("action_") else ""
