@@ -244,3 +244,18 @@ def test_another_job_after_which_is_a_new_question_not_an_answer() -> None:
     chat.say("reroda o JOB002")
     other = chat.say("e o JOB014?")
     assert other.intent != "action_rerun" and "Confirma" not in other.text, other.text
+
+
+def test_a_rerun_in_one_of_two_stream_instances_reports_that_instance(large_source: Source) -> None:
+    chat = Chat(large_source)
+    asked = chat.say("reroda o JOB005 do BILLING das 01:36")
+    assert "Invoice Export (JOB005) em TWS_AGENT1, stream BILLING (01:36)?" in asked.text, asked.text
+    done = chat.say("sim")
+    assert "Status agora: EXEC" in done.text, done.text  # the new run of the 01:36 instance
+    jobs = [j for j in chat.tws.list_jobs() if j.job_id == "JOB005"]
+    assert sorted((chat_time(j), j.status) for j in jobs) == [("01:36", "EXEC"), ("07:48", "EXEC")]
+
+
+def chat_time(job: Job) -> str:
+    assert job.stream_start is not None
+    return (job.stream_start - timedelta(hours=3)).strftime("%H:%M")  # Sao Paulo (no DST since 2019)
