@@ -990,6 +990,16 @@ LARGE_SCENARIOS: list[Scenario] = [
         final_in_stream={"DATA_PIPELINE.JOB002": "ABEND", "PAYROLL.JOB002": "INTRO"},
     ),
     Scenario(
+        "large: the audit of one instance is not another's",
+        (
+            s("reroda o JOB002 do PAYROLL", "action_rerun", "stream PAYROLL (05:10)?"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)"),
+            s("quem reexecutou o JOB002 do DATA_PIPELINE?", "action_history", "Nenhum registro de Rerun"),
+            s("quem reexecutou o JOB002 do PAYROLL?", "action_history", "maria: Rerun em TWS_AGENT2"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+    ),
+    Scenario(
         "large: which BILLING? the time answers",
         (
             s("segura o stream BILLING", "action_stream_hold", BILLING_WHICH),

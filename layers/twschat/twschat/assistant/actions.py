@@ -179,6 +179,17 @@ def _same_instance(pending: PendingAction, target: Target) -> bool:
     return not (pending.stream_id and stream_id) or pending.stream_id == stream_id
 
 
+def _of_instance(record: AuditRecord, target: Target) -> bool:
+    """Whether an audit record (found by the target's name) is about this very instance: its plan id,
+    or (a job) an id in its job stream instance — a v1 id ``WKS;JSINTERNALID;JOB`` names the stream
+    instance, and a rerun's new id keeps it; a v2 id (UUID) is the job's across reruns."""
+    _kind, ident, _short, name, _ws = describe(target)
+    if record.job_id in ("", ident, name):
+        return True
+    _stream, stream_id, _at = instance_of(target)
+    return isinstance(target, Job) and bool(stream_id) and stream_id in record.job_id.split(";")
+
+
 def find(plan: TurnPlan, kind: str, ident: str) -> Target | None:
     """The target a pending action names, as the plan shows it now (None: no longer in the plan)."""
     if kind == "job":
@@ -334,7 +345,7 @@ class ActionDesk:
         return [
             r
             for r in self.audit.for_job(name, since)
-            if r.target_kind == wanted and r.workstation in ("", workstation)
+            if r.target_kind == wanted and r.workstation in ("", workstation) and _of_instance(r, job)
         ]
 
     def latest_executed(self, job: Target) -> AuditRecord | None:
