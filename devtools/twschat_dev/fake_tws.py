@@ -50,7 +50,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
-from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.demo import DemoTwsClient, PlanSpec
 from twschat_dev.fake_tws_plan import JOB_ACTIONS, LINK_STATUS, STREAM_ACTIONS, Answer, FakePlan
 from twschat_dev.loopback import LoopbackServer, serve_until_stopped
 
@@ -130,6 +130,7 @@ class FakeTwsServer(LoopbackServer):
         clock: Callable[[], datetime] | None = None,
         api: ApiVersion = "v1",
         job_details: bool = True,
+        plan: PlanSpec | str = "small",
     ) -> None:
         if api not in ("v1", "v2"):
             raise ValueError(f"api must be v1 or v2, not {api!r}")
@@ -142,7 +143,7 @@ class FakeTwsServer(LoopbackServer):
         self.api_key = api_key
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self.fake_plan = FakePlan(clock, job_details=job_details)
+        self.fake_plan = FakePlan(clock, job_details=job_details, plan=plan)
         self.requests: list[RequestRecord] = []
         self.fault: FaultMode = "none"
         self.delay = 0.0
@@ -506,6 +507,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--api", choices=("v1", "v2"), default="v1", help="REST API version to speak (default v1)"
     )
+    parser.add_argument(
+        "--plan", choices=("small", "large"), default="small", help="demo plan to serve (default small)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -524,6 +528,7 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
             fault=args.fault,
             delay=args.delay,
             api=getattr(args, "api", "v1"),
+            plan=getattr(args, "plan", "small"),
         )
     except (ValueError, OSError) as exc:
         emit(f"fake-tws: {exc}")

@@ -32,8 +32,8 @@ from twschat.adapters.tws_rest.render import (
     workstation_to_v2,
 )
 from twschat.adapters.tws_rest.shapes import CONMAN_TO_SPEC, common_status, rest_time
-from twschat.assistant.demo import DemoTwsClient
-from twschat.assistant.domain import ActionResult, Job, JobAction, StreamAction, WorkstationAction
+from twschat.assistant.demo import DemoTwsClient, PlanSpec, plan_spec
+from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, StreamAction, WorkstationAction
 from twschat.assistant.tws import TwsError
 
 __all__ = ["Answer", "FakePlan"]
@@ -101,19 +101,27 @@ def _oql(oql: str) -> dict[str, list[str]] | None:
 class FakePlan:
     """A demo plan and the answers to the API's operations over it (thread-safe)."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None, *, job_details: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        job_details: bool = True,
+        plan: PlanSpec | str = "small",
+    ) -> None:
         self.job_details = job_details
         """False: ``GET job/{id}`` leaves out dependencies and successors (whether a master fills them is
         UNKNOWN), so the client reads ``predecessors`` and ``jobsuccessors/preview``."""
         self._lock = threading.Lock()
         self._clock = clock
-        self.client = DemoTwsClient(clock=clock)
+        self._plan = plan_spec(plan)
+        """The demo plan served ("small", "large" or a test's own PlanSpec)."""
+        self.client = DemoTwsClient(clock=clock, plan=self._plan)
 
     def reset(self, clock: Callable[[], datetime] | None = None) -> None:
         with self._lock:
             if clock is not None:
                 self._clock = clock
-            self.client = DemoTwsClient(clock=self._clock)
+            self.client = DemoTwsClient(clock=self._clock, plan=self._plan)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -352,12 +360,16 @@ class FakePlan:
                 return [(prompt_to_v2(p), {"name": p.id}) for p in client.list_prompts()]
             instances = client.instances()
             kept = {j.id: client.kept_state(j.id) for j, _last, _root in instances}
+            streams = {s.id: s for s in client.list_job_streams()}
             stream_ws = {s.name: s.workstation for s in client.list_job_streams()}
-        return self._v2_jobs(instances, kept, stream_ws)
+        return self._v2_jobs(instances, kept, stream_ws, streams)
 
     @staticmethod
     def _v2_jobs(
-        instances: Any, kept: Mapping[str, str], stream_ws: Mapping[str, str]
+        instances: Any,
+        kept: Mapping[str, str],
+        stream_ws: Mapping[str, str],
+        streams: Mapping[str, JobStream] | None = None,
     ) -> list[tuple[dict[str, Any], dict[str, str]]]:
         """Jobs by UUID (the chain's first instance), their runs (the rerun chain) in ``jobruns``."""
         jobs: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
@@ -369,6 +381,15 @@ class FakePlan:
                     "workstation": "/" + job.workstation,
                     "jobStreamName": job.job_stream,
                     "jobStreamWorkstation": "/" + stream_ws.get(job.job_stream, job.workstation),
+                    # the job stream INSTANCE (JobInPlanV2.jobStreamId, schedTime): a job's identity
+                    **(
+                        {
+                            "jobStreamId": uuid_of(job.stream_id),
+                            "schedTime": rest_time((streams or {})[job.stream_id].start_time),
+                        }
+                        if job.stream_id and job.stream_id in (streams or {})
+                        else {}
+                    ),
                     "jobDefinition": {"description": job.name},
                     "timeRestrictions": {"startTime": rest_time(job.at_time)} if job.at_time else {},
                     "jobruns": [],

@@ -586,6 +586,12 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="answer from a TWS plan REST API at URL (e.g. http://127.0.0.1:31116/twsd from twschat fake-tws)",
     )
+    tws.add_argument(
+        "--demo-plan",
+        choices=("small", "large"),
+        default="small",
+        help="the built-in demo plan: small (default) or large (hundreds of jobs, repeated names)",
+    )
     tws.add_argument("--tws-user", default="", help="basic-auth user for --tws-url")
     tws.add_argument("--tws-password", default="", help="basic-auth password (or env TWS_PASSWORD)")
     tws.add_argument("--tws-api-key", default="", help="API key sent as a bearer token (or env TWS_API_KEY)")
@@ -628,7 +634,8 @@ def tws_environment(args: argparse.Namespace, base: Mapping[str, str] | None = N
     base = os.environ if base is None else base
     url = getattr(args, "tws_url", None)
     if not url:
-        return {"TWS_MODE": "demo"}
+        plan = getattr(args, "demo_plan", None) or "small"
+        return {"TWS_MODE": "demo", **({"TWS_DEMO_PLAN": plan} if plan != "small" else {})}
     env = {"TWS_MODE": "rest", "TWS_BASE_URL": url, "TWS_API_VERSION": getattr(args, "tws_api", None) or "v1"}
     for option, variable in (
         ("tws_user", "TWS_USERNAME"),

@@ -139,7 +139,8 @@ PT_CASES: list[Case] = [
     c(
         "reroda o JOB002",
         "action_rerun",
-        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2? Responda sim ou não",
+        # issue 16: the confirmation names the job stream instance
+        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (04:50)? Responda sim ou não",
     ),
     c("rr JOB002", "action_rerun", "Confirma o rerun", "expira em 5 min"),
     c("reorda o JOB002", "action_rerun", "Confirma o rerun de Data Processing"),
@@ -233,7 +234,7 @@ EN_CASES: list[Case] = [
     e(
         "please rerun JOB002",
         "action_rerun",
-        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2? Reply yes or no",
+        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2, stream DATA_PIPELINE (04:50)? Reply yes or no",
     ),
     e("put JOB008 on hold", "action_hold", "Confirm putting on HOLD Log Rotation (JOB008)"),
     e("please release JOB007", "action_release", "Confirm releasing Customer Sync (JOB007)"),
@@ -298,6 +299,8 @@ class Scenario:
     """Expected audit records, in order: (action, job plan id suffix, result)."""
     final_status: dict[str, str] = field(default_factory=dict)
     """Job id (JOB00X) -> status in the demo plan after the scenario."""
+    final_in_stream: dict[str, str] = field(default_factory=dict)
+    """``STREAM.JOB`` -> status after the scenario (a job name in several streams: the instance)."""
 
 
 def s(text: str, intent: str, *expect: str, absent: tuple[str, ...] = (), advance: int = 0) -> Step:
@@ -310,7 +313,11 @@ SCENARIOS: list[Scenario] = [
         (
             s("qual job esta em abend?", "jobs_failed", "Data Processing (JOB002)"),
             s("e o log dele?", "job_log", "ORA-01653", "Data Processing (JOB002)"),
-            s("reroda esse", "action_rerun", "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2?"),
+            s(
+                "reroda esse",
+                "action_rerun",
+                "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (04:50)?",
+            ),
             s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)", "INTRO"),
             s("status do JOB002", "job_status", "INTRO em TWS_AGENT2"),
         ),
@@ -417,7 +424,11 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "english: rerun confirmed",
         (
-            s("please rerun JOB002", "action_rerun", "Confirm rerun Data Processing (JOB002) on TWS_AGENT2?"),
+            s(
+                "please rerun JOB002",
+                "action_rerun",
+                "Confirm rerun Data Processing (JOB002) on TWS_AGENT2, stream DATA_PIPELINE (04:50)?",
+            ),
             s("yes", "confirm_yes", "Rerun of Data Processing (JOB002) on TWS_AGENT2 sent to TWS"),
         ),
         audits=(("rerun", "JOB002", "accepted"),),
@@ -611,7 +622,11 @@ PT_CASES += [
     ),
 ]
 EN_CASES += [
-    e("please kill JOB006", "action_kill", "Confirm killing Data Warehouse Load (JOB006) on TWS_AGENT3?"),
+    e(
+        "please kill JOB006",
+        "action_kill",
+        "Confirm killing Data Warehouse Load (JOB006) on TWS_AGENT3, stream DWH_LOAD (03:20)?",
+    ),
     e("confirm JOB002 succ", "action_confirm_succ", "Confirm marking as SUCC Data Processing (JOB002)"),
     e("hold the stream BILLING", "action_stream_hold", "Confirm putting on HOLD the job stream BILLING"),
     e("please release stream BILLING", "action_stream_release", "Job stream BILLING is not on HOLD"),
@@ -853,5 +868,167 @@ SCENARIOS += [
             s("who linked TWS_AGENT2?", "action_history", "maria: Link of workstation on TWS_AGENT2"),
         ),
         audits=(("stream_hold", "BILLING", "accepted"), ("link", "TWS_AGENT2", "accepted")),
+    ),
+]
+
+
+# ------------------------------------------------ the large plan (issue 16): names repeat, instances
+def _large_counts() -> tuple[int, int, int]:
+    """Jobs, ABEND jobs and job streams of the generated large plan, read from the plan itself."""
+    from twschat.assistant.demo import DemoTwsClient
+
+    tws = DemoTwsClient(clock=lambda: NOW, plan="large")
+    jobs = tws.list_jobs()
+    return len(jobs), sum(1 for j in jobs if j.status == "ABEND"), len(tws.list_job_streams())
+
+
+LARGE_JOBS, LARGE_ABENDS, LARGE_STREAMS = _large_counts()
+LIST_CAP = 20
+"""The responder's default listing cap: a listing shows this many, then "e mais N"."""
+JOB002_WHICH = "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?"
+BILLING_WHICH = "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?"
+
+LARGE_PT_CASES: list[Case] = [
+    c(
+        "quais jobs estão em abend?",
+        "jobs_failed",
+        f"{LARGE_ABENDS} jobs em ABEND",
+        "Data Processing (JOB002) — ABEND em TWS_AGENT2, stream DATA_PIPELINE",
+        absent=("PAYROLL",),
+    ),
+    c("lista os jobs", "jobs_list", f"{LARGE_JOBS} jobs no plano", f"... e mais {LARGE_JOBS - LIST_CAP} —"),
+    c(
+        "jobs do stream BILLING",
+        "jobs_list",
+        "Invoice Export (JOB005) — SUCC em TWS_AGENT1, stream BILLING (01:36)",
+        "Invoice Export (JOB005) — EXEC em TWS_AGENT1, stream BILLING (07:48)",
+    ),
+    c("status do JOB002", "job_status", JOB002_WHICH, absent=("rc 12",)),
+    c(
+        "status do JOB002 do PAYROLL",
+        "job_status",
+        "Data Processing (JOB002) — SUCC em TWS_AGENT2, stream PAYROLL",
+    ),
+    c("reroda o JOB002", "action_rerun", JOB002_WHICH, absent=("Confirma",)),
+    c(
+        "reroda o JOB002 do DATA_PIPELINE",
+        "action_rerun",
+        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (01:36)?",
+    ),
+    c(
+        "log do JOB005",
+        "job_log",
+        "JOB005 existe em 2 streams: BILLING (SUCC, 01:36) e BILLING (EXEC, 07:48). Qual?",
+    ),
+    c("segura o stream BILLING", "action_stream_hold", BILLING_WHICH, absent=("Confirma",)),
+    c(
+        "segura o stream BILLING das 07:48",
+        "action_stream_hold",
+        "Confirma colocar em HOLD o job stream BILLING em TWS_AGENT1 (07:48)?",
+    ),
+    c("status do CHK_FILE", "job_status", "CHK_FILE existe em", "e mais", "Qual?"),
+    c("como está o ambiente?", "plan_summary", f"{LARGE_JOBS} jobs", "OFFLINE: AGT_ETL2, TWS_AGENT2"),
+    c("mostra os job streams", "job_streams", f"{LARGE_STREAMS} job streams", "e mais"),
+    c("o que depende do JOB002 do DATA_PIPELINE?", "job_successors", "Stock Reconciliation (JOB014)"),
+    # its predecessor is the JOB005 of its own BILLING instance (EXEC), not the 01:36 one (SUCC)
+    c(
+        "por que o JOB007 do BILLING das 07:48 está esperando?",
+        "job_dependencies",
+        "aguarda 1 dependência",
+        "predecessor Invoice Export (JOB005), stream BILLING — EXEC",
+    ),
+]
+LARGE_EN_CASES: list[Case] = [
+    e(
+        "which jobs are in abend?",
+        "jobs_failed",
+        "Data Processing (JOB002) — ABEND on TWS_AGENT2, stream DATA_PIPELINE",
+        absent=("PAYROLL",),
+    ),
+    e(
+        "list all jobs",
+        "jobs_list",
+        f"{LARGE_JOBS} jobs in the plan",
+        f"... and {LARGE_JOBS - LIST_CAP} more",
+    ),
+    e(
+        "what is the status of JOB002?",
+        "job_status",
+        "JOB002 exists in 2 streams: DATA_PIPELINE (ABEND, 01:36) and PAYROLL (SUCC, 05:10). Which one?",
+    ),
+    e(
+        "hold the stream BILLING",
+        "action_stream_hold",
+        "Job stream BILLING has 2 instances: 01:36 (SUCC) and 07:48 (EXEC). Which one?",
+    ),
+    e(
+        "please rerun JOB002 of DATA_PIPELINE",
+        "action_rerun",
+        "Confirm rerun Data Processing (JOB002) on TWS_AGENT2, stream DATA_PIPELINE (01:36)?",
+    ),
+]
+LARGE_SCENARIOS: list[Scenario] = [
+    Scenario(
+        "large: the listed JOB002 is the one rerun, PAYROLL's is never touched",
+        (
+            s("quais jobs estão em abend?", "jobs_failed", "stream DATA_PIPELINE"),
+            s("reroda o JOB002", "action_rerun", "stream DATA_PIPELINE (01:36)?"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)", "INTRO"),
+            s("status do JOB002", "job_status", "INTRO em TWS_AGENT2, stream DATA_PIPELINE"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_in_stream={"DATA_PIPELINE.JOB002": "INTRO", "PAYROLL.JOB002": "SUCC"},
+    ),
+    Scenario(
+        "large: which JOB002? the stream answers",
+        (
+            s("reroda o JOB002", "action_rerun", JOB002_WHICH),
+            s("o do PAYROLL", "action_rerun", "stream PAYROLL (05:10)?"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_in_stream={"DATA_PIPELINE.JOB002": "ABEND", "PAYROLL.JOB002": "INTRO"},
+    ),
+    Scenario(
+        "large: the audit of one instance is not another's",
+        (
+            s("reroda o JOB002 do PAYROLL", "action_rerun", "stream PAYROLL (05:10)?"),
+            s("sim", "confirm_yes", "Rerun de Data Processing (JOB002)"),
+            s("quem reexecutou o JOB002 do DATA_PIPELINE?", "action_history", "Nenhum registro de Rerun"),
+            s("quem reexecutou o JOB002 do PAYROLL?", "action_history", "maria: Rerun em TWS_AGENT2"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+    ),
+    Scenario(
+        "large: which BILLING? the time answers",
+        (
+            s("segura o stream BILLING", "action_stream_hold", BILLING_WHICH),
+            s("a das 07:48", "action_stream_hold", "o job stream BILLING em TWS_AGENT1 (07:48)?"),
+            s("sim", "confirm_yes", "Hold do job stream BILLING (07:48) enviado ao TWS"),
+        ),
+        audits=(("stream_hold", "BILLING", "accepted"),),
+    ),
+    Scenario(
+        "large: which one? an ordinal answers",
+        (
+            s("log do JOB005", "job_log", "JOB005 existe em 2 streams"),
+            s(
+                "o segundo",
+                "job_log",
+                "Log de Invoice Export (JOB005)",
+                "0AAAAAAAAAAAAAB8",
+                absent=("Qual?",),
+            ),
+        ),
+    ),
+    Scenario(
+        "large english: the listed instance, confirmed",
+        (
+            s("which jobs are in abend?", "jobs_failed", "stream DATA_PIPELINE"),
+            s("please rerun JOB002", "action_rerun", "on TWS_AGENT2, stream DATA_PIPELINE (01:36)?"),
+            s("yes", "confirm_yes", "Rerun of Data Processing (JOB002)"),
+        ),
+        audits=(("rerun", "JOB002", "accepted"),),
+        final_in_stream={"DATA_PIPELINE.JOB002": "INTRO", "PAYROLL.JOB002": "SUCC"},
     ),
 ]

@@ -17,7 +17,17 @@ from twschat.core.audit import InMemoryAuditSink
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat_dev.fake_tws import FakeTwsServer
 
-from .conversation_cases import EN_CASES, NOW, PT_CASES, SCENARIOS, Case, Scenario
+from .conversation_cases import (
+    EN_CASES,
+    LARGE_EN_CASES,
+    LARGE_PT_CASES,
+    LARGE_SCENARIOS,
+    NOW,
+    PT_CASES,
+    SCENARIOS,
+    Case,
+    Scenario,
+)
 
 ALL_CASES = PT_CASES + EN_CASES
 
@@ -45,14 +55,37 @@ def fake_tws_v2() -> Iterator[FakeTwsServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def fake_tws_large() -> Iterator[FakeTwsServer]:
+    with FakeTwsServer(plan="large") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fake_tws_v2_large() -> Iterator[FakeTwsServer]:
+    with FakeTwsServer(api="v2", plan="large") as server:
+        yield server
+
+
 @pytest.fixture(params=["demo", "rest", "rest-v2"])
 def source(request: pytest.FixtureRequest) -> TwsSource:
     """How each test gets its TWS: the demo client, or the REST client (v1 or v2) against a freshly reset
     fake speaking that API version."""
+    return _source(request, "small")
+
+
+@pytest.fixture(params=["demo", "rest", "rest-v2"])
+def large_source(request: pytest.FixtureRequest) -> TwsSource:
+    """The same over the generated large plan (issue 16: names repeat, a stream has two instances)."""
+    return _source(request, "large")
+
+
+def _source(request: pytest.FixtureRequest, plan: str) -> TwsSource:
     if request.param == "demo":
-        return lambda clock: DemoTwsClient(clock=clock)
+        return lambda clock: DemoTwsClient(clock=clock, plan=plan)
     v2 = request.param == "rest-v2"
-    server: FakeTwsServer = request.getfixturevalue("fake_tws_v2" if v2 else "fake_tws")
+    suffix = "_large" if plan == "large" else ""
+    server: FakeTwsServer = request.getfixturevalue(("fake_tws_v2" if v2 else "fake_tws") + suffix)
 
     def rest(clock: Callable[[], datetime]) -> TwsClient:
         server.reset(clock=clock)
@@ -163,6 +196,22 @@ def test_the_rest_source_really_goes_over_http(fake_tws: FakeTwsServer) -> None:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda sc: sc.name)
 def test_scenario(scenario: Scenario, source: TwsSource) -> None:
+    run_scenario(scenario, source)
+
+
+@pytest.mark.parametrize("case", LARGE_PT_CASES + LARGE_EN_CASES, ids=lambda case: case.text)
+def test_large_plan_utterance(case: Case, large_source: TwsSource) -> None:
+    responder, _, _ = _responder(lambda: NOW, large_source)
+    reply = _ask(responder, case.text)
+    assert _problems(case, reply) == [], reply.text
+
+
+@pytest.mark.parametrize("scenario", LARGE_SCENARIOS, ids=lambda sc: sc.name)
+def test_large_plan_scenario(scenario: Scenario, large_source: TwsSource) -> None:
+    run_scenario(scenario, large_source)
+
+
+def run_scenario(scenario: Scenario, source: TwsSource) -> None:
     clock = Clock(NOW)
     responder, tws, audit = _responder(clock, source)
     history: list[Turn] = []
@@ -200,6 +249,9 @@ def test_scenario(scenario: Scenario, source: TwsSource) -> None:
     statuses = {j.job_id: j.status for j in tws.list_jobs()}
     for job_id, status in scenario.final_status.items():
         assert statuses[job_id] == status
+    in_stream = {f"{j.job_stream}.{j.job_id}": j.status for j in tws.list_jobs()}
+    for key, status in scenario.final_in_stream.items():
+        assert in_stream[key] == status, key
 
 
 if __name__ == "__main__":  # python -m tests.unit.test_conversation_suite

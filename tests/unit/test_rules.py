@@ -125,10 +125,10 @@ def test_list_is_capped_with_refine_hint(tws: DemoTwsClient) -> None:
     lines = reply.text.splitlines()
     assert lines[0] == "15 jobs no plano:"
     assert sum(1 for ln in lines if ln.startswith("- ")) == 3
-    assert "... mais 12 — refine com" in reply.text
+    assert "... e mais 12 — refine com" in reply.text  # issue 16: "e mais N"
     assert len(reply.context["jobs"]) == 3
     en = ask(bot, "list all jobs")
-    assert "... 12 more — refine with" in en.text
+    assert "... and 12 more — refine with" in en.text  # issue 16: "and N more"
 
 
 def test_lists_are_sorted_by_job_id(bot: RuleResponder) -> None:
@@ -218,9 +218,16 @@ def test_pending_action_has_clock_based_expiry(bot: RuleResponder) -> None:
         "lang": "pt",
         "proposed_at": int(NOW.timestamp()),
         "expires_at": int(NOW.timestamp()) + 300,
+        # issue 16: the job stream instance, re-checked before the call and named in the question
+        "stream": "DATA_PIPELINE",
+        "stream_id": "0AAAAAAAAAAAAAB2",
+        "stream_time": "2024-04-12T07:50:00+00:00",
     }
     assert ask(bot, "reroda o JOB002").context["pending"]["id"] == "act-2"  # one id per proposal
-    assert "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2? Responda sim ou não" in reply.text
+    assert (
+        "Confirma o rerun de Data Processing (JOB002) em TWS_AGENT2, stream DATA_PIPELINE (04:50)? "
+        "Responda sim ou não" in reply.text
+    )
 
 
 def test_confirmed_action_is_audited(

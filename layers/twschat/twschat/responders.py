@@ -19,7 +19,8 @@ def build_tws_client(settings: Settings) -> TwsClient:
     if settings.tws_mode == "demo":
         from twschat.assistant.demo import DemoTwsClient
 
-        return DemoTwsClient()
+        # TWS_DEMO_PLAN: small (default) or large (twschat serve --demo-plan large)
+        return DemoTwsClient(plan=os.environ.get("TWS_DEMO_PLAN") or "small")
     if settings.tws_mode == "rest":
         from twschat.adapters.tws_rest import build_rest_client
 

@@ -163,6 +163,33 @@ def describe(target: Target) -> tuple[str, str, str, str, str]:
     return "prompt", target.id, target.id, target.text[:80], ""
 
 
+def instance_of(target: Target) -> tuple[str, str, datetime | None]:
+    """``(stream, stream instance id, its scheduled time)`` of a job or a job stream ("" otherwise): the
+    instance a confirmation names and the action re-checks."""
+    if isinstance(target, Job):
+        return target.job_stream, target.stream_id, target.stream_start
+    if isinstance(target, JobStream):
+        return target.name, target.id, target.start_time
+    return "", "", None
+
+
+def _same_instance(pending: PendingAction, target: Target) -> bool:
+    """The target found by the pending action's id still belongs to the stream instance it named."""
+    _stream, stream_id, _at = instance_of(target)
+    return not (pending.stream_id and stream_id) or pending.stream_id == stream_id
+
+
+def _of_instance(record: AuditRecord, target: Target) -> bool:
+    """Whether an audit record (found by the target's name) is about this very instance: its plan id,
+    or (a job) an id in its job stream instance — a v1 id ``WKS;JSINTERNALID;JOB`` names the stream
+    instance, and a rerun's new id keeps it; a v2 id (UUID) is the job's across reruns."""
+    _kind, ident, _short, name, _ws = describe(target)
+    if record.job_id in ("", ident, name):
+        return True
+    _stream, stream_id, _at = instance_of(target)
+    return isinstance(target, Job) and bool(stream_id) and stream_id in record.job_id.split(";")
+
+
 def find(plan: TurnPlan, kind: str, ident: str) -> Target | None:
     """The target a pending action names, as the plan shows it now (None: no longer in the plan)."""
     if kind == "job":
@@ -225,6 +252,7 @@ class ActionDesk:
         requires one marks it as waiting for the reason."""
         now = int(self._now().timestamp())
         kind, ident, short, name, workstation = describe(job)
+        stream, stream_id, stream_time = instance_of(job)
         return PendingAction(
             id=self._new_id(),
             action=action,
@@ -238,6 +266,9 @@ class ActionDesk:
             kind=kind,
             justification=justification,
             awaiting_reason=self.require_justification and not justification,
+            stream=stream,
+            stream_id=stream_id,
+            stream_time=stream_time.isoformat() if stream_time is not None else "",
         )
 
     def expired(self, pending: PendingAction) -> bool:
@@ -271,7 +302,7 @@ class ActionDesk:
         if ACTION_KINDS.get(action) != pending.kind:
             return Gone()  # a stored pending action whose target kind does not fit its action
         job = find(plan, pending.kind, pending.job)
-        if job is None:
+        if job is None or not _same_instance(pending, job):
             return Gone()
         ruled_out = blocked(action, job)
         if ruled_out is not None:
@@ -316,7 +347,7 @@ class ActionDesk:
         return [
             r
             for r in self.audit.for_job(name, since)
-            if r.target_kind == wanted and r.workstation in ("", workstation)
+            if r.target_kind == wanted and r.workstation in ("", workstation) and _of_instance(r, job)
         ]
 
     def latest_executed(self, job: Target) -> AuditRecord | None:

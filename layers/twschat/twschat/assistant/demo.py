@@ -21,9 +21,10 @@ Over 400 lines because most of it is the plan itself (tables and stdlists): data
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .domain import (
     STATUSES,
@@ -44,7 +45,9 @@ from .tws import TwsError
 __all__ = [
     "COMMON_STATUS",
     "REST_TIME_FORMAT",
+    "SMALL_PLAN",
     "DemoTwsClient",
+    "PlanSpec",
     "stream_status",
 ]
 
@@ -56,6 +59,7 @@ COMMON_STATUS: dict[str, str] = {status: info.common for status, info in STATUSE
 
 # Stdlists are printed in the master's local time (Brazil has had no DST since 2019).
 _LOG_TZ = timezone(timedelta(hours=-3), "-03")
+_V = TypeVar("_V")
 
 # ---------------------------------------------------------------------------------------------- the plan
 # name, status, linked, jobman running, kind, id
@@ -167,6 +171,63 @@ _USERS = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class PlanSpec:
+    """A demo plan as data (the tables above are the small one; :mod:`.demo_large` generates a big one).
+
+    Jobs name their job stream by its instance id or, when the name is unique, by name. The tables keyed
+    by job (own workstation, dependencies, AT times, log bodies) take a job name (``JOB002``: every
+    instance), or ``STREAM.JOB`` with the stream's name or instance id (one instance). A dependency on
+    ``JOB002`` means the one in the same stream instance when there is one (an internal dependency),
+    else the first instance of that name; ``STREAM.JOB`` names another stream's job.
+    """
+
+    workstations: tuple[tuple[str, Literal["ONLINE", "OFFLINE"], bool, bool, str, str], ...]
+    streams: tuple[tuple[str, str, str, int], ...]
+    jobs: tuple[tuple[str, str, str, str, int | None, int | None, int | None], ...]
+    job_workstation: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    dependencies: Mapping[str, tuple[tuple[Any, ...], ...]] = dataclasses.field(default_factory=dict)
+    at: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    log_bodies: Mapping[str, tuple[tuple[int, str], ...]] = dataclasses.field(default_factory=dict)
+    prompts: tuple[tuple[str, str, str], ...] = ()
+    users: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    reruns: Mapping[str, tuple[str, int, int | None, int | None]] = dataclasses.field(default_factory=dict)
+    """Job (``STREAMID.JOB``) -> its rerun already in the plan: status, start (minutes from now),
+    duration and return code of the new instance; the job's row is the first run (it keeps its ABEND)."""
+
+
+SMALL_PLAN = PlanSpec(
+    workstations=_WORKSTATIONS,
+    streams=_STREAMS,
+    jobs=_JOBS,
+    job_workstation=_JOB_WORKSTATION,
+    dependencies=_DEPENDENCIES,
+    at=_AT,
+    log_bodies=_LOG_BODIES,
+    prompts=_PROMPTS,
+    users=_USERS,
+)
+"""Today's demo plan (the README's JOB002 story)."""
+
+
+def _keyed(table: Mapping[str, _V], job: Job, default: _V) -> _V:
+    """``table``'s entry for ``job``: by ``STREAMID.JOB``, ``STREAM.JOB``, then the job name."""
+    for key in (f"{job.stream_id}.{job.job_id}", f"{job.job_stream}.{job.job_id}", job.job_id):
+        if key in table:
+            return table[key]
+    return default
+
+
+def _resolve(ref: str, jobs: Sequence[Job], near: Job | None = None) -> Job | None:
+    """The job a dependency's ``ref`` names (see :class:`PlanSpec`), preferring ``near``'s stream."""
+    stream, _, name = ref.rpartition(".")
+    hits = [j for j in jobs if j.job_id == name and (not stream or stream in (j.stream_id, j.job_stream))]
+    if near is not None:
+        same = [j for j in hits if j.stream_id == near.stream_id]
+        hits = same or hits
+    return hits[0] if hits else None
+
+
 def stream_status(jobs: Sequence[Job], *, started: bool = False) -> str:
     """A job stream's state derived from its jobs (the last of each rerun chain) the way conman shows
     it; ``started``: one of its jobs ran before (an instance a rerun replaced)."""
@@ -187,17 +248,23 @@ def stream_status(jobs: Sequence[Job], *, started: bool = False) -> str:
 
 
 # --------------------------------------------------------------------------------------------- building
-def _build(now: datetime) -> tuple[list[Workstation], list[JobStream], list[Job], dict[str, str]]:
+def _build(
+    spec: PlanSpec, now: datetime
+) -> tuple[list[Workstation], list[JobStream], list[Job], dict[str, str]]:
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     workstations = [
         Workstation(name=n, status=st, linked=ln, jobman_running=jm, kind=k, id=i)
-        for n, st, ln, jm, k, i in _WORKSTATIONS
+        for n, st, ln, jm, k, i in spec.workstations
     ]
-    stream_ws = {name: (ws, sid) for name, ws, sid, _ in _STREAMS}
+    by_ref: dict[str, tuple[str, str, str, datetime]] = {}
+    for name, ws, sid, planned in spec.streams:
+        instance = (name, ws, sid, now + timedelta(minutes=planned))
+        by_ref[sid] = instance
+        by_ref.setdefault(name, instance)  # by name: the first instance (unique names only)
     jobs: list[Job] = []
     logs: dict[str, str] = {}
-    for job_id, name, stream, status, start, duration, rc in _JOBS:
-        ws, sid = stream_ws[stream]
+    for job_id, name, ref, status, start, duration, rc in spec.jobs:
+        stream, ws, sid, stream_start = by_ref[ref]
         start_time = now + timedelta(minutes=start) if start is not None else None
         end_time = start_time + timedelta(minutes=duration) if start_time and duration is not None else None
         job = Job(
@@ -205,26 +272,33 @@ def _build(now: datetime) -> tuple[list[Workstation], list[JobStream], list[Job]
             name=name,
             job_id=job_id,
             status=status,
-            workstation=_JOB_WORKSTATION.get(job_id, ws),
+            workstation=ws,
             job_stream=stream,
             start_time=start_time,
             end_time=end_time,
             return_code=rc,
-            at_time=now + timedelta(minutes=_AT[job_id]) if job_id in _AT else None,
+            stream_id=sid,
+            stream_start=stream_start,
+        )
+        at_offset: int | None = _keyed(spec.at, job, None)
+        job = dataclasses.replace(
+            job,
+            workstation=_keyed(spec.job_workstation, job, ws),
+            at_time=now + timedelta(minutes=at_offset) if at_offset is not None else None,
         )
         jobs.append(job)
-        log = _render_log(job, sid)
+        log = _render_log(job, sid, spec)
         if log:
             logs[job.id] = log
     streams = [
         JobStream(
             name=name,
             workstation=ws,
-            status=stream_status([j for j in jobs if j.job_stream == name]),
+            status=stream_status([j for j in jobs if j.stream_id == sid]),
             id=sid,
             start_time=now + timedelta(minutes=start),
         )
-        for name, ws, sid, start in _STREAMS
+        for name, ws, sid, start in spec.streams
     ]
     return workstations, streams, jobs, logs
 
@@ -233,7 +307,15 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(_LOG_TZ).strftime("%a %m/%d/%Y %H:%M:%S %Z")
 
 
-def _render_log(job: Job, stream_id: str) -> str:
+def _job_number(job: Job) -> int:
+    """The stdlist's job number: from the name's digits (JOB002 -> 41302), else a stable checksum."""
+    digits = "".join(ch for ch in job.job_id if ch.isdigit())
+    if job.job_id[:3] == "JOB" and digits:
+        return 41300 + int(digits)
+    return 50000 + zlib.crc32(f"{job.stream_id}.{job.job_id}".encode()) % 40000
+
+
+def _render_log(job: Job, stream_id: str, spec: PlanSpec = SMALL_PLAN) -> str:
     if job.start_time is None:
         return ""
     start = job.start_time
@@ -248,15 +330,15 @@ def _render_log(job: Job, stream_id: str) -> str:
         "===============================================================\n"
         f"= JOB       : {job.workstation}#{job.job_stream}"
         f"[({start.astimezone(_LOG_TZ).strftime('%H%M %m/%d/%y')}),({stream_id})].{job.job_id}\n"
-        f"= USER      : {_USERS.get(job.workstation, 'twsuser')}\n"
+        f"= USER      : {spec.users.get(job.workstation, 'twsuser')}\n"
         f"= JCLFILE   : /opt/batch/bin/{job.name.lower().replace(' ', '_')}.sh\n"
-        f"= Job Number: {41300 + int(job.job_id[3:])}\n"
+        f"= Job Number: {_job_number(job)}\n"
         f"= {_stamp(start)}\n"
         "===============================================================\n"
     )
     lines = [
         f"{(start + timedelta(seconds=sec)).astimezone(_LOG_TZ).strftime('%Y-%m-%d %H:%M:%S')} {msg}"
-        for sec, msg in _LOG_BODIES.get(job.job_id, ((1, "INFO  started"),))
+        for sec, msg in _keyed(spec.log_bodies, job, ((1, "INFO  started"),))
     ]
     body = "\n".join(lines) + "\n"
     if job.end_time is None:
@@ -270,6 +352,19 @@ def _render_log(job: Job, stream_id: str) -> str:
         "===============================================================\n"
     )
     return header + body + trailer
+
+
+def plan_spec(plan: PlanSpec | str) -> PlanSpec:
+    """The demo plan called ``plan`` ("small": :data:`SMALL_PLAN`; "large": :mod:`.demo_large`)."""
+    if isinstance(plan, PlanSpec):
+        return plan
+    if plan == "small":
+        return SMALL_PLAN
+    if plan == "large":
+        from .demo_large import large_plan  # generated on demand: the small plan needs none of it
+
+        return large_plan()
+    raise ValueError(f"demo plan must be small or large, not {plan!r}")
 
 
 # ------------------------------------------------------------------------------------------------ client
@@ -311,18 +406,20 @@ def _utc_now() -> datetime:
 class DemoTwsClient:
     """:class:`~twschat.assistant.tws.TwsClient` over an in-memory copy of the demo plan."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None, plan: PlanSpec | str = "small") -> None:
         self._clock = clock or _utc_now
-        self._workstations, self._streams, self._jobs, self._logs = _build(self._clock())
+        self.spec = plan_spec(plan)
+        self._workstations, self._streams, self._jobs, self._logs = _build(self.spec, self._clock())
         self._superseded: set[str] = set()
         """Instances a rerun replaced (no longer last in their rerun chain)."""
         self._root: dict[str, str] = {}
         """Instance id -> the id of the first instance of its rerun chain."""
         self._kept_state: dict[str, str] = {j.id: "HOLD" for j in self._jobs if j.status == "CANCELED"}
         """The internal state a cancelled job keeps (reported with commonStatus CANCELED)."""
-        self._prompts = [Prompt(id=i, text=text, status=status) for i, text, status in _PROMPTS]
+        self._prompts = [Prompt(id=i, text=text, status=status) for i, text, status in self.spec.prompts]
         self._stream_state: dict[str, str] = {}
-        """Job stream name -> the state an operator's hold or cancel gave it (over its jobs' state)."""
+        """Job stream instance id -> the state an operator's hold or cancel gave it (over its jobs')."""
+        self._seed_reruns()
 
     # -- reads
     def list_workstations(self) -> Sequence[Workstation]:
@@ -346,16 +443,18 @@ class DemoTwsClient:
     # -- reads (dependencies)
     def job_dependencies(self, job: Job) -> Sequence[Dependency]:
         current = self._find(job)
-        jobs = {j.job_id: j for j in self.list_jobs()}
+        jobs = self.list_jobs()
         prompts = {p.id: p for p in getattr(self, "_prompts", ())}
         out: list[Dependency] = []
-        for kind, name, *extra in _DEPENDENCIES.get(current.job_id, ()):
+        for kind, name, *extra in _keyed(self.spec.dependencies, current, ()):
             if kind == "job":
-                pred = jobs[name]
+                pred = _resolve(name, jobs, current)
+                if pred is None:
+                    continue
                 out.append(
                     Dependency(
                         "job",
-                        name,
+                        pred.job_id,
                         job_category(pred.status) == "success",
                         job_stream=pred.job_stream,
                         workstation=pred.workstation,
@@ -377,19 +476,25 @@ class DemoTwsClient:
 
     def job_successors(self, job: Job) -> Sequence[Dependency]:
         current = self._find(job)
-        jobs = {j.job_id: j for j in self.list_jobs()}
-        return tuple(
-            Dependency(
-                "job",
-                succ,
-                None,
-                job_stream=jobs[succ].job_stream,
-                workstation=jobs[succ].workstation,
-                status=jobs[succ].status,
-            )
-            for succ, deps in _DEPENDENCIES.items()
-            if ("job", current.job_id) in deps and succ in jobs
-        )
+        jobs = self.list_jobs()
+        chain = self._root.get(current.id, current.id)
+        out: list[Dependency] = []
+        for succ in jobs:
+            for kind, name, *_extra in _keyed(self.spec.dependencies, succ, ()):
+                pred = _resolve(name, jobs, succ) if kind == "job" else None
+                if pred is not None and self._root.get(pred.id, pred.id) == chain:
+                    out.append(
+                        Dependency(
+                            "job",
+                            succ.job_id,
+                            None,
+                            job_stream=succ.job_stream,
+                            workstation=succ.workstation,
+                            status=succ.status,
+                        )
+                    )
+                    break
+        return tuple(out)
 
     def job_log(self, job: Job) -> str:
         current = self._find(job)
@@ -440,7 +545,10 @@ class DemoTwsClient:
     def act_stream(
         self, action: StreamAction, stream: JobStream, *, justification: str = ""
     ) -> ActionResult[JobStream]:
-        current = next((s for s in self._streams if s.id == stream.id or s.name == stream.name), None)
+        # by the instance's id: a stream name may have several instances in the plan
+        current = next(
+            (s for s in self._streams if (s.id == stream.id if stream.id else s.name == stream.name)), None
+        )
         if current is None:
             raise TwsError("not_found", f"job stream {stream.name} is not in the plan")
         refusal = blocked(action, current)
@@ -448,26 +556,26 @@ class DemoTwsClient:
             detail = _REFUSED[(action, refusal.reason)].format(id=current.name, status=current.status)
             return ActionResult(action, current, False, detail)
         if action == "stream_hold":
-            self._stream_state[current.name] = "HOLD"
+            self._stream_state[current.id] = "HOLD"
             detail = "job stream held"
         elif action == "stream_release":
-            self._stream_state.pop(current.name, None)
+            self._stream_state.pop(current.id, None)
             detail = "job stream released"
         else:
             # as conman cancel sched: its jobs that have not started are cancelled; running ones go on
             for job in self.list_jobs():
-                if job.job_stream == current.name and job_category(job.status) in ("waiting", "ready"):
+                if job.stream_id == current.id and job_category(job.status) in ("waiting", "ready"):
                     self._kept_state[job.id] = job.status
                     self._jobs = [
                         dataclasses.replace(j, status="CANCELED") if j.id == job.id else j for j in self._jobs
                     ]
             running = any(
-                job_category(j.status) == "running" for j in self.list_jobs() if j.job_stream == current.name
+                job_category(j.status) == "running" for j in self.list_jobs() if j.stream_id == current.id
             )
-            self._stream_state[current.name] = "CANCELP" if running else "CANCELED"
+            self._stream_state[current.id] = "CANCELP" if running else "CANCELED"
             detail = "job stream cancelled"
-        self._refresh_stream(current.name)
-        updated = next(s for s in self._streams if s.name == current.name)
+        self._refresh_stream(current.id)
+        updated = next(s for s in self._streams if s.id == current.id)
         return ActionResult(action, updated, True, detail)
 
     def act_workstation(
@@ -502,28 +610,56 @@ class DemoTwsClient:
 
     def _rerun(self, current: Job, now: datetime) -> ActionResult[Job]:
         """A new instance of the job in the same job stream, after the old one (which keeps its state)."""
+        ws = self._workstation(current.workstation)
+        if ws is not None and ws.status == "OFFLINE":
+            self._add_rerun(current, status="INTRO", start_time=None)
+            detail = f"workstation {ws.name} is unlinked: the job waits in INTRO until it links"
+        else:
+            self._add_rerun(current, status="EXEC", start_time=now)
+            detail = "rerun submitted"
+        new = self._jobs[self._jobs.index(current) + 1]
+        return ActionResult("rerun", new, True, detail)
+
+    def _add_rerun(
+        self,
+        current: Job,
+        *,
+        status: str,
+        start_time: datetime | None,
+        end_time: datetime | None = None,
+        return_code: int | None = None,
+    ) -> None:
+        """Insert the next instance of ``current``'s rerun chain right after it; ``current`` keeps its
+        state and is no longer the chain's last."""
         root = self._root.get(current.id, current.id)
         chain = 1 + sum(1 for r in self._root.values() if r == root)
         # The fake's own id for a rerun instance (the real format is unconfirmed; ids are opaque).
-        new_id = f"{root}.R{chain}"
-        ws = self._workstation(current.workstation)
-        if ws is not None and ws.status == "OFFLINE":
-            new = dataclasses.replace(
-                current, id=new_id, status="INTRO", start_time=None, end_time=None, return_code=None
-            )
-            detail = f"workstation {ws.name} is unlinked: the job waits in INTRO until it links"
-        else:
-            new = dataclasses.replace(
-                current, id=new_id, status="EXEC", start_time=now, end_time=None, return_code=None
-            )
-            detail = "rerun submitted"
-            self._logs[new_id] = _render_log(new, self._stream_id(new))
+        new = dataclasses.replace(
+            current,
+            id=f"{root}.R{chain}",
+            status=status,
+            start_time=start_time,
+            end_time=end_time,
+            return_code=return_code,
+        )
+        if start_time is not None:
+            self._logs[new.id] = _render_log(new, new.stream_id, self.spec)
         self._superseded.add(current.id)
-        self._root[new_id] = root
-        at = next(i for i, j in enumerate(self._jobs) if j.id == current.id)
-        self._jobs.insert(at + 1, new)
-        self._refresh_stream(new.job_stream)
-        return ActionResult("rerun", new, True, detail)
+        self._root[new.id] = root
+        self._jobs.insert(self._jobs.index(current) + 1, new)
+        self._refresh_stream(new.stream_id)
+
+    def _seed_reruns(self) -> None:
+        """The reruns the plan already had (:attr:`PlanSpec.reruns`)."""
+        now = self._now()
+        for job in list(self._jobs):
+            seeded = _keyed(self.spec.reruns, job, None)
+            if seeded is None:
+                continue
+            status, start, duration, rc = seeded
+            began = now + timedelta(minutes=start)
+            ended = began + timedelta(minutes=duration) if duration is not None else None
+            self._add_rerun(job, status=status, start_time=began, end_time=ended, return_code=rc)
 
     def kept_state(self, job_id: str) -> str:
         """The internal state a cancelled job keeps (reported with commonStatus CANCELED); "" otherwise."""
@@ -543,23 +679,20 @@ class DemoTwsClient:
     def _workstation(self, name: str) -> Workstation | None:
         return next((w for w in self._workstations if w.name == name), None)
 
-    def _stream_id(self, job: Job) -> str:
-        return next((s.id for s in self._streams if s.name == job.job_stream), "")
-
     def _replace(self, updated: Job) -> None:
         self._jobs = [updated if j.id == updated.id else j for j in self._jobs]
-        self._refresh_stream(updated.job_stream)
+        self._refresh_stream(updated.stream_id)
 
-    def _refresh_stream(self, name: str) -> None:
+    def _refresh_stream(self, stream_id: str) -> None:
         current = self.list_jobs()
-        started = any(j.start_time is not None for j in self._jobs if j.job_stream == name)
+        started = any(j.start_time is not None for j in self._jobs if j.stream_id == stream_id)
         self._streams = [
             dataclasses.replace(
                 s,
-                status=self._stream_state.get(s.name)
-                or stream_status([j for j in current if j.job_stream == s.name], started=started),
+                status=self._stream_state.get(s.id)
+                or stream_status([j for j in current if j.stream_id == s.id], started=started),
             )
-            if s.name == name
+            if s.id == stream_id
             else s
             for s in self._streams
         ]

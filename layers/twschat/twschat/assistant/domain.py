@@ -41,6 +41,8 @@ __all__ = [
     "is_truncated",
     "job_category",
     "job_statuses",
+    "repeated_names",
+    "same_stream_instance",
 ]
 
 JobAction = Literal["rerun", "hold", "release", "cancel", "kill", "confirm_succ", "confirm_abend"]
@@ -118,6 +120,19 @@ class Job:
     """REST API v2: the id of the job's current run (its rerun chain's last); job logs are per run."""
     at_time: datetime | None = None
     """Its AT time: the job does not start before it (None: none, or not reported)."""
+    stream_id: str = ""
+    """The plan id of its job stream INSTANCE (v1 ``jobStreamInPlan.id``, v2 ``jobStreamId``): a job
+    name is unique only within one stream instance, and a stream can have several instances a day."""
+    stream_start: datetime | None = None
+    """Its job stream instance's scheduled time (v1 ``jobStreamInPlan.startTime``, v2 ``schedTime``):
+    what tells two instances of one stream apart for an operator (None: not reported)."""
+
+    @property
+    def instance(self) -> tuple[str, str, str, str]:
+        """What identifies the job in the plan (workstation, job stream instance, job name), never the
+        name alone: the same job name runs in many streams, and one stream in several instances."""
+        stream = self.stream_id or (self.stream_start.isoformat() if self.stream_start else "")
+        return (self.workstation, self.job_stream, stream, self.job_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +294,22 @@ class Dependency:
     """Resource units free now."""
     at: datetime | None = None
     """A time dependency's moment."""
+
+
+def repeated_names(jobs: Iterable[Job]) -> frozenset[str]:
+    """The job names (``JOB002``) that more than one of ``jobs`` carries: a listing shows their stream."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for job in jobs:
+        (twice if job.job_id in seen else seen).add(job.job_id)
+    return frozenset(twice)
+
+
+def same_stream_instance(job: Job, other: Job) -> bool:
+    """Whether two jobs belong to one job stream instance (by its id when both report one)."""
+    if job.stream_id and other.stream_id:
+        return job.stream_id == other.stream_id
+    return (job.job_stream, job.stream_start) == (other.job_stream, other.stream_start)
 
 
 def is_late(job: Job, now: datetime, long_running_minutes: int) -> bool:

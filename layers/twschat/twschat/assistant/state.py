@@ -41,6 +41,12 @@ class PendingAction:
     """The operator's reason for the action (stored in the audit record)."""
     awaiting_reason: bool = False
     """Asked "qual o motivo?" (a justification is required): the next message is the reason."""
+    stream: str = ""
+    """A job's job stream (its name); re-checked with ``stream_id`` before the call."""
+    stream_id: str = ""
+    """The job stream INSTANCE: a job's (its stream's id) or a stream action's own id."""
+    stream_time: str = ""
+    """That instance's scheduled time (ISO 8601), named in the confirmation question."""
 
     @property
     def confirmable(self) -> bool:
@@ -70,6 +76,9 @@ class PendingAction:
             **({"kind": self.kind} if self.kind != "job" else {}),
             **({"justification": self.justification} if self.justification else {}),
             **({"awaiting": "reason"} if self.awaiting_reason else {}),
+            **({"stream": self.stream} if self.stream else {}),
+            **({"stream_id": self.stream_id} if self.stream_id else {}),
+            **({"stream_time": self.stream_time} if self.stream_time else {}),
         }
 
     @classmethod
@@ -91,6 +100,9 @@ class PendingAction:
             kind=str(raw.get("kind") or "job"),
             justification=str(raw.get("justification") or ""),
             awaiting_reason=raw.get("awaiting") == "reason",
+            stream=str(raw.get("stream") or ""),
+            stream_id=str(raw.get("stream_id") or ""),
+            stream_time=str(raw.get("stream_time") or ""),
         )
 
 
@@ -108,6 +120,11 @@ class DialogueState:
     workstation: str = ""
     error: str = ""
     """The kind of TWS failure (or ``internal``) the reply reports; the chat service counts them."""
+    streams: tuple[str, ...] = ()
+    """Ids of the job stream instances the reply listed (which of two BILLING instances?)."""
+    choosing: str = ""
+    """``job`` / ``stream``: the reply asked which of ``jobs`` / ``streams`` (instances of one name)
+    the operator means; the answer ("o do PAYROLL", "a das 07:48", "o segundo") continues ``intent``."""
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
@@ -119,6 +136,8 @@ class DialogueState:
             "focus": self.focus,
             "pending": self.pending.to_dict() if self.pending is not None else None,
             "error": self.error,
+            "streams": list(self.streams),
+            "choosing": self.choosing,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
         return stored
@@ -128,6 +147,7 @@ class DialogueState:
         """Tolerant: a missing, old or malformed key reads as empty."""
         raw = raw or {}
         jobs = raw.get("jobs")
+        streams = raw.get("streams")
         return cls(
             lang=str(raw.get("lang") or ""),
             intent=str(raw.get("intent") or ""),
@@ -137,6 +157,8 @@ class DialogueState:
             state=str(raw.get("state") or ""),
             workstation=str(raw.get("workstation") or ""),
             error=str(raw.get("error") or ""),
+            streams=tuple(x for x in streams if isinstance(x, str)) if isinstance(streams, list) else (),
+            choosing=str(raw.get("choosing") or ""),
         )
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "ToolBox",
     "ToolOutcome",
     "find_job",
+    "find_jobs",
     "tool_specs",
 ]
 
@@ -59,7 +60,8 @@ ACTION_TOOL = "propose_action"
 
 _JOB_ARG = {
     "type": "string",
-    "description": "the job's id as operators know it (e.g. JOB002), or its name",
+    "description": "the job's id as operators know it (e.g. JOB002), or its name; STREAM.JOB names one "
+    "instance when the same job runs in several job streams",
 }
 
 
@@ -227,16 +229,40 @@ class ToolOutcome:
     jobs: list[str] = field(default_factory=list)
 
 
-def find_job(jobs: Sequence[Job], text: str) -> Job | None:
-    """The job ``text`` names: its short id, name or plan id (case-insensitive)."""
+def find_jobs(jobs: Sequence[Job], text: str) -> tuple[Job, ...]:
+    """Every job instance ``text`` names (case-insensitive): its plan id (one instance), ``STREAM.JOB``
+    or ``WORKSTATION#STREAM.JOB`` (the stream by name or instance id), its short id or its name. A job
+    name is unique only within one job stream instance, so a bare name may give several."""
     wanted = text.strip().casefold()
     if not wanted:
-        return None
-    for key in (lambda j: j.job_id, lambda j: j.name, lambda j: j.id):
-        hit = next((j for j in jobs if key(j).casefold() == wanted), None)
-        if hit is not None:
-            return hit
-    return None
+        return ()
+    exact = tuple(j for j in jobs if j.id.casefold() == wanted)
+    if exact:
+        return exact
+    qualified = wanted.rpartition("#")[2]
+    stream, dot, name = qualified.rpartition(".")
+    if dot and stream:
+        in_stream = [j for j in jobs if stream in (j.job_stream.casefold(), j.stream_id.casefold())]
+        return tuple(j for j in in_stream if name in (j.job_id.casefold(), j.name.casefold()))
+    for key in (lambda j: j.job_id, lambda j: j.name):
+        hits = tuple(j for j in jobs if key(j).casefold() == wanted)
+        if hits:
+            return hits
+    return ()
+
+
+def find_job(jobs: Sequence[Job], text: str) -> Job | None:
+    """The ONE job instance ``text`` names (see :func:`find_jobs`); None when it names none or several
+    (never a guess: ``JOB002`` in two streams is not the first of them)."""
+    hits = find_jobs(jobs, text)
+    return hits[0] if len(hits) == 1 else None
+
+
+def _in_stream(job: Job, stream: JobStream) -> bool:
+    """``job`` belongs to this job stream INSTANCE (by its id when both report one)."""
+    if job.stream_id and stream.id:
+        return job.stream_id == stream.id
+    return job.job_stream == stream.name
 
 
 class ToolBox:
@@ -290,11 +316,27 @@ class ToolBox:
 
     def _one_job(self, args: Mapping[str, Any]) -> Job | ToolOutcome:
         wanted = str(args.get("job") or "")
-        job = find_job(self.plan.jobs, wanted)
-        if job is None:
+        hits = find_jobs(self.plan.jobs, wanted)
+        if len(hits) > 1:
+            return self._ambiguous(wanted, hits)
+        if not hits:
             known = ", ".join(j.job_id for j in self.plan.jobs[:LIST_CAP])
             return ToolOutcome({"error": "job_not_found", "job": wanted, "known_jobs": known}, ok=False)
-        return job
+        return hits[0]
+
+    def _ambiguous(self, wanted: str, hits: Sequence[Job]) -> ToolOutcome:
+        """A name in several job stream instances: the model must ask the operator which one, then name
+        it as ``target`` (``STREAM.JOB``; the stream's instance id when the stream name repeats)."""
+        repeated = {j.job_stream for j in hits if sum(1 for k in hits if k.job_stream == j.job_stream) > 1}
+        instances = []
+        for j in hits[:LIST_CAP]:
+            stream = j.stream_id if j.job_stream in repeated and j.stream_id else j.job_stream
+            item = {"target": f"{stream}.{j.job_id}", **self._job(j)}
+            if j.stream_start is not None:
+                item["job_stream_time"] = self._time(j.stream_start)
+            instances.append(item)
+        data = {"error": "ambiguous_job", "job": wanted, "count": len(hits), "instances": instances}
+        return ToolOutcome(data, ok=False, jobs=[j.id for j in hits[:LIST_CAP]])
 
     def _dep(self, dep: Dependency) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": dep.kind, "name": dep.name}
@@ -392,9 +434,7 @@ class ToolBox:
             if stream.start_time is not None:
                 item["start"] = self._time(stream.start_time)
             if with_jobs:
-                item["jobs"] = [
-                    f"{j.job_id} {j.status}" for j in self.plan.jobs if j.job_stream == stream.name
-                ]
+                item["jobs"] = [f"{j.job_id} {j.status}" for j in self.plan.jobs if _in_stream(j, stream)]
             out.append(item)
         return ToolOutcome({"state": state, "count": len(streams), "job_streams": out})
 

@@ -330,7 +330,10 @@ class RestTwsClient:
         candidates = [
             j
             for j in self.list_jobs(job_name=job.job_id, job_stream=job.job_stream)
-            if j.job_stream == job.job_stream and j.workstation == job.workstation
+            if j.job_stream == job.job_stream
+            and j.workstation == job.workstation
+            # the same job stream INSTANCE: one stream name can have several in a plan
+            and (not (j.stream_id and job.stream_id) or j.stream_id == job.stream_id)
         ]
         if not rerun or self.dialect.version != "v1":
             exact = next((j for j in candidates if j.id == job.id), None)

@@ -301,6 +301,9 @@ class TwsApiDialect:
             end_time=parse_time(dig(item, *self.end_time_path)),
             return_code=int_or_none(dig(item, *self.return_code_path)),
             at_time=parse_time(dig(item, *self.at_time_path)),
+            # the job stream INSTANCE (JobStreamInPlanKey: id, name, startTime): a job's identity
+            stream_id=text(dig(item, "jobStreamInPlan", "id")) or text(item.get("jobStreamId")),
+            stream_start=parse_time(dig(item, "jobStreamInPlan", "startTime")),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:

@@ -233,6 +233,9 @@ class TwsApiDialectV2(TwsApiDialect):
             end_time=parse_time(dig(run, "timeInfo", "actualEndTime")),
             return_code=int_or_none(run.get("returnCode")),
             run_id=text(run.get("id")),
+            # the job stream INSTANCE (v2 digest: jobStreamId, schedTime): a job's identity
+            stream_id=text(item.get("jobStreamId")),
+            stream_start=parse_time(item.get("schedTime")),
         )
 
     def parse_job_stream(self, item: Mapping[str, Any]) -> JobStream:

@@ -201,7 +201,9 @@ def job_detail_to_rest(
     last: bool = True,
 ) -> dict[str, Any]:
     """``GET .../job/{jobId}``: the job with its ``dependencies`` and successors."""
-    item = job_to_rest(job, streams.get(job.job_stream), internal_status=internal_status, last=last)
+    # its own stream INSTANCE when the stream's name has several in the plan
+    stream = next((s for s in streams.values() if s.id and s.id == job.stream_id), None)
+    item = job_to_rest(job, stream or streams.get(job.job_stream), internal_status=internal_status, last=last)
     item["dependencies"] = dependencies_to_rest(job, deps, streams)
     item["internalSuccessors"], item["externalSuccessors"] = [], []
     for succ in successors:
@@ -320,9 +322,16 @@ def render_plan(client: DemoTwsClient) -> dict[str, Any]:
     """The client's plan (after its actions) as the fake serves it (v1 shapes): ``workstations``,
     ``jobStreams``, ``jobs`` (every instance of every rerun chain, ``lastInRerunChain`` set),
     ``prompts``."""
-    streams = {s.name: s for s in client.list_job_streams()}
+    # by the stream INSTANCE (a name may have several in one plan), by name for jobs without one
+    by_id = {s.id: s for s in client.list_job_streams()}
+    by_name = {s.name: s for s in client.list_job_streams()}
     jobs = [
-        job_to_rest(job, streams.get(job.job_stream), internal_status=client.kept_state(job.id), last=last)
+        job_to_rest(
+            job,
+            by_id.get(job.stream_id) or by_name.get(job.job_stream),
+            internal_status=client.kept_state(job.id),
+            last=last,
+        )
         for job, last, _root in client.instances()
     ]
     return {

@@ -21,9 +21,11 @@ class Catalog:
     jobs: tuple[Job, ...]
     workstations: tuple[Workstation, ...] = ()
     streams: tuple[str, ...] = ()
-    by_id_token: Mapping[str, Job] = field(default_factory=dict)
+    by_id_token: Mapping[str, tuple[Job, ...]] = field(default_factory=dict)
+    """A job name's token -> every instance of it in the plan (one per job stream instance)."""
     by_number: Mapping[tuple[str, int], tuple[Job, ...]] = field(default_factory=dict)
-    by_name: Mapping[tuple[str, ...], Job] = field(default_factory=dict)
+    by_name: Mapping[tuple[str, ...], tuple[Job, ...]] = field(default_factory=dict)
+    """A description's tokens -> every job instance carrying it."""
     by_name_token: Mapping[str, tuple[Job, ...]] = field(default_factory=dict)
     ws_by_token: Mapping[str, Workstation] = field(default_factory=dict)
     stream_by_token: Mapping[str, str] = field(default_factory=dict)
@@ -37,22 +39,24 @@ class Catalog:
     ) -> Catalog:
         jobs_t = tuple(jobs)
         ws_t = tuple(workstations)
-        by_id: dict[str, Job] = {}
+        # A job name is unique only within one job stream instance: every index keeps all the instances
+        # (the NLU asks which one when a name means more than one).
+        by_id: dict[str, list[Job]] = {}
         by_number: dict[tuple[str, int], list[Job]] = {}
-        by_name: dict[tuple[str, ...], Job] = {}
+        by_name: dict[tuple[str, ...], list[Job]] = {}
         by_token: dict[str, list[Job]] = {}
         for job in jobs_t:
             jid = tokenize(job.job_id)
             if len(jid) == 1:
-                by_id[jid[0]] = job
+                by_id.setdefault(jid[0], []).append(job)
                 m = ID_LIKE.match(jid[0])
                 if m:
                     by_number.setdefault((m.group(1), int(m.group(2))), []).append(job)
             name = tuple(tokenize(job.name))
             if name:
-                by_name[name] = job
+                by_name.setdefault(name, []).append(job)
                 if len(name) > 1:
-                    by_name[("".join(name),)] = job
+                    by_name.setdefault(("".join(name),), []).append(job)
                 for tok in set(name):
                     by_token.setdefault(tok, []).append(job)
         ws_by_token: dict[str, Workstation] = {}
@@ -82,9 +86,9 @@ class Catalog:
             jobs=jobs_t,
             workstations=ws_t,
             streams=tuple(sorted(set(stream_names))),
-            by_id_token=by_id,
+            by_id_token={k: tuple(v) for k, v in by_id.items()},
             by_number={k: tuple(v) for k, v in by_number.items()},
-            by_name=by_name,
+            by_name={k: tuple(v) for k, v in by_name.items()},
             by_name_token={k: tuple(v) for k, v in by_token.items()},
             ws_by_token=ws_by_token,
             stream_by_token=stream_by_token,

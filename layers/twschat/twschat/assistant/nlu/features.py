@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ _REFERENTS = (
     ("ref_this", "this"),
 )
 _TODAY = frozenset({"hoje", "today"})
+_CLOCK_TIME = re.compile(r"\b(\d{1,2})[:hH](\d{2})\b")
 # The most specific state a concept names ("em hold" -> hold).
 _STATE_OF_CONCEPT = {
     "abend": "abend",
@@ -78,6 +80,8 @@ class Features:
     unknown_tokens: tuple[str, ...] = ()
     state: str = ""
     """The job state asked about (a key of ``JOB_FILTERS``), "" when none."""
+    times: tuple[str, ...] = ()
+    """Clock times the message gives (``HH:MM``): which instance of a job stream it means."""
 
     def has(self, *names: str) -> bool:
         return any(c in self.concepts for c in names)
@@ -153,6 +157,7 @@ class Features:
         fields.setdefault("stream", self.stream)
         fields.setdefault("referent", self.referent)
         fields.setdefault("period", self.period)
+        fields.setdefault("time", self.times[0] if self.times else "")
         return Intent(name, self.lang, **fields)
 
 
@@ -171,13 +176,18 @@ def read(
     tokens = [_correct(t, cat) for t in raw_tokens]
     lang = detect_language(text, default_language, tokens=tokens, markers=MARKERS)
     entities = _Entities(tokens)
+    times = entities.skip_times(text)
     if cat is not None:
         entities.find(cat)
     consumed = entities.consumed
     concepts = _concepts(tokens, consumed)
     candidates = entities.candidates
     state = _state_key(concepts, tokens, consumed)
-    if candidates and (state or any(c in concepts for c in ("ws", "stream", "plan"))):
+    if (
+        candidates
+        and not entities.named_candidates
+        and (state or any(c in concepts for c in ("ws", "stream", "plan")))
+    ):
         # "report", "data": a common word, not a job, when the message is about something else
         candidates = ()
     return Features(
@@ -193,6 +203,7 @@ def read(
         stream=entities.stream,
         unknown_tokens=tuple(t for k, t in enumerate(tokens) if not consumed[k] and t not in KNOWN),
         state=state,
+        times=times,
     )
 
 
@@ -220,6 +231,11 @@ def _correct(tok: str, catalog: Catalog | None) -> str:
     return vocab or name or tok
 
 
+def _one_name(hits: Sequence[Job]) -> bool:
+    """All of ``hits`` are instances of one job name (JOB002 in two streams): one job, which instance?"""
+    return bool(hits) and len({j.job_id for j in hits}) == 1
+
+
 class _Entities:
     """The plan's jobs, workstations and streams a message names; marks the tokens it used."""
 
@@ -232,15 +248,56 @@ class _Entities:
         self.workstation = ""
         self.missing_ws = ""
         self.stream = ""
+        self.instances: list[tuple[Job, ...]] = []
+        """Each job the message names, as the plan instances carrying its name (one or several)."""
+        self.stream_jobs: tuple[Job, ...] = ()
+        self.named_candidates = False
+        """The candidates are the instances of a name the message gave in full (not a partial word)."""
+
+    def skip_times(self, text: str) -> tuple[str, ...]:
+        """The clock times the message gives ("01:36", "7h48"), their tokens marked as used."""
+        found: list[str] = []
+        for hour, minute in _CLOCK_TIME.findall(text):
+            if int(hour) > 23 or int(minute) > 59:
+                continue
+            found.append(f"{int(hour):02d}:{minute}")
+            for i, tok in enumerate(self.tokens):
+                pair = self.tokens[i + 1] if i + 1 < len(self.tokens) else ""
+                if (tok, pair) == (hour, minute):
+                    self.consumed[i] = self.consumed[i + 1] = True
+                elif tok == f"{hour}h{minute}":
+                    self.consumed[i] = True
+        return tuple(found)
 
     def add_job(self, job: Job) -> None:
         if job not in self.jobs:
             self.jobs.append(job)
 
+    def add_named(self, hits: Sequence[Job]) -> None:
+        """A job named by its id or full name: every instance of it (narrowed once all is read)."""
+        if len(hits) == 1:
+            self.add_job(hits[0])
+        elif hits and tuple(hits) not in self.instances:
+            self.instances.append(tuple(hits))
+
     def find(self, cat: Catalog) -> None:
         self._full_names(cat)
         self._ids_and_names(cat)
         self._partial_names(cat)
+        self._narrow()
+
+    def _narrow(self) -> None:
+        """A name in several streams: the stream the message names picks the instance ("o JOB002 do
+        PAYROLL"); otherwise they are the candidates the skill asks about (or the context decides)."""
+        for hits in self.instances:
+            picked = [j for j in hits if j.job_stream == self.stream] if self.stream else []
+            if len(picked) == 1:
+                self.add_job(picked[0])
+            elif not self.candidates:
+                self.candidates = tuple(picked or hits)
+                self.named_candidates = True
+        if len(self.stream_jobs) == 1 and not self.jobs and not self.instances:
+            self.add_job(self.stream_jobs[0])  # "payroll": the PAYROLL stream and its Payroll Calculation
 
     def _full_names(self, cat: Catalog) -> None:
         # full job names ("data processing", "dataprocessing"), longest first
@@ -249,9 +306,9 @@ class _Entities:
             for i in range(n - size + 1):
                 if any(consumed[i : i + size]):
                     continue
-                job = cat.by_name.get(tuple(tokens[i : i + size]))
-                if job is not None:
-                    self.add_job(job)
+                hits = cat.by_name.get(tuple(tokens[i : i + size]))
+                if hits:
+                    self.add_named(hits)
                     for k in range(i, i + size):
                         consumed[k] = True
 
@@ -261,7 +318,7 @@ class _Entities:
             if consumed[i]:
                 continue
             if tok in cat.by_id_token:
-                self.add_job(cat.by_id_token[tok])
+                self.add_named(cat.by_id_token[tok])
                 consumed[i] = True
             elif tok in cat.ws_by_token and tok not in KNOWN:
                 self.workstation = cat.ws_by_token[tok].name
@@ -269,17 +326,15 @@ class _Entities:
             elif tok in cat.stream_by_token:
                 self.stream = cat.stream_by_token[tok]
                 consumed[i] = True
-                named = cat.by_name_token.get(tok, ())
-                if len(named) == 1:  # "payroll": the PAYROLL stream and its Payroll Calculation job
-                    self.add_job(named[0])
+                self.stream_jobs = cat.by_name_token.get(tok, ())
             elif i + 1 < n and NUMBER.match(tokens[i + 1]) and not consumed[i + 1]:
                 # "job 2", "agent 2", "agente 2"
                 number = int(tokens[i + 1])
                 prefix = "job" if CONCEPT_OF.get(tok) == "job" else tok
                 hits = cat.by_number.get((prefix, number), ())
                 joined = best_match(f"{tok}{tokens[i + 1]}", tuple(cat.ws_by_token))
-                if len(hits) == 1:
-                    self.add_job(hits[0])
+                if _one_name(hits):
+                    self.add_named(hits)
                     consumed[i] = consumed[i + 1] = True
                 elif joined is not None:
                     self.workstation = cat.ws_by_token[joined].name
@@ -296,8 +351,8 @@ class _Entities:
             m = ID_LIKE.match(tok)
             if m and (m.group(1), int(m.group(2))) in cat.by_number:
                 hits = cat.by_number[(m.group(1), int(m.group(2)))]
-                if len(hits) == 1:
-                    self.add_job(hits[0])
+                if _one_name(hits):
+                    self.add_named(hits)
                     consumed[i] = True
                     continue
             if m and m.group(1) in ("job", "jb", "jbo", "ojb"):
@@ -308,8 +363,8 @@ class _Entities:
             partial = cat.by_name_token.get(tok, ())
             if len(tok) >= 4 and partial:
                 consumed[i] = True
-                if len(partial) == 1:
-                    self.add_job(partial[0])
+                if _one_name(partial):
+                    self.add_named(partial)
                 elif not self.jobs:
                     self.candidates = partial
             elif m and m.group(1) in ("tws", "agent", "agente", "cpu", "ws"):

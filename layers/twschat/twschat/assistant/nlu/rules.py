@@ -62,6 +62,25 @@ def _reason_given(f: Features) -> Intent | None:
     return None
 
 
+_CHOICE_REFERENTS = ("first", "second", "last", "other")
+
+
+def _choice(f: Features) -> Intent | None:
+    # the answer to "JOB002 existe em 2 streams: ... Qual?" / "O job stream BILLING tem 2 instâncias":
+    # "o do PAYROLL", "a das 07:48", "o segundo", "DATA_PIPELINE" continue the question's request
+    prev = f.previous
+    if not prev.choosing or not prev.intent or f.pending:
+        return None
+    offered = set(prev.jobs)
+    # a job it names must be one of those offered ("e o JOB001?" is a new question, not an answer)
+    named = any(j.id in offered for j in (*f.jobs, *f.candidates))
+    picks = f.referent in _CHOICE_REFERENTS or f.times or f.stream or named
+    if not picks or len(f.tokens) > 6 or f.action or f.has("log", "why", "list", "status", "ws", "plan"):
+        return None
+    action = prev.intent.removeprefix("action_") if prev.intent.startswith("action_") else ""
+    return f.make(prev.intent, action=action, followup=True)
+
+
 def _cancel_as_no(f: Features) -> Intent | None:
     # "cancela" alone while an action waits: drop it (not a request to cancel a job)
     if f.pending and f.short and f.first in ("cancela", "cancel") and len(f.concepts) == 1:
@@ -329,6 +348,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("confirm_yes", _yes),
     IntentRule("cancel_as_no", _cancel_as_no),
     IntentRule("reason_given", _reason_given),
+    IntentRule("choice", _choice),
     IntentRule("thanks", _thanks),
     IntentRule("goodbye", _goodbye),
     IntentRule("action_negated", _action_negated),

@@ -34,6 +34,7 @@ from ..actions import (
 )
 from ..answer import Answer, Msg, Part, join, lines, msg
 from ..domain import ACTION_KINDS, ACTIONS, Job, Target, Workstation
+from ..exceptions import TwsFailure
 from ..state import PendingAction
 from .audit import recent_note
 from .base import Skill, Turn, last_agent_turn
@@ -68,11 +69,25 @@ def _question(t: Turn, pending: PendingAction) -> Msg:
         what=_words(pending.action, "what"),
         label=pending.label,
         workstation=where,
+        instance=_instance(t, pending),
         minutes=t.services.desk.minutes_left(pending),
     )
     if pending.justification:
         return join(question, msg("confirm.reason", reason=pending.justification))
     return question
+
+
+def _instance(t: Turn, pending: PendingAction) -> Part:
+    """The job stream instance a confirmation names: ", stream DATA_PIPELINE (01:36)" for a job,
+    " (07:48)" for a job stream ("" when the source did not say)."""
+    at = t.when_iso(pending.stream_time) if pending.stream_time else None
+    if pending.kind == "stream":
+        return msg("confirm.stream_at", at=at) if at is not None else ""
+    if pending.kind != "job" or not pending.stream:
+        return ""
+    if at is None:
+        return msg("confirm.instance_plain", stream=pending.stream)
+    return msg("confirm.instance", stream=pending.stream, at=at)
 
 
 def _ask_reason(t: Turn, pending: PendingAction, intent: str = "", lang: str = "") -> Answer:
@@ -205,21 +220,26 @@ def _confirm(t: Turn) -> Answer:
         text = join(*parts)
     else:
         text = msg("confirm.refused_by_tws", what=_words(action, "what"), detail=result.detail, **about)
-    return t.answer(text, "confirm_yes", lang=lang, jobs=[job.id], focus=job.id)
+    # after a rerun the chain's last instance is the job (a v1 rerun gets a new id)
+    now_id = result.job.id if result.accepted and isinstance(result.job, Job) else job.id
+    return t.answer(text, "confirm_yes", lang=lang, jobs=[now_id], focus=now_id)
 
 
 def _sent_other(t: Turn, pending: PendingAction, accepted: bool, status: str, detail: str) -> Answer:
     """The outcome of an action on a job stream, a workstation or a prompt."""
     lang = pending.lang or t.lang
     what = _words(pending.action, "what")
+    label: Part = pending.label
+    if pending.kind == "stream" and _repeats(t, pending.stream):
+        label = join(pending.label, _instance(t, pending))
     if not accepted:
-        text = msg("confirm.refused_by_tws_plain", what=what, label=pending.label, detail=detail)
+        text = msg("confirm.refused_by_tws_plain", what=what, label=label, detail=detail)
     else:
         parts: list[Part] = [
             msg(
                 "confirm.sent_plain",
                 title=_words(pending.action, "title"),
-                label=pending.label,
+                label=label,
                 status=status,
             )
         ]
@@ -228,6 +248,14 @@ def _sent_other(t: Turn, pending: PendingAction, accepted: bool, status: str, de
         text = join(*parts)
     ws = pending.job if pending.kind == "workstation" else ""
     return t.answer(text, "confirm_yes", lang=lang, workstation=ws)
+
+
+def _repeats(t: Turn, stream: str) -> bool:
+    """Whether the plan has more than one instance of the job stream ``stream``."""
+    try:
+        return sum(1 for s in t.plan.streams if s.name == stream) > 1
+    except TwsFailure:
+        return False
 
 
 def _expired(t: Turn, pending: PendingAction, lang: str, intent: str) -> Answer:

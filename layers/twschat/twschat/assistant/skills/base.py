@@ -20,6 +20,7 @@ from twschat.core.responder import Turn as StoredTurn
 from ..actions import ActionDesk
 from ..answer import Answer, Minutes, Msg, Part, When, join, msg
 from ..domain import Job, is_late, job_statuses
+from ..exceptions import TwsFailure
 from ..nlu import Intent
 from ..plan import TurnPlan
 from ..state import DialogueState, PendingAction
@@ -125,6 +126,8 @@ class Turn:
         state: str = "",
         workstation: str = "",
         quick: tuple[Msg, ...] = (),
+        streams: Sequence[str] = (),
+        choosing: str = "",
     ) -> Answer:
         """``message`` with the state it leaves (in ``lang``, default the turn's; ``intent`` default
         the recognized one)."""
@@ -136,6 +139,8 @@ class Turn:
             pending=pending,
             state=state,
             workstation=workstation,
+            streams=tuple(streams),
+            choosing=choosing,
         )
         return Answer.of(message, new, quick)
 
@@ -151,6 +156,10 @@ class Turn:
             return self.when(datetime.fromisoformat(iso))
         except ValueError:
             return iso
+
+    def clock(self, value: datetime | None) -> str:
+        """``HH:MM`` in the operator's zone ("" for None): how an operator names a stream instance."""
+        return value.astimezone(self.services.zone).strftime("%H:%M") if value is not None else ""
 
     def since(self, start: datetime) -> Minutes:
         return Minutes(max(0, int((self.services.now() - start).total_seconds() // 60)))
@@ -177,7 +186,11 @@ def job_line(t: Turn, job: Job, *, bullet: bool = True, with_stream: bool = True
     """``- name (JOBID) — STATUS on WS, stream S, since 10:00 (5 min)`` (or rc and end time)."""
     parts: list[Part] = [msg("job.where", status=job.status, workstation=job.workstation)]
     if with_stream and job.job_stream:
-        parts.append(msg("job.stream", stream=job.job_stream))
+        if job.stream_start is not None and _stream_repeats(t, job):
+            # two instances of one stream in the plan: which one is part of the job's identity
+            parts.append(msg("job.stream_at", stream=job.job_stream, at=t.when(job.stream_start)))
+        else:
+            parts.append(msg("job.stream", stream=job.job_stream))
     if job.status in RUNNING_STATES and job.start_time is not None:
         parts.append(msg("job.since", at=t.when(job.start_time), running=t.since(job.start_time)))
     elif job.end_time is not None:
@@ -186,6 +199,15 @@ def job_line(t: Turn, job: Job, *, bullet: bool = True, with_stream: bool = True
         parts.append(msg("job.ended", at=t.when(job.end_time)))
     line = msg("job.line", name=job.name, job_id=job.job_id, parts=join(*parts, sep=", "))
     return bullet_item(line) if bullet else line
+
+
+def _stream_repeats(t: Turn, job: Job) -> bool:
+    """Whether the plan has another instance of ``job``'s job stream (from the jobs already read)."""
+    try:
+        jobs = t.plan.jobs
+    except TwsFailure:  # a listing never fails for want of this detail
+        return False
+    return any(j.job_stream == job.job_stream and j.stream_id != job.stream_id for j in jobs)
 
 
 def bullet_item(part: Part) -> Msg:

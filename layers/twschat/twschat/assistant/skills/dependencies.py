@@ -28,21 +28,21 @@ def _read(t: Turn, job: Job, what: str) -> Sequence[Dependency] | None:
         raise TwsFailure(err, "jobs") from err
 
 
-def _plan_job(t: Turn, dep: Dependency) -> Job | None:
-    """The plan's job a job dependency names (same name, and stream when the source says it)."""
-    return next(
-        (
-            j
-            for j in t.plan.jobs
-            if j.job_id == dep.name and (not dep.job_stream or j.job_stream == dep.job_stream)
-        ),
-        None,
-    )
+def _plan_job(t: Turn, dep: Dependency, near: Job | None = None) -> Job | None:
+    """The plan's job a job dependency names (same name, and stream when the source says it); of
+    several instances, the one in ``near``'s job stream instance (an internal dependency)."""
+    hits = [
+        j
+        for j in t.plan.jobs
+        if j.job_id == dep.name and (not dep.job_stream or j.job_stream == dep.job_stream)
+    ]
+    same = [j for j in hits if near is not None and near.stream_id and j.stream_id == near.stream_id]
+    return next(iter(same or hits), None)
 
 
-def _dep_line(t: Turn, dep: Dependency) -> Msg:
+def _dep_line(t: Turn, dep: Dependency, near: Job | None = None) -> Msg:
     if dep.kind == "job":
-        pred = _plan_job(t, dep)
+        pred = _plan_job(t, dep, near)
         status = pred.status if pred is not None else dep.status or "?"
         name = pred.name if pred is not None else dep.name
         return msg("deps.job", name=name, id=dep.name, status=status, stream=dep.job_stream or "-")
@@ -69,8 +69,8 @@ def _dependencies(t: Turn) -> Answer:
     if deps is None:
         return t.answer(msg("deps.unknown", **about), focus=job.id, jobs=t.carry([job.id]))
     # a job predecessor is satisfied when it ended well, whatever the source said before an action
-    pending = [d for d in deps if not _satisfied(t, d)]
-    met = [d for d in deps if _satisfied(t, d)]
+    pending = [d for d in deps if not _satisfied(t, d, job)]
+    met = [d for d in deps if _satisfied(t, d, job)]
     out: list[Part] = []
     if not deps:
         out.append(msg("deps.none", **about))
@@ -78,17 +78,19 @@ def _dependencies(t: Turn) -> Answer:
         out.append(msg("deps.all_met", n=len(met), **about))
     else:
         out.append(msg("deps.head", n=len(pending), workstation=job.workstation, **about))
-        out += [bullet_item(_dep_line(t, d)) for d in pending]
+        out += [bullet_item(_dep_line(t, d, job)) for d in pending]
     if met and pending:
         out.append(msg("deps.met", names=", ".join(_short(d) for d in met)))
-    failed = [p for d in pending if d.kind == "job" and (p := _plan_job(t, d)) and p.status in FAILED_STATES]
+    failed = [
+        p for d in pending if d.kind == "job" and (p := _plan_job(t, d, job)) and p.status in FAILED_STATES
+    ]
     for pred in failed[:1]:
         out.append(msg("deps.advice_failed", id=pred.job_id, status=pred.status))
     if any(d.kind == "prompt" for d in pending):
         out.append(msg("deps.advice_prompt"))
     if not pending and job.status == "HOLD":
         out.append(msg("advice.job_hold", id=job.job_id))
-    preds = [p.id for d in deps if d.kind == "job" and (p := _plan_job(t, d))]
+    preds = [p.id for d in deps if d.kind == "job" and (p := _plan_job(t, d, job))]
     return t.answer(
         lines(*out),
         jobs=[job.id, *preds],
@@ -97,8 +99,8 @@ def _dependencies(t: Turn) -> Answer:
     )
 
 
-def _satisfied(t: Turn, dep: Dependency) -> bool:
-    if dep.kind == "job" and (pred := _plan_job(t, dep)) is not None:
+def _satisfied(t: Turn, dep: Dependency, job: Job) -> bool:
+    if dep.kind == "job" and (pred := _plan_job(t, dep, job)) is not None:
         return job_category(pred.status) == "success"
     if dep.kind == "time" and dep.at is not None:
         return dep.at <= t.services.now()
@@ -117,12 +119,12 @@ def _successors(t: Turn) -> Answer:
     succs = _read(t, job, "successors")
     if succs is None:
         return t.answer(msg("succ.unknown", **about), focus=job.id, jobs=t.carry([job.id]))
-    found = [j for d in succs if (j := _plan_job(t, d)) is not None]
+    found = [j for d in succs if (j := _plan_job(t, d, job)) is not None]
     if not succs:
         return t.answer(msg("succ.none", **about), focus=job.id, jobs=t.carry([job.id]))
     out: list[Part] = [msg("succ.head", n=len(succs), **about)]
     out += cap_lines(t, [job_line(t, j) for j in found], msg("refine.job_status"))
-    out += [bullet_item(_dep_line(t, d)) for d in succs if _plan_job(t, d) is None]
+    out += [bullet_item(_dep_line(t, d, job)) for d in succs if _plan_job(t, d, job) is None]
     if job.status in FAILED_STATES:
         out.append(msg("succ.blocked", id=job.job_id, status=job.status))
     return t.answer(lines(*out), jobs=[j.id for j in found[: t.services.cap]], focus=job.id)

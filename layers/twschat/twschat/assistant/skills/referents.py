@@ -7,19 +7,25 @@ when that is not one job ("Qual deles?"). Reads the previous :class:`~..state.Di
 
 from __future__ import annotations
 
-from ..answer import Answer, lines, msg
+from collections.abc import Sequence
+
+from ..answer import Answer, Msg, Part, join, lines, msg
 from ..domain import Job
 from ..exceptions import TwsFailure
 from .base import Turn, cap_lines, job_line
 
-__all__ = ["ask_which", "one_target", "quiet_target", "targets"]
+__all__ = ["and_list", "ask_instances", "ask_which", "one_target", "quiet_target", "targets"]
 
-_ORDINALS = {"first": 0, "second": 1, "last": -1}
+ORDINALS = {"first": 0, "second": 1, "last": -1}
 
 
 def targets(t: Turn) -> list[Job] | Answer:
     """The jobs the message is about, or the question back (which job? which one of these?)."""
     intent, plan = t.intent, t.plan
+    if t.prev.choosing == "job" and intent.followup:
+        chosen = _chosen(t)
+        if chosen is not None:
+            return chosen
     if intent.jobs:
         found = [j for j in (plan.job(x.id) for x in intent.jobs) if j is not None]
         if found:
@@ -28,7 +34,12 @@ def targets(t: Turn) -> list[Job] | Answer:
         ids = ", ".join(m.upper() for m in intent.missing)
         return t.answer(msg("target.missing", ids=ids))
     if intent.candidates:
-        return ask_which(t, list(intent.candidates), ambiguous=True)
+        # as the plan shows them now: the catalogue may hold an earlier read (a v2 rerun keeps the id)
+        candidates = [j for j in (plan.job(x.id) for x in intent.candidates) if j is not None]
+        candidates = candidates or list(intent.candidates)
+        if len({j.job_id for j in candidates}) == 1:
+            return _instance(t, candidates)
+        return ask_which(t, candidates, ambiguous=True)
     if intent.stream and not intent.referent:
         in_stream = [j for j in plan.jobs if j.job_stream == intent.stream]
         if len(in_stream) == 1:
@@ -45,8 +56,8 @@ def targets(t: Turn) -> list[Job] | Answer:
             return others
         if others:
             return ask_which(t, others)
-    elif ref in _ORDINALS:
-        index = _ORDINALS[ref]
+    elif ref in ORDINALS:
+        index = ORDINALS[ref]
         if prev_jobs and (index < len(prev_jobs)):
             return [prev_jobs[index]]
     else:
@@ -57,6 +68,64 @@ def targets(t: Turn) -> list[Job] | Answer:
         if len(prev_jobs) > 1:
             return ask_which(t, prev_jobs)
     return t.answer(msg("target.which_job"))
+
+
+def _chosen(t: Turn) -> list[Job] | Answer | None:
+    """The answer to "JOB002 existe em 2 streams: ... Qual?": the instance it picks by the stream's
+    name, its time, an ordinal or the job (None: it picks none of them, read it afresh)."""
+    options = [j for j in (t.plan.job(i) for i in t.prev.jobs) if j is not None]
+    intent = t.intent
+    named = {j.id for j in intent.jobs}
+    picked = [j for j in options if j.id in named]
+    if not picked and intent.stream:
+        picked = [j for j in options if j.job_stream == intent.stream]
+    if not picked and intent.time:
+        picked = [j for j in options if t.clock(j.stream_start) == intent.time]
+    if not picked and intent.referent in ORDINALS and options:
+        index = ORDINALS[intent.referent]
+        picked = [options[index]] if index < len(options) else []
+    if len(picked) > 1:
+        return ask_instances(t, picked)
+    return picked or None
+
+
+def _instance(t: Turn, candidates: list[Job]) -> list[Job] | Answer:
+    """One job name in several job stream instances: the one the conversation is about (the previous
+    reply pointed at exactly one of them), the one at the time the message gives, or the question."""
+    prev = t.prev
+    if prev.intent != "confirm_no":  # a declined instance is not the context of a new request
+        context = {prev.focus, *prev.jobs, prev.pending.job if prev.pending is not None else ""}
+        known = [j for j in candidates if j.id in context]
+        if len(known) == 1:
+            return known
+    if t.intent.time:
+        at = [j for j in candidates if t.clock(j.stream_start) == t.intent.time]
+        if len(at) == 1:
+            return at
+    return ask_instances(t, candidates)
+
+
+def ask_instances(t: Turn, jobs: list[Job]) -> Answer:
+    """ "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?" """
+    jobs = sorted(jobs, key=lambda j: (j.stream_start.timestamp() if j.stream_start else 0.0, j.job_stream))
+    shown = jobs[: t.services.cap]
+    options = [
+        msg("which.instance", stream=j.job_stream, status=j.status, at=t.when(j.stream_start))
+        if j.stream_start is not None
+        else msg("which.instance_plain", stream=j.job_stream, status=j.status)
+        for j in shown
+    ]
+    text = msg("which.instances", id=jobs[0].job_id, count=len(jobs), options=and_list(options, len(jobs)))
+    return t.answer(text, jobs=[j.id for j in shown], choosing="job")
+
+
+def and_list(items: Sequence[Part], total: int) -> Msg:
+    """``A, B e C`` (``A, B e mais 3`` when ``total`` is more than the items shown)."""
+    if total > len(items):
+        return join(join(*items, sep=", "), msg("which.and_more", extra=total - len(items)))
+    if len(items) < 2:
+        return join(*items)
+    return join(join(*items[:-1], sep=", "), msg("which.and"), items[-1])
 
 
 def ask_which(t: Turn, jobs: list[Job], *, ambiguous: bool = False) -> Answer:

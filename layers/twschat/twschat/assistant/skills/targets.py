@@ -6,11 +6,11 @@ questions about actions (:mod:`.audit`: "quem segurou o stream BILLING?", "devo 
 from __future__ import annotations
 
 from ..actions import prompts
-from ..answer import Answer, Msg, msg
+from ..answer import Answer, Msg, Part, msg
 from ..domain import Job, JobStream, Prompt, Target, Workstation, blocked
 from ..exceptions import TwsFailure
 from .base import Turn
-from .referents import quiet_target
+from .referents import ORDINALS, and_list, quiet_target
 
 __all__ = ["blocked_message", "quiet_target_of", "target_blocked", "target_label", "target_of"]
 
@@ -57,17 +57,53 @@ def quiet_target_of(t: Turn, kind: str) -> Target | None:
     return None if isinstance(found, Answer) else found
 
 
+def _stream_of(t: Turn) -> JobStream | Answer:
+    """The one job stream INSTANCE the message is about: a name with two instances in the plan (BILLING
+    at 01:36 and at 07:48) is narrowed by the time the message gives, else the question lists them."""
+    intent, plan, prev = t.intent, t.plan, t.prev
+    if prev.choosing == "stream" and intent.followup:
+        options = [s for i in prev.streams for s in plan.streams if s.id == i]
+        picked = [s for s in options if intent.time and t.clock(s.start_time) == intent.time]
+        if not picked and intent.referent in ORDINALS and options:
+            index = ORDINALS[intent.referent]
+            picked = [options[index]] if index < len(options) else []
+        if len(picked) == 1:
+            return picked[0]
+        if options:
+            return _ask_stream(t, options)
+    instances = [s for s in plan.streams if s.name == intent.stream] if intent.stream else []
+    if len(instances) > 1 and intent.time:
+        instances = [s for s in instances if t.clock(s.start_time) == intent.time] or instances
+    if len(instances) == 1:
+        return instances[0]
+    if instances:
+        return _ask_stream(t, instances)
+    names = ", ".join(sorted({s.name for s in plan.streams}))
+    return t.answer(msg("target.which_stream", names=names))
+
+
+def _ask_stream(t: Turn, instances: list[JobStream]) -> Answer:
+    """ "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?" """
+    instances = sorted(instances, key=lambda s: s.start_time.timestamp() if s.start_time else 0.0)
+    shown = instances[: t.services.cap]
+    options: list[Part] = [
+        msg("which.stream_instance", at=t.when(s.start_time) if s.start_time else s.id, status=s.status)
+        for s in shown
+    ]
+    text = msg(
+        "which.stream_instances",
+        name=instances[0].name,
+        count=len(instances),
+        options=and_list(options, len(instances)),
+    )
+    return t.answer(text, streams=[s.id for s in shown], choosing="stream")
+
+
 def target_of(t: Turn, kind: str) -> Target | Answer:
     """The one stream / workstation / prompt the message is about, or the question back."""
     intent, plan, prev = t.intent, t.plan, t.prev
     if kind == "stream":
-        stream: JobStream | None = None
-        if intent.stream:
-            stream = next((s for s in plan.streams if s.name == intent.stream), None)
-        if stream is None:
-            names = ", ".join(sorted(s.name for s in plan.streams))
-            return t.answer(msg("target.which_stream", names=names))
-        return stream
+        return _stream_of(t)
     if kind == "workstation":
         name = intent.workstation or (prev.workstation if intent.referent else "")
         ws: Workstation | None = plan.workstation(name) if name else None
