@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -76,9 +76,14 @@ MAX_CONNECTION_S = 2 * 3600
 POST_TIMEOUT_S = 10.0
 INTEGRATION_TIMEOUT_S = 29.0  # API Gateway's integration timeout for a route's Lambda
 CONNECT_TIMEOUT_S = 35.0  # > API Gateway's 29 s integration timeout: the handler decides, not us
-_AGENT_PATH = re.compile(r"^/api/v1/ws/([^/]+)/?$")
+_AGENT_PATH = re.compile(r"^/api/v1/ws/([^/]+)/?\Z")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")
+"""The ``Host`` names the sign-in endpoint, ``config.json`` and the page's origin may carry: another
+name pointing at 127.0.0.1 is a DNS-rebinding page, not the developer."""
+RECEIVE_QUEUE = 64
+"""Frames of one connection received, stamped and waiting for their turn (then the reader waits)."""
 
 
 # ---------------------------------------------------------------------------------------- ids, events
@@ -115,6 +120,15 @@ class LiveConnection:
     ws: ServerConnection | None = None
     closed_by_gateway: tuple[int, str] | None = None
     """Set when the gateway (DeleteConnection, idle, max duration) closes the connection."""
+    last_received_ms: int = 0
+    """``requestTimeEpoch`` of the latest frame: the next one gets a later one (see :meth:`stamp`)."""
+
+    def stamp(self, now_ms: int) -> int:
+        """A frame's ``requestTimeEpoch``: its arrival, one millisecond after the previous frame's at
+        least. Two frames in the same millisecond would otherwise be ordered by their random message
+        ids in the history (a "sim" could sort before its own request)."""
+        self.last_received_ms = max(now_ms, self.last_received_ms + 1)
+        return self.last_received_ms
 
 
 def _request_context(
@@ -158,10 +172,20 @@ def connect_event(conn: LiveConnection, *, stage: str, query: Mapping[str, list[
 
 
 def message_event(
-    conn: LiveConnection, *, stage: str, route_key: str, body: str, is_base64: bool, request_id: str
+    conn: LiveConnection,
+    route_key: str,
+    body: str,
+    is_base64: bool,
+    *,
+    stage: str,
+    request_id: str,
+    received_ms: int | None = None,
 ) -> dict[str, Any]:
+    """``received_ms``: when the frame arrived (API Gateway stamps ``requestTimeEpoch`` then, not when
+    a function gets to it); now when not given."""
+    now_ms = _now_ms() if received_ms is None else received_ms
     context = _request_context(
-        conn, stage=stage, route_key=route_key, event_type="MESSAGE", now_ms=_now_ms(), request_id=request_id
+        conn, stage=stage, route_key=route_key, event_type="MESSAGE", now_ms=now_ms, request_id=request_id
     )
     context["messageId"] = new_id()
     return {"requestContext": context, "body": body, "isBase64Encoded": is_base64}
@@ -205,19 +229,32 @@ def _event_headers(request_headers: Headers, source_ip: str, server_port: int) -
     return single, multi
 
 
-_TOKEN_PARAM = re.compile(r"(?i)([?&]token=)[^&#]*")
+_JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
 
 
 def redact_path(path: str) -> str:
-    """A connect path fit for a log line: the ``token`` query parameter never leaves the process."""
-    return _TOKEN_PARAM.sub(r"\1[redacted]", path)
+    """A connect path fit for a log line: the ``token`` query parameter never leaves the process.
+
+    Names are compared after percent-decoding (``%74oken`` is ``token`` to the authorizer), and any
+    value that decodes to something shaped like a JWT is redacted whatever its name.
+    """
+    base, sep, rest = path.partition("?")
+    if not sep:
+        return path
+    query, hash_sign, fragment = rest.partition("#")
+    pairs = []
+    for pair in query.split("&"):
+        name, eq, value = pair.partition("=")
+        secret = unquote_plus(name).strip().lower() == "token" or _JWT_LIKE.search(unquote_plus(value))
+        pairs.append(f"{name}{eq}[redacted]" if secret and eq else pair)
+    return f"{base}?{'&'.join(pairs)}{hash_sign}{fragment}"
 
 
 def parse_connect_path(path: str) -> dict[str, list[str]] | None:
     """Query parameters of an accepted path (agent from ``/api/v1/ws/{agent}``); None -> 404."""
     parts = urlsplit(path)
     query = parse_qs(parts.query, keep_blank_values=True)
-    match = _AGENT_PATH.match(parts.path)
+    match = _AGENT_PATH.fullmatch(parts.path)
     if match:
         agent = unquote(match.group(1))
         if not agent:
@@ -242,8 +279,8 @@ WEB_CONTENT_TYPES = {
 }
 """The only files served: anything else in ``web/`` (sources, notes, dotfiles) stays private."""
 TOKEN_PATH = "/dev/token"
-_WEB_FILE = re.compile(r"^/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?$")
+_WEB_FILE = re.compile(r"^/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
+_HOST = re.compile(r"^(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?\Z")
 
 
 def default_web_dir(template: Path) -> Path | None:
@@ -312,19 +349,35 @@ class WebPage:
     (its HTTP parser refuses a ``Content-Length`` other than 0), so the token request carries
     ``user`` and ``role`` in the query string; the token comes back in the body only. Only loopback
     clients may ask, and a browser only from this page's own origin (``Origin``), so another site
-    cannot mint tokens through a developer's browser.
+    cannot mint tokens through a developer's browser. Both the token and ``config.json`` answer only
+    to a ``Host`` (and an ``Origin``) in :attr:`hosts`: a page of another name that resolves to
+    127.0.0.1 (DNS rebinding) is that other site, not this one.
     """
 
     directory: Path | None
     auth: str = "none"
     mint: Callable[[str, str], str] | None = None
     agent: str | None = None
+    hosts: tuple[str, ...] = LOOPBACK_HOST_NAMES
+    """Host names (without port) this page is served under; ``twschat serve --host ADDR`` adds ADDR."""
+
+    def serves_host(self, host: str) -> bool:
+        """``host`` (a ``Host`` header, port optional) names this page's server."""
+        match = _HOST.fullmatch(host)
+        return match is not None and match.group("name").lower() in self.hosts
+
+    def origins(self, port: int) -> set[str]:
+        """The page's own origins on ``port``: what a browser sends as ``Origin`` from this page."""
+        return {f"http://{name}:{port}" for name in self.hosts}
 
     async def respond(self, request: Request, peer: str) -> Response:
         host = request.headers.get("Host", "")
-        if not _HOST.match(host):
+        if not _HOST.fullmatch(host):
             return self._text(400, "bad Host header\n", "localhost")
         path = urlsplit(request.path).path
+        if path in (TOKEN_PATH, "/config.json") and not self._same_site(request, host):
+            log.info("web %s refused: Host or Origin not a loopback name of this gateway", path)
+            return self._json(403, {"error": "forbidden", "message": "use http://localhost"}, "localhost")
         if path == TOKEN_PATH and self.mint is not None:
             if request.method == "POST":  # never GET: a link or an <img> must not mint a token
                 return await self._token(request, host, peer)
@@ -353,7 +406,7 @@ class WebPage:
         return config
 
     def _file(self, path: str) -> Path | None:
-        if self.directory is None or not _WEB_FILE.match(path) or "/." in path:
+        if self.directory is None or not _WEB_FILE.fullmatch(path) or "/." in path:
             return None
         root = self.directory.resolve()
         file = (root / path.lstrip("/")).resolve()
@@ -361,11 +414,15 @@ class WebPage:
             return None
         return file
 
+    def _same_site(self, request: Request, host: str) -> bool:
+        """A loopback ``Host``, and no ``Origin`` (curl, the CLI) or this very page's."""
+        origin = request.headers.get("Origin")
+        return self.serves_host(host) and (origin is None or origin.lower() == f"http://{host}".lower())
+
     async def _token(self, request: Request, host: str, peer: str) -> Response:
         assert self.mint is not None
-        origin = request.headers.get("Origin")
         cross_site = request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
-        if (origin is not None and origin != f"http://{host}") or cross_site:
+        if cross_site:
             return self._json(403, {"error": "forbidden", "message": "cross-origin token request"}, host)
         if peer not in _LOOPBACK:
             return self._json(403, {"error": "forbidden", "message": "loopback clients only"}, host)
@@ -418,8 +475,11 @@ class Gateway:
         auth: str = "none",
         web: WebPage | None = None,
         integration_timeout: float = INTEGRATION_TIMEOUT_S,
+        allow_origins: Sequence[str] = (),
     ) -> None:
         self.app = app
+        self.allow_origins = {origin.rstrip("/").lower() for origin in allow_origins}
+        """Origins (``--allow-origin``) whose pages may connect, besides the gateway's own page."""
         self.integration_timeout = integration_timeout
         self.auth = auth
         self.web = web
@@ -495,10 +555,25 @@ class Gateway:
         if self.web is not None and not is_websocket_upgrade(request):
             peer = str(ws.remote_address[0]) if ws.remote_address else ""
             return await self.web.respond(request, peer)
+        origin = request.headers.get("Origin")
+        if origin is not None and not self._origin_allowed(origin, ws):
+            # A page of another site (or a rebound name) would act as whoever runs this browser.
+            log.info(
+                "x handshake from origin %r refused (twschat serve --allow-origin to allow)", origin[:100]
+            )
+            return ws.respond(http.HTTPStatus.FORBIDDEN, "Forbidden origin\n")
         if parse_connect_path(request.path) is None:
             log.info("404 %s (use /api/v1/ws/{agent} or /?agent=...)", redact_path(request.path))
             return ws.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
         return None
+
+    def _origin_allowed(self, origin: str, ws: ServerConnection) -> bool:
+        """``origin`` is this gateway's own page (a loopback name and this port) or allowed by flag.
+        Clients that send no ``Origin`` (the CLI, scripts) are not asked."""
+        port = int(ws.local_address[1]) if ws.local_address else 0
+        own = (self.web or WebPage(None)).origins(port)
+        wanted = origin.rstrip("/").lower()
+        return wanted in own or wanted in self.allow_origins
 
     async def _process_response(
         self, ws: ServerConnection, request: Request, response: Response
@@ -586,6 +661,24 @@ class Gateway:
         with self._lock:
             self._open[conn.connection_id] = conn
         log.info("+ %s connected %s", conn.connection_id, redact_path(ws.request.path) if ws.request else "")
+        # Frames are stamped as they arrive and handled one at a time, in order: a "sim" sent right
+        # after its question's request keeps the time it was sent, not the time its turn came.
+        received: asyncio.Queue[tuple[int, str | bytes] | None] = asyncio.Queue(RECEIVE_QUEUE)
+        worker = asyncio.create_task(self._handle_received(conn, received))
+        try:
+            await self._receive(conn, ws, received)
+        finally:
+            await received.put(None)
+            with contextlib.suppress(Exception):  # a fault there is logged per message already
+                await worker
+            with self._lock:
+                self._open.pop(conn.connection_id, None)
+            await self._on_close(conn, ws)
+
+    async def _receive(
+        self, conn: LiveConnection, ws: ServerConnection, received: asyncio.Queue[Any]
+    ) -> None:
+        """Read frames until the connection closes or times out (idle, max duration)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_duration if self.max_duration > 0 else None
         try:
@@ -599,20 +692,23 @@ class Gateway:
                 except TimeoutError:
                     conn.closed_by_gateway = (1001, "Going away")
                     await ws.close(1001, "Going away")
-                    break
+                    return
                 conn.last_active_at = time.time()
-                await self._on_message(conn, message)
+                await received.put((conn.stamp(_now_ms()), message))
         except ConnectionClosed:
-            pass
-        finally:
-            with self._lock:
-                self._open.pop(conn.connection_id, None)
-            await self._on_close(conn, ws)
+            return
 
-    async def _on_message(self, conn: LiveConnection, message: str | bytes) -> None:
+    async def _handle_received(self, conn: LiveConnection, received: asyncio.Queue[Any]) -> None:
+        while (item := await received.get()) is not None:
+            received_ms, message = item
+            await self._on_message(conn, message, received_ms)
+
+    async def _on_message(
+        self, conn: LiveConnection, message: str | bytes, received_ms: int | None = None
+    ) -> None:
         request_id = new_id()
         try:
-            await self._dispatch(conn, message, request_id)
+            await self._dispatch(conn, message, request_id, received_ms)
         except Exception:
             # A fault of the gateway itself costs this one message, never the connection's receive
             # loop: the client gets what API Gateway sends on an internal failure, and can go on.
@@ -620,7 +716,9 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await self._send_status(conn, "Internal server error", request_id)
 
-    async def _dispatch(self, conn: LiveConnection, message: str | bytes, request_id: str) -> None:
+    async def _dispatch(
+        self, conn: LiveConnection, message: str | bytes, request_id: str, received_ms: int | None = None
+    ) -> None:
         if isinstance(message, bytes):
             body, is_base64, route_key = base64.b64encode(message).decode(), True, "$default"
         else:
@@ -632,7 +730,7 @@ class Gateway:
             await self._send_status(conn, "Forbidden", request_id)
             return
         event = message_event(
-            conn, stage=self.stage, route_key=route_key, body=body, is_base64=is_base64, request_id=request_id
+            conn, route_key, body, is_base64, stage=self.stage, request_id=request_id, received_ms=received_ms
         )
         call = asyncio.ensure_future(asyncio.to_thread(self.runner.invoke, route.function, event))
         try:
@@ -906,6 +1004,14 @@ def register(subparsers: Any) -> None:
         default=None,
         help="the operators' web page served at http://HOST:PORT/ (default: web/ next to the template)",
     )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="also accept WebSocket handshakes from pages of ORIGIN (e.g. http://localhost:5173); repeat "
+        "for several. Default: only this gateway's own page; clients that send no Origin always connect",
+    )
     parser.set_defaults(func=run_serve)
 
 
@@ -928,7 +1034,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if web_dir is not None and not (web_dir / "index.html").is_file():
         print(f"twschat serve: --web-dir {web_dir} has no index.html", file=sys.stderr)
         return 2
-    web = WebPage(web_dir, auth=args.auth)
+    web = WebPage(web_dir, auth=args.auth, hosts=page_hosts(args.host))
     gateway = Gateway(
         app,
         runner,
@@ -940,6 +1046,7 @@ def run_serve(args: argparse.Namespace) -> int:
         schedule_interval=args.schedule_interval,
         auth=args.auth,
         web=web,
+        allow_origins=args.allow_origin,
     )
     try:
         api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
@@ -952,6 +1059,7 @@ def run_serve(args: argparse.Namespace) -> int:
         api.server_close()
         print(f"twschat serve: {exc}", file=sys.stderr)
         return 2
+    os.environ.update(api.handler_environment())  # the Invoke API's secret: for the handlers only
     runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
     if args.auth == "local":
         from twschat_dev.auth import jwks
@@ -1015,6 +1123,15 @@ def run_serve(args: argparse.Namespace) -> int:
             log.warning("asynchronous invocations still running at exit")
     log.info("stopped")
     return 0
+
+
+def page_hosts(listen_host: str) -> tuple[str, ...]:
+    """The names the page may be reached under: loopback names, and ``--host`` when it is one address
+    (not a wildcard: 0.0.0.0 is no name a browser uses)."""
+    name = f"[{listen_host}]" if ":" in listen_host else listen_host
+    if name.lower() in LOOPBACK_HOST_NAMES or listen_host in ("0.0.0.0", "::", ""):
+        return LOOPBACK_HOST_NAMES
+    return (*LOOPBACK_HOST_NAMES, name.lower())
 
 
 def _mint_one_role(data_dir: Path, user: str, role: str) -> str:
