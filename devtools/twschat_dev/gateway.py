@@ -57,8 +57,10 @@ from websockets.http11 import Request, Response
 
 from twschat_dev.connections_api import ConnectionInfo, LocalApiServer
 from twschat_dev.runtime import FunctionRunner, Invocation
+from twschat_dev.serve_banner import chat_lines, has_aws_credentials, responder_line, start_errors, tws_line
 from twschat_dev.template import (
     LocalApp,
+    StoreChoice,
     StoreNotReady,
     TemplateError,
     add_local_arguments,
@@ -962,10 +964,12 @@ def register(subparsers: Any) -> None:
         "handlers like API Gateway does. No AWS account, no Docker. Not for production.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8030, help="WebSocket port (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=port_number, default=8030, help="WebSocket port (default: %(default)s)"
+    )
     parser.add_argument(
         "--api-port",
-        type=int,
+        type=port_number,
         default=None,
         help="@connections and Lambda Invoke API port on 127.0.0.1 (default: port+1)",
     )
@@ -1020,20 +1024,27 @@ def run_serve(args: argparse.Namespace) -> int:
     quiet_powertools(args.verbose)
     if args.host not in _LOOPBACK:
         log.warning("listening on %s: this development gateway has no authentication", args.host)
+    errors = start_errors(args)
     try:
         app = read_app(args.template, parameter_overrides=parameter_overrides(args))
     except TemplateError as exc:
-        print(f"twschat serve: {exc}", file=sys.stderr)
-        return 2
-    if not app.routes:
-        print(f"twschat serve: {app.template_path} has no usable WebSocket routes", file=sys.stderr)
-        return 2
-    api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
-    runner = FunctionRunner(app, observer=_observer(args.verbose))
+        errors.append(str(exc))
+    else:
+        if not app.routes:
+            errors.append(f"{app.template_path} has no usable WebSocket routes")
     web_dir = args.web_dir if args.web_dir is not None else default_web_dir(Path(args.template))
     if web_dir is not None and not (web_dir / "index.html").is_file():
-        print(f"twschat serve: --web-dir {web_dir} has no index.html", file=sys.stderr)
+        errors.append(f"--web-dir {web_dir} has no index.html")
+    taken = _port_taken(args.host, args.port)
+    if taken:
+        errors.append(f"cannot listen on {args.host}:{args.port} (--port): {taken}")
+    if errors:
+        for error in errors:
+            print(f"twschat serve: {error}", file=sys.stderr)
         return 2
+    # Before the gateway gives the handlers their local stand-in credentials.
+    credentials = args.responder == "bedrock" and not args.bedrock_endpoint and has_aws_credentials()
+    runner = FunctionRunner(app, observer=_observer(args.verbose))
     web = WebPage(web_dir, auth=args.auth, hosts=page_hosts(args.host))
     gateway = Gateway(
         app,
@@ -1048,74 +1059,26 @@ def run_serve(args: argparse.Namespace) -> int:
         web=web,
         allow_origins=args.allow_origin,
     )
-    try:
-        api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
-    except OSError as exc:
-        print(f"twschat serve: cannot listen on 127.0.0.1:{api_port} (--api-port): {exc}", file=sys.stderr)
+    started = _start_api(args, app, gateway, runner, web)
+    if isinstance(started, str):
+        print(f"twschat serve: {started}", file=sys.stderr)
         return 2
-    try:
-        store = apply_local_environment(app, args, api_port=api.port)
-    except StoreNotReady as exc:
-        api.server_close()
-        print(f"twschat serve: {exc}", file=sys.stderr)
-        return 2
-    os.environ.update(api.handler_environment())  # the Invoke API's secret: for the handlers only
-    runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
-    if args.auth == "local":
-        from twschat_dev.auth import jwks
-
-        if app.connect_authorizer is None:
-            api.server_close()
-            print(
-                "twschat serve: --auth local needs an AWS::ApiGatewayV2::Authorizer in the template",
-                file=sys.stderr,
-            )
-            return 2
-        api.jwks = jwks(args.data_dir)
-        web.mint = functools.partial(_mint_one_role, args.data_dir)
+    api, store = started
     for logical_id in app.functions:  # cold starts now, and import errors before the first client
         try:
             runner.handler(logical_id)
         except Exception:
             log.exception("%s cannot be loaded; its invocations will fail", logical_id)
-
-    def ready(server: Server) -> None:
-        sock = next(iter(server.sockets))
-        port = int(sock.getsockname()[1])
-        shown = "localhost" if args.host in _LOOPBACK else args.host
-        base = f"ws://{shown}:{port}"
-        routes = ", ".join(f"{key} -> {r.function}" for key, r in sorted(app.routes.items()))
-        lines = [
-            f"twschat local gateway (development only) - {app.template_path}",
-            f"  routes:   {routes}",
-            f"  connect:  {base}/api/v1/ws/tws-general",
-            f"            {base}/?agent=tws-general&conversationId=<id to continue>",
-            f"  chat:     python -m websockets {base}/api/v1/ws/tws-general",
-            f"  web:      http://{shown}:{port}/"
-            + ("" if web_dir else " (no web/ folder: --web-dir DIR)")
-            + (" (development sign-in: POST /dev/token)" if web.mint else ""),
-            f"  store:    {store.describe(app)}",
-            "  auth:     "
-            + (
-                f"local tokens (twschat token --user ana --role operator), {app.connect_authorizer} on $connect"
-                if args.auth == "local"
-                else "none (development mode, announced in the welcome)"
-            ),
-            f"  api:      http://127.0.0.1:{api.port}/{args.stage}/@connections/{{id}} "
-            "(+ Lambda Invoke API on the same port)",
-            f"  limits:   message {MAX_MESSAGE_BYTES // 1024} KB, frame {MAX_FRAME_BYTES // 1024} KB, "
-            f"idle {args.idle_timeout:g} s, connection {args.max_duration:g} s",
-            f"  listening on {args.host}:{port}; Ctrl-C stops",
-        ]
-        for lid, every in gateway._schedules():
-            lines.insert(2, f"  schedule: {lid} every {every:g} s")
-        print("\n".join(lines), flush=True)
-
+    sources = [
+        f"  tws:      {tws_line(args)}",
+        f"  responder: {responder_line(args, credentials=credentials)}",
+    ]
+    ready = functools.partial(_print_banner, args, gateway, api, store.describe(app), sources)
     api.start()
     try:
         asyncio.run(gateway.serve(args.host, args.port, on_ready=ready))
     except OSError as exc:
-        print(f"twschat serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"twschat serve: cannot listen on {args.host}:{args.port} (--port): {exc}", file=sys.stderr)
         return 2
     finally:
         api.stop()
@@ -1123,6 +1086,104 @@ def run_serve(args: argparse.Namespace) -> int:
             log.warning("asynchronous invocations still running at exit")
     log.info("stopped")
     return 0
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port (0: any free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535)")
+    return port
+
+
+def _port_taken(host: str, port: int) -> str:
+    """Why ``host:port`` cannot be listened on ('' when it can), checked before anything else binds,
+    so the message names the port the user gave (``--port``) rather than the API port next to it."""
+    if not port:
+        return ""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in infos[:1]:
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+                sock.bind(address)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
+def _start_api(
+    args: argparse.Namespace, app: LocalApp, gateway: Gateway, runner: FunctionRunner, web: WebPage
+) -> tuple[LocalApiServer, StoreChoice] | str:
+    """The @connections / Lambda Invoke server and the handlers' environment; an error message else."""
+    api_port = args.api_port if args.api_port is not None else (args.port + 1 if args.port else 0)
+    try:
+        api = LocalApiServer(gateway, runner, stage=args.stage, port=api_port)
+    except (OSError, OverflowError) as exc:
+        which = "--api-port" if args.api_port is not None else "port+1; choose another with --api-port"
+        return f"cannot listen on 127.0.0.1:{api_port} ({which}): {getattr(exc, 'strerror', None) or exc}"
+    try:
+        store = apply_local_environment(app, args, api_port=api.port)
+    except StoreNotReady as exc:
+        api.server_close()
+        return str(exc)
+    os.environ.update(api.handler_environment())  # the Invoke API's secret: for the handlers only
+    runner.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or runner.region
+    if args.auth == "local":
+        from twschat_dev.auth import jwks
+
+        if app.connect_authorizer is None:
+            api.server_close()
+            return "--auth local needs an AWS::ApiGatewayV2::Authorizer in the template"
+        api.jwks = jwks(args.data_dir)
+        web.mint = functools.partial(_mint_one_role, args.data_dir)
+    return api, store
+
+
+def _print_banner(
+    args: argparse.Namespace,
+    gateway: Gateway,
+    api: LocalApiServer,
+    store: str,
+    sources: list[str],
+    server: Server,
+) -> None:
+    app, web = gateway.app, gateway.web
+    port = int(next(iter(server.sockets)).getsockname()[1])
+    shown = "localhost" if args.host in _LOOPBACK else args.host
+    base = f"ws://{shown}:{port}"
+    routes = ", ".join(f"{key} -> {r.function}" for key, r in sorted(app.routes.items()))
+    auth = (
+        f"local tokens (twschat token --user ana --role operator), {app.connect_authorizer} on $connect"
+        if args.auth == "local"
+        else "none (development mode, announced in the welcome)"
+    )
+    lines = [
+        f"twschat local gateway (development only) - {app.template_path}",
+        f"  routes:   {routes}",
+        f"  connect:  {base}/api/v1/ws/tws-general",
+        f"            {base}/?agent=tws-general&conversationId=<id to continue>",
+        *chat_lines(f"{base}/api/v1/ws/tws-general"),
+        f"  web:      http://{shown}:{port}/"
+        + ("" if web and web.directory else " (no web/ folder: --web-dir DIR)")
+        + (" (development sign-in: POST /dev/token)" if web and web.mint else ""),
+        f"  auth:     {auth}",
+        f"  store:    {store}",
+        *sources,
+        f"  api:      http://127.0.0.1:{api.port}/{args.stage}/@connections/{{id}} "
+        "(+ Lambda Invoke API on the same port, for the handlers only)",
+        f"  limits:   message {MAX_MESSAGE_BYTES // 1024} KB, frame {MAX_FRAME_BYTES // 1024} KB, "
+        f"idle {args.idle_timeout:g} s, connection {args.max_duration:g} s",
+        f"  listening on {args.host}:{port}; Ctrl-C stops",
+    ]
+    for lid, every in gateway._schedules():
+        lines.insert(2, f"  schedule: {lid} every {every:g} s")
+    print("\n".join(lines), flush=True)
 
 
 def page_hosts(listen_host: str) -> tuple[str, ...]:
