@@ -40,6 +40,8 @@ from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from twschat_dev.chat_memory import ConversationMemory, token_user
+
 __all__ = [
     "ANSWER_TYPES",
     "DEFAULT_AGENT",
@@ -76,6 +78,8 @@ DROP_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 # API Gateway closes the connection (1009) on a client frame over 32 KB: check before sending.
 MAX_FRAME_BYTES = 32 * 1024
 HISTORY_FILE_ENV = "TWSCHAT_CHAT_HISTORY"
+MORE_WORDS = ("mais", "more")
+"""``/history 20 mais``: the next (older) page."""
 
 ANSWER_TYPES = frozenset({"message", "error", "history", "conversations", "pong"})
 """Frame types that answer something we sent (``welcome`` and ``closing`` come unasked)."""
@@ -215,8 +219,8 @@ def _render_history(frame: Frame, zone: tzinfo | None = None) -> str:
         out.append(
             _block(f"{_when(m.get('createdAt'), zone)} {who}", body if isinstance(body, str) else "", INDENT)
         )
-    if frame.get("nextBefore"):
-        out.append(f"[há mais antigas: /history {len(messages)} {frame['nextBefore']}]")
+    if frame.get("nextBefore"):  # the cursor stays in the client: /history N mais sends it
+        out.append(f"[há mais antigas: /history {len(messages)} mais]")
     return "\n".join(out)
 
 
@@ -232,7 +236,7 @@ def _render_conversations(frame: Frame) -> str:
             f"  {c.get('conversationId', '?')}  {c.get('agent', '?')}  {_when(c.get('createdAt'))}{mark}"
         )
     if frame.get("nextBefore"):
-        out.append(f"[há mais: /conversations {len(found)} {frame['nextBefore']}]")
+        out.append(f"[há mais: /conversations {len(found)} mais]")
     out.append("[retomar uma conversa: twschat chat --conversation ID]")
     return "\n".join(out)
 
@@ -348,8 +352,8 @@ def reconnect_decision(
 
 HELP = """\
 Comandos (o resto é enviado ao assistente):
-  /history [N] [ANTES]       últimas N mensagens desta conversa (1-50, padrão 20)
-  /conversations [N] [ANTES] suas conversas
+  /history [N] [mais]        últimas N mensagens desta conversa (1-50, padrão 20); mais: as anteriores
+  /conversations [N] [mais]  suas conversas; mais: as seguintes
   /ping                      testa a conexão
   /quit                      sai (também Ctrl-D ou Ctrl-C)
   /help                      esta ajuda"""
@@ -395,15 +399,18 @@ def parse_command(line: str) -> Command:
         return Command(kind, json.dumps({"type": "ping"}) if kind == "ping" else "")
     request: dict[str, Any] = {"type": kind}
     args = words[1:]
-    if len(args) > 2 or (args and not args[0].isdigit()):
-        return Command("usage", f"uso: {words[0]} [N] [ANTES]  (N: 1-50)")
+    more = bool(args) and args[-1].lower() in MORE_WORDS  # the next page: the client knows the cursor
+    if more:
+        args = args[:-1]
+    if len(args) > 2 - more or (args and not args[0].isdigit()):
+        return Command("usage", f"uso: {words[0]} [N] [mais]  (N: 1-50)")
     if args:
         request["limit"] = int(args[0])
     elif kind == "history":
         request["limit"] = 20
     if len(args) == 2:
         request["before"] = args[1]
-    return Command("send", json.dumps(request))
+    return Command("more" if more else "send", json.dumps(request))
 
 
 # ---------------------------------------------------------------------------------------- I/O
@@ -507,7 +514,12 @@ class _Ended:
     code: int | None
 
 
-def refusal_message(status: int, *, conversation_id: str | None) -> str:
+def refusal_message(status: int, *, conversation_id: str | None, token_given: bool = True) -> str:
+    if status == 401 and not token_given:
+        return (
+            "este servidor exige um token (HTTP 401): gere um com twschat token --user NOME --role operator "
+            "(ou entre pelo Cognito) e passe --token ou TWSCHAT_TOKEN"
+        )
     if status == 401:
         return "token recusado/expirado (HTTP 401): gere outro token e passe --token ou TWSCHAT_TOKEN"
     if status == 403:
@@ -543,8 +555,13 @@ class ChatClient:
         welcome_timeout: float = WELCOME_TIMEOUT_S,
         open_timeout: float = OPEN_TIMEOUT_S,
         reconnect_for: float = RECONNECT_FOR_S,
+        memory: ConversationMemory | None = None,
     ) -> None:
         self.url = url
+        self.memory = memory
+        """Where the conversation to resume by default is kept (``twschat chat`` without --new)."""
+        self._cursors: dict[str, str] = {}
+        """``nextBefore`` of the last history / conversations page: what ``/history N mais`` sends."""
         self.agent = agent
         self.conversation_id = conversation_id or None
         self.token = token or None
@@ -615,9 +632,10 @@ class ChatClient:
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
-            raise ConnectRefused(
-                status, refusal_message(status, conversation_id=self.conversation_id)
-            ) from None
+            message = refusal_message(
+                status, conversation_id=self.conversation_id, token_given=self.token is not None
+            )
+            raise ConnectRefused(status, message) from None
         self.ws = ws
         self.connections += 1
         self._welcome = asyncio.Event()
@@ -665,9 +683,16 @@ class ChatClient:
                         text = "[frame não reconhecido] " + data
                     self._print(text)
                 kind = shown.get("type")
+                if kind in ("history", "conversations"):
+                    cursor = shown.get("nextBefore")
+                    self._cursors.pop(str(kind), None)
+                    if isinstance(cursor, str):
+                        self._cursors[str(kind)] = cursor
                 if kind == "welcome":
                     if isinstance(shown.get("conversationId"), str):
                         self.conversation_id = shown["conversationId"]
+                        if self.memory is not None:
+                            self.memory.keep(shown["conversationId"])
                     self._welcome.set()
                 elif kind == "closing":
                     closing_reason = str(shown.get("reason") or "closing")
@@ -804,7 +829,7 @@ class ChatClient:
     async def run(self) -> int:
         try:
             try:
-                await self.connect()
+                await self._connect_resuming()
             except ConnectRefused as exc:
                 self.fail(exc.message)
                 return 2 if exc.status in FATAL_STATUSES else 1
@@ -824,6 +849,12 @@ class ChatClient:
                 if command.kind in ("help", "usage"):
                     self._print(HELP if command.kind == "help" else f"[{command.payload}]")
                     continue
+                if command.kind == "more":
+                    page = self._next_page(command.payload)
+                    if page is None:
+                        self._print("[não há mais o que mostrar]")
+                        continue
+                    command = Command("send", page)
                 size = len(command.payload.encode("utf-8"))
                 if size > MAX_FRAME_BYTES:
                     # API Gateway would close the connection (1009) on a frame this big.
@@ -838,6 +869,33 @@ class ChatClient:
             return exc.code
         finally:
             await self.close()
+
+    async def _connect_resuming(self) -> None:
+        """Connect; without a conversation asked for, resume the remembered one, and when the server
+        refuses it (gone, another user's), say so and start a new one."""
+        remembered = None
+        if self.conversation_id is None and self.memory is not None:
+            remembered = self.conversation_id = self.memory.recall()
+        try:
+            await self.connect()
+        except ConnectRefused as exc:
+            if remembered is None or exc.status not in (400, 403) or self.memory is None:
+                raise
+            self.fail(
+                f"a conversa anterior {remembered} não pôde ser retomada ({exc.message}); "
+                "começando uma nova (--new sempre começa uma nova)"
+            )
+            self.memory.forget()
+            self.conversation_id = None
+            await self.connect()
+
+    def _next_page(self, payload: str) -> str | None:
+        """The page after the last one shown of this kind, with the cursor only the client keeps."""
+        request = json.loads(payload)
+        cursor = self._cursors.get(request["type"])
+        if cursor is None:
+            return None
+        return json.dumps({**request, "before": cursor})
 
     async def close(self) -> None:
         ws, self.ws = self.ws, None
@@ -876,7 +934,13 @@ def register(subparsers: Any) -> None:
         default=None,
         help=f"agent, when the URL names none in its path (default: {DEFAULT_AGENT})",
     )
-    parser.add_argument("--conversation", metavar="ID", help="continue this conversation (conversationId)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--conversation",
+        metavar="ID",
+        help="continue this conversation (conversationId); default: the last one with this server",
+    )
+    which.add_argument("--new", action="store_true", help="start a new conversation instead of the last one")
     parser.add_argument(
         "--token",
         default=None,
@@ -894,6 +958,9 @@ def register(subparsers: Any) -> None:
 
 
 def _client(args: argparse.Namespace, token: str | None, lines: LineSource | None) -> ChatClient:
+    memory = ConversationMemory(redact_url(build_url(args.url, agent=args.agent)), token_user(token))
+    if getattr(args, "new", False):
+        memory.forget()
     return ChatClient(
         args.url,
         agent=args.agent,
@@ -902,6 +969,7 @@ def _client(args: argparse.Namespace, token: str | None, lines: LineSource | Non
         raw=args.raw,
         lines=lines,
         reconnect_for=args.reconnect_for,
+        memory=memory,
     )
 
 

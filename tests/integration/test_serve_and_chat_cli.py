@@ -9,8 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +48,22 @@ def serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return twschat(tmp_path, "serve", "--template", str(TEMPLATE), "--data-dir", str(tmp_path / "d"), *args)
 
 
-@contextmanager
-def listening(*ports: int) -> Iterator[None]:
-    sockets = []
-    try:
-        for port in ports:
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", port))
-            sock.listen()
-            sockets.append(sock)
-        yield
-    finally:
-        for sock in sockets:
-            sock.close()
+def listening_pair() -> tuple[int, list[socket.socket]]:
+    """A port P and P+1, both listening here (as a first ``twschat serve --port P`` holds them)."""
+    for _ in range(50):
+        port, held = free_port(), []
+        try:
+            for each in (port, port + 1):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", each))
+                sock.listen()
+        except OSError:
+            for sock in held:
+                sock.close()
+            continue
+        return port, held
+    raise RuntimeError("no two free neighbouring ports")
 
 
 def test_bad_serve_arguments_get_serves_usage_and_no_traceback(tmp_path: Path) -> None:
@@ -76,20 +78,18 @@ def test_bad_serve_arguments_get_serves_usage_and_no_traceback(tmp_path: Path) -
 
 
 def test_a_busy_port_is_named_as_the_user_gave_it(tmp_path: Path) -> None:
-    port = free_port()
-    while True:  # a port whose next one is free too
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port + 1)) != 0:
-                break
-        port = free_port()
-    with listening(port, port + 1):  # a first `twschat serve --port PORT` is running
+    port, held = listening_pair()
+    try:
         done = serve(tmp_path, "--port", str(port))
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert f"127.0.0.1:{port} (--port)" in done.stderr and "--api-port" not in done.stderr
-    with listening(port + 1):  # only the derived API port is taken
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"127.0.0.1:{port} (--port)" in done.stderr and "--api-port" not in done.stderr
+        held.pop(0).close()  # only the derived API port (port+1) is taken now
         done = serve(tmp_path, "--port", str(port))
-    assert done.returncode == 2
-    assert f"{port + 1}" in done.stderr and "port+1" in done.stderr and "--api-port" in done.stderr
+        assert done.returncode == 2
+        assert f"{port + 1}" in done.stderr and "port+1" in done.stderr and "--api-port" in done.stderr
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def test_a_missing_ca_bundle_stops_the_start(tmp_path: Path) -> None:
