@@ -16,11 +16,19 @@ Development only. What it does like API Gateway:
   either the connection is closed with 1009, as API Gateway does), 10 minutes idle and 2 hours per
   connection (closed with 1001 "Going away"), 128 KB per PostToConnection (413).
 - Messages of one connection are handled one at a time, in order (API Gateway gives no order
-  guarantee and may run them concurrently); different connections run concurrently.
+  guarantee and may run them concurrently); different connections run concurrently. Each frame's
+  ``requestTimeEpoch`` is when it arrived (a millisecond after the previous one's at least), not
+  when its turn came, as API Gateway stamps it.
 
 Not like API Gateway: plain HTTP requests on the same port (no ``Upgrade: websocket``) get the
 operators' web page from ``web/`` (:class:`WebPage`), its ``config.json``, and with ``--auth local``
 a development sign-in endpoint, ``POST /dev/token``. In AWS the page is hosted on its own.
+
+Anyone on the machine, and any web page in the developer's browser, can reach a loopback port, so:
+a handshake with an ``Origin`` other than this page's (``--allow-origin`` adds more) is refused,
+the sign-in and ``config.json`` answer only to loopback host names (DNS rebinding), the Lambda
+Invoke API wants the process secret (:mod:`twschat_dev.connections_api`), and a token in a connect
+path never reaches a log line, however its name is percent-encoded.
 """
 
 # What the tests, benchmarks and the other commands import from ``twschat_dev.gateway``.
