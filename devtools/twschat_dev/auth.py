@@ -62,7 +62,7 @@ KEY_FILE = Path("auth") / "signing-key.pem"
 """The private key, relative to the data directory."""
 
 _USER_NAMESPACE = uuid.UUID("8d7c5b1e-3f0a-5c4e-9b2d-6a1f0e7c3b59")
-_USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
+_USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{1,128}\Z")  # \Z: "$" would let "ana\n" through
 _ROLES = ("viewer", "operator", "admin")
 _LOADED: dict[tuple[str, int, int, int], RSAPrivateKey] = {}
 """Parsed keys by (path, inode, mtime, size): parsing and checking an RSA key costs ~35 ms."""
@@ -171,7 +171,7 @@ def mint_token(
     """
     import jwt
 
-    if not _USERNAME.match(user):
+    if not _USERNAME.fullmatch(user):
         raise ValueError("user must be 1-128 characters of letters, digits and . _ @ + -")
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")

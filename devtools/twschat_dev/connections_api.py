@@ -7,14 +7,23 @@ server's HTTP parser only takes GET).
 
 - ``POST|GET|DELETE /{stage}/@connections/{id}`` (or without the stage): post a frame (text when the
   body is UTF-8, else binary), describe, close. Unknown id -> 410 ``GoneException``.
-- ``POST /2015-03-31/functions/{name}/invocations``: ``X-Amz-Invocation-Type`` ``Event`` -> 202 and a
-  background run; ``RequestResponse`` -> the handler's JSON result; ``DryRun`` -> 204.
+- ``POST /{secret}/2015-03-31/functions/{name}/invocations``: ``X-Amz-Invocation-Type`` ``Event`` -> 202
+  and a background run; ``RequestResponse`` -> the handler's JSON result; ``DryRun`` -> 204.
+
+Anything on this machine can reach a loopback port, and a web page can make the browser POST to it,
+so invoking a function (a forged ``$connect`` carries any identity) needs the server's secret, made
+at start and known only to the handlers through ``AWS_ENDPOINT_URL_LAMBDA`` (boto3 keeps an endpoint
+URL's path): :attr:`LocalApiServer.lambda_endpoint_url`. It is never logged. No browser has business
+here: a request with an ``Origin`` header is refused, and an invocation whose body is declared
+anything but JSON (the ``text/plain`` or form a page can send without a preflight) too.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import secrets
 import threading
 import time
 import traceback
@@ -29,6 +38,9 @@ log = logging.getLogger("twschat-local")
 
 MAX_POST_BYTES = 128 * 1024
 """API Gateway's message payload limit applies to PostToConnection too (413 PayloadTooLargeException)."""
+INVOKE_PATH = ("2015-03-31", "functions")
+JSON_CONTENT_TYPES = ("application/json", "application/x-amz-json-1.0", "application/x-amz-json-1.1")
+"""What an invocation's body may be declared as; boto3 declares none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +100,27 @@ class LocalApiServer(ThreadingHTTPServer):
         """Accepted path prefix; ``None`` accepts any stage (``twschat invoke``)."""
         self.jwks: dict[str, Any] | None = None
         """Served at ``/.well-known/jwks.json`` with ``--auth local`` (what Cognito serves in AWS)."""
+        self.invoke_secret = secrets.token_urlsafe(32)
+        """The first path segment of every Lambda Invoke request: only the handlers are told it."""
         self._thread: threading.Thread | None = None
         super().__init__((host, port), _Handler)
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    @property
+    def lambda_endpoint_url(self) -> str:
+        """``AWS_ENDPOINT_URL_LAMBDA`` for the handlers: the Invoke API, behind the secret."""
+        return f"http://127.0.0.1:{self.port}/{self.invoke_secret}"
+
+    def handler_environment(self) -> dict[str, str]:
+        """What the handlers' environment needs to reach this server's Lambda Invoke API."""
+        return {"AWS_ENDPOINT_URL_LAMBDA": self.lambda_endpoint_url}
+
+    def redact(self, text: str) -> str:
+        """``text`` fit for a log line: the invoke secret replaced."""
+        return text.replace(self.invoke_secret, "[secret]")
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -109,6 +136,15 @@ class LocalApiServer(ThreadingHTTPServer):
         self.server_close()
 
 
+def _invoke_target(parts: list[str], secret: str) -> tuple[str, bool] | None:
+    """``(function name, secret given)`` when ``parts`` is a Lambda Invoke path, with or without a
+    (right or wrong) secret in front; None for any other path."""
+    if len(parts) < 4 or parts[-4:-2] != list(INVOKE_PATH) or parts[-1] != "invocations" or len(parts) > 5:
+        return None
+    given = parts[0] if len(parts) == 5 else ""
+    return parts[-2], hmac.compare_digest(given.encode(), secret.encode())
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalApiServer
     protocol_version = "HTTP/1.1"
@@ -117,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("api %s", format % args)
+        log.debug("api %s", self.server.redact(format % args))
 
     # -- dispatch
     def do_GET(self) -> None:
@@ -136,7 +172,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
+        if self.headers.get("Origin") is not None:
+            self._error(403, "AccessDeniedException", "browser requests are refused (Origin header)")
+            return
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+        invoke = _invoke_target(parts, self.server.invoke_secret)
+        if invoke is not None:
+            self._guarded_invoke(method, invoke, body)
+            return
         try:
             if parts == [".well-known", "jwks.json"] and self.server.jwks is not None and method == "GET":
                 self._json(200, self.server.jwks)
@@ -145,15 +188,33 @@ class _Handler(BaseHTTPRequestHandler):
                     self._error(403, "ForbiddenException", "Forbidden")
                     return
                 self._connections(method, parts[-1], body)
-            elif len(parts) == 4 and parts[:2] == ["2015-03-31", "functions"] and parts[3] == "invocations":
-                if method != "POST":
-                    self._error(405, "MethodNotAllowed", "use POST")
-                    return
-                self._invoke(parts[2], body)
             else:
-                self._error(404, "NotFoundException", f"no local API at {method} {self.path}")
+                self._error(
+                    404, "NotFoundException", f"no local API at {method} {self.server.redact(self.path)}"
+                )
         except Exception as exc:
-            log.exception("local API %s %s failed", method, self.path)
+            log.exception("local API %s %s failed", method, self.server.redact(self.path))
+            self._error(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
+
+    def _guarded_invoke(self, method: str, target: tuple[str, bool], body: bytes) -> None:
+        """An invocation runs only with the secret, as POST, with a body declared JSON (or undeclared)."""
+        function_name, authorized = target
+        if not authorized:
+            self._error(
+                403, "AccessDeniedException", "the local Lambda Invoke API needs the gateway's secret"
+            )
+            return
+        if method != "POST":
+            self._error(405, "MethodNotAllowed", "use POST")
+            return
+        content_type = self.headers.get("Content-Type")
+        if content_type is not None and content_type.split(";")[0].strip().lower() not in JSON_CONTENT_TYPES:
+            self._error(415, "UnsupportedMediaTypeException", "the invocation payload must be JSON")
+            return
+        try:
+            self._invoke(function_name, body)
+        except Exception as exc:
+            log.exception("local API invocation of %s failed", function_name)
             self._error(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
 
     def _read_body(self) -> bytes | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -139,6 +140,7 @@ def run_invoke(args: argparse.Namespace, out: TextIO | None = None) -> int:
         api.server_close()
         print(f"twschat invoke: {exc}", file=sys.stderr)
         return 2
+    os.environ.update(api.handler_environment())  # the Invoke API's secret: for the handlers only
     api.start()
     try:
         _section(

@@ -614,7 +614,7 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     llm.add_argument(
         "--bedrock-endpoint",
         metavar="URL",
-        help="Bedrock runtime endpoint for --responder bedrock (e.g. http://127.0.0.1:8040 from "
+        help="Bedrock runtime endpoint for --responder bedrock (e.g. http://127.0.0.1:31117 from "
         "twschat fake-bedrock); without it, the real Bedrock of the AWS credentials in use",
     )
 

@@ -109,7 +109,7 @@ def test_render_pong_history_conversations() -> None:
     assert lines[0] == "[histórico: 2 mensagens]"
     assert lines[1].endswith(" você> qual job?") and "/" in lines[1].split()[0]  # dd/mm HH:MM
     assert lines[2] == "bad tws> linha 1" and lines[3] == "     linha 2"
-    assert lines[4] == "[há mais antigas: /history 2 k1]"
+    assert lines[4] == "[há mais antigas: /history 2 mais]"  # issue 17: the client keeps the cursor
     convs = render(
         {
             "type": "conversations",
@@ -547,7 +547,7 @@ def test_refused_on_reconnect_exits_2() -> None:
         await ws.close(1000)
 
     server = FakeServer(handler, refuse={2: 401})
-    code, _, err = run_client(server, "oi")
+    code, _, err = run_client(server, "oi", token=TOKEN)  # issue 17: without one, "a token is needed"
     assert code == 2 and "token recusado/expirado" in err
 
 

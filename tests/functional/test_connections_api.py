@@ -88,7 +88,7 @@ def management(server: LocalApiServer, stage: str | None = "local") -> Any:
 
 
 def lambda_client(server: LocalApiServer) -> Any:
-    return boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{server.port}", config=CONFIG)
+    return boto3.client("lambda", endpoint_url=server.lambda_endpoint_url, config=CONFIG)
 
 
 # ------------------------------------------------------------------------------------------ @connections
@@ -195,7 +195,7 @@ def test_invoke_event_runs_in_background(server: LocalApiServer, runner: Functio
 def test_invoke_through_standard_endpoint_variable(
     server: LocalApiServer, runner: FunctionRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{server.port}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", server.lambda_endpoint_url)
     response = boto3.client("lambda", config=CONFIG).invoke(FunctionName="EchoFunction", Payload=b'{"a":1}')
     assert json.loads(response["Payload"].read())["event"] == {"a": 1}
 

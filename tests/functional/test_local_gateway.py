@@ -59,7 +59,7 @@ async def gateway(
     gw = Gateway(app, runner, stage="local", **options)
     api = LocalApiServer(gw, runner, stage="local")
     monkeypatch.setenv("CONNECTIONS_API_URL", f"http://127.0.0.1:{api.port}/local")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{api.port}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", api.lambda_endpoint_url)
     api.start()
     for logical_id in app.functions:
         runner.handler(logical_id)

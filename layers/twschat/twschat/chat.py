@@ -186,12 +186,12 @@ class ChatService:
         principal = principal or Principal()
         settings = self.settings
         asked_agent = (query.get("agent") or "").strip().lower()
-        if asked_agent and not AGENT_PATTERN.match(asked_agent):
+        if asked_agent and not AGENT_PATTERN.fullmatch(asked_agent):
             return self._refuse_connect(400, "invalid agent: use letters, digits and '-' (max 63)")
         if asked_agent and asked_agent not in settings.agents:
             return self._refuse_connect(400, f"unknown agent; available: {', '.join(settings.agents)}")
         conversation_id = query.get("conversationId")
-        if conversation_id is not None and not CONVERSATION_ID_PATTERN.match(conversation_id):
+        if conversation_id is not None and not CONVERSATION_ID_PATTERN.fullmatch(conversation_id):
             return self._refuse_connect(400, "invalid conversationId: 8-64 letters, digits, '-' or '_'")
         now_ms = int(self.clock() * 1000)
         try:

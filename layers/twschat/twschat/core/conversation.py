@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 from twschat.core.responder import Role, Turn
 
-AGENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-CONVERSATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
+# \Z, not $: "$" also matches before a trailing newline ("c-abcdefgh\n" would pass).
+AGENT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}\Z")
+CONVERSATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}\Z")
 _REPLY_ID_NAMESPACE = uuid.UUID("6f1f2a52-3d0b-4c55-9a4e-4f0f0b7e1a10")
 
 USER_SUFFIX = "0"

@@ -62,7 +62,7 @@ _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 REQUEST_TYPES = ("message", "history", "conversations", "ping")
 MAX_PAGE = 50
 DEFAULT_PAGE = 20
-_CURSOR = re.compile(r"^[\x21-\x7e]{1,200}$")
+_CURSOR = re.compile(r"^[\x21-\x7e]{1,200}\Z")  # \Z: "$" would accept a trailing newline
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,6 @@ def _request(request_type: str, decoded: dict[str, object]) -> ClientRequest | I
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         return InputRejected("invalid_request", f"limit 1-{MAX_PAGE}")
     before = decoded.get("before")
-    if before is not None and (not isinstance(before, str) or not _CURSOR.match(before)):
+    if before is not None and (not isinstance(before, str) or not _CURSOR.fullmatch(before)):
         return InputRejected("invalid_request", "before")
     return ClientRequest(request_type, limit=limit, before=before)
