@@ -72,7 +72,7 @@ class ScriptedReply:
 def _block(data: Any, where: str) -> Block:
     if isinstance(data, str):
         return Block("text", text=data)
-    if not isinstance(data, Mapping) or len(data) != 1:
+    if not isinstance(data, Mapping) or len(data) != 1 or not {"text", "toolUse"} & set(data):
         raise ScriptError(f"{where}: a block is {{'text': ...}} or {{'toolUse': {{...}}}}")
     if "text" in data:
         if not isinstance(data["text"], str):
