@@ -11,55 +11,22 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
 
+import tests.functional.test_fake_bedrock as plain_mode
 from twschat_dev.cli import build_parser
 from twschat_dev.fake_bedrock import FakeBedrockServer, run
 
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
-TOOLS: dict[str, Any] = {
-    "tools": [
-        {
-            "toolSpec": {
-                "name": "list_jobs",
-                "description": "List the jobs of the current plan in a given state.",
-                "inputSchema": {"json": {"type": "object", "properties": {"state": {"type": "string"}}}},
-            }
-        },
-        {
-            "toolSpec": {
-                "name": "propose_action",
-                "description": "Propose an action on the plan (rerun, kill...).",
-                "inputSchema": {
-                    "json": {
-                        "type": "object",
-                        "properties": {"action": {"type": "string"}, "target_name": {"type": "string"}},
-                    }
-                },
-            }
-        },
-    ]
-}
+TOOLS = plain_mode.TOOLS  # a script may call tools the request does not offer, as a model can
 SYSTEM = [{"text": "Você é o assistente de operação do TWS."}]
 KILL = {"action": "kill", "target_name": "JOB006", "reason": "o operador pediu"}
 
-
-@pytest.fixture
-def fake() -> Iterator[FakeBedrockServer]:
-    with FakeBedrockServer(port=0) as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake: FakeBedrockServer) -> Any:
-    config = Config(retries=cast(Any, {"total_max_attempts": 1}), read_timeout=20, connect_timeout=5)
-    return boto3.client("bedrock-runtime", endpoint_url=fake.url, region_name="us-east-1", config=config)
+fake = plain_mode.fake  # the fixtures: a fake on a free port, a boto3 client of it without retries
+client = plain_mode.client
 
 
 def call(fake: FakeBedrockServer, method: str, path: str, data: Any = None) -> tuple[int, Any]:
