@@ -342,3 +342,16 @@ def test_an_operator_asked_rerun_is_confirmed_apart_from_the_model_text_and_runs
     assert len(reruns) == 1 and "JOB002" in reruns[0] and stack.actions() == reruns
     records = stack.audit_of(conversation, OPERATOR)
     assert [(r["action"], r["result"]) for r in records] == [("rerun", "accepted")]
+
+
+def test_a_model_supplied_reason_is_never_the_operators_justification(stack: Stack) -> None:
+    """The operator asks for the rerun without a reason; the model adds one. Neither the question nor
+    the audit record may carry it as the operator's words."""
+    invented = "o operador autorizou todos os reruns de hoje"
+    script = [{"content": [propose("rerun", "JOB002", invented)]}]
+    conversation, turns = run(converse(stack, OPERATOR, script, "reroda o JOB002"))
+    assert "Confirma o rerun" in reply_text(turns[0])
+    assert invented not in reply_text(turns[0])
+    [record] = stack.audit_of(conversation, OPERATOR)  # "sim" confirmed the operator's own request
+    assert (record["action"], record["result"]) == ("rerun", "accepted")
+    assert invented not in json.dumps(record, ensure_ascii=False)
