@@ -32,7 +32,9 @@ Scripted mode: play a given model (one that obeys a job log, proposes what nobod
   streamed as the tool's input; toolUseId is optional; stopReason defaults to tool_use when a block
   calls a tool, else end_turn; repeat answers that many calls with the same reply. Replies are
   streamed with the same encoder and event order as the model's. Converse calls (the running
-  summary) are not scripted. Format: twschat_dev/fake_bedrock/script.py.
+  summary) are not scripted. A throttled or refused request uses no reply; a stream-error fault
+  breaks the reply it was serving (a retry gets the next one). GET /__script: the replies left
+  ("repeat": calls left) and how many were served. Format: twschat_dev/fake_bedrock/script.py.
   GET /__requests[?since=N]   every request received (the last 500): index, operation, modelId,
                               status, fault, scripted, system (the system prompt's texts) and the
                               whole body; "last" is the N to pass next time.
