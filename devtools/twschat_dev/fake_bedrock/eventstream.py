@@ -5,20 +5,35 @@ bytes), the headers, the payload, and the CRC32 of everything before it (prelude
 header is a 1-byte name length, the name (UTF-8), a 1-byte value type and the value; only type 7
 (string: 2-byte length, UTF-8 bytes) is written here, which is all ConverseStream uses. The decoder
 this must satisfy is botocore's ``botocore.eventstream.EventStreamBuffer``.
+
+:func:`stream_events` spells a reply (the model's or a scripted one) as ConverseStream's events, in
+the order Bedrock sends them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import struct
 from binascii import crc32
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["encode_message", "event_message", "exception_message"]
+from .model import Reply
+
+__all__ = [
+    "encode_message",
+    "event_message",
+    "exception_message",
+    "json_pieces",
+    "stream_events",
+    "text_pieces",
+]
 
 _STRING = 7
 MAX_HEADER_VALUE = 0xFFFF
+TEXT_WORDS_PER_DELTA = 2
+TOOL_CHARS_PER_DELTA = 8
 
 
 def _header(name: str, value: str) -> bytes:
@@ -66,3 +81,34 @@ def exception_message(exception_type: str, payload: Any) -> bytes:
         },
         _json(payload),
     )
+
+
+def text_pieces(text: str) -> list[str]:
+    """Small deltas: two words (with their trailing spaces) each; concatenated, the text."""
+    words = re.findall(r"\s*\S+\s*", text) or [text]
+    return ["".join(words[i : i + TEXT_WORDS_PER_DELTA]) for i in range(0, len(words), TEXT_WORDS_PER_DELTA)]
+
+
+def json_pieces(raw: str) -> list[str]:
+    """A tool input's JSON cut every 8 characters (mid-token, as models stream it)."""
+    return [raw[i : i + TOOL_CHARS_PER_DELTA] for i in range(0, len(raw), TOOL_CHARS_PER_DELTA)] or [""]
+
+
+def stream_events(reply: Reply, latency: Callable[[], int]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The ConverseStream events of ``reply`` in order (``latency`` gives latencyMs at the end)."""
+    yield "messageStart", {"role": "assistant"}
+    for index, block in enumerate(reply.blocks):
+        if block.kind == "toolUse":
+            start = {"toolUse": {"toolUseId": block.tool_use_id, "name": block.name}}
+            yield "contentBlockStart", {"start": start, "contentBlockIndex": index}
+            for piece in json_pieces(block.input_json()):
+                yield (
+                    "contentBlockDelta",
+                    {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index},
+                )
+        else:
+            for piece in text_pieces(block.text):
+                yield "contentBlockDelta", {"delta": {"text": piece}, "contentBlockIndex": index}
+        yield "contentBlockStop", {"contentBlockIndex": index}
+    yield "messageStop", {"stopReason": reply.stop_reason}
+    yield "metadata", {"usage": reply.usage.to_json(), "metrics": {"latencyMs": latency()}}

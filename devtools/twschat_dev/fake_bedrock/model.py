@@ -113,6 +113,8 @@ class Reply:
     blocks: list[Block]
     stop_reason: str
     usage: Usage = field(default_factory=lambda: Usage(0))
+    scripted: bool = False
+    """Played from the script (``POST /__script``), not written by the model."""
 
 
 # ------------------------------------------------------------------------------------------ tokens

@@ -8,8 +8,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
@@ -17,8 +16,18 @@ from urllib.parse import unquote, urlsplit
 from twschat.adapters.tws_rest import is_loopback
 from twschat_dev.loopback import LoopbackServer
 
-from .eventstream import event_message, exception_message
-from .model import BedrockValidationError, FakeModel, PromptCache, Reply, count_tokens, prompt_pieces
+from .control import control
+from .eventstream import event_message, exception_message, stream_events
+from .model import (
+    BedrockValidationError,
+    FakeModel,
+    PromptCache,
+    Reply,
+    count_tokens,
+    prompt_pieces,
+    validate,
+)
+from .script import Script
 
 __all__ = ["FAULT_MODES", "FakeBedrockServer", "FaultMode", "ModelRequest"]
 
@@ -28,8 +37,6 @@ MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_DELAY = 300.0
 MAX_RECORDS = 500
 DELTAS_BEFORE_STREAM_ERROR = 2
-TEXT_WORDS_PER_DELTA = 2
-TOOL_CHARS_PER_DELTA = 8
 
 STREAM_ERROR = {
     "message": "The model stream failed (fault injected by the fake Bedrock).",
@@ -52,17 +59,25 @@ class ModelRequest:
     input_tokens: int = 0
     output_tokens: int = 0
     fault: str = "none"
+    scripted: bool = False
+    """Answered from the script (``POST /__script``), not by the deterministic model."""
+    index: int = 0
+    """The request's number since the server started (set when recorded; ``GET /__requests?since=``)."""
 
-
-def text_pieces(text: str) -> list[str]:
-    """Small deltas: two words (with their trailing spaces) each; concatenated, the text."""
-    words = re.findall(r"\s*\S+\s*", text) or [text]
-    return ["".join(words[i : i + TEXT_WORDS_PER_DELTA]) for i in range(0, len(words), TEXT_WORDS_PER_DELTA)]
-
-
-def json_pieces(raw: str) -> list[str]:
-    """A tool input's JSON cut every 8 characters (mid-token, as models stream it)."""
-    return [raw[i : i + TOOL_CHARS_PER_DELTA] for i in range(0, len(raw), TOOL_CHARS_PER_DELTA)] or [""]
+    def to_json(self) -> dict[str, Any]:
+        system = [
+            str(b["text"]) for b in self.body.get("system") or [] if isinstance(b, dict) and "text" in b
+        ]
+        return {
+            "index": self.index,
+            "operation": self.operation,
+            "modelId": self.model_id,
+            "status": self.status,
+            "fault": self.fault,
+            "scripted": self.scripted,
+            "system": system,
+            "body": self.body,
+        }
 
 
 class FakeBedrockServer(LoopbackServer):
@@ -76,6 +91,8 @@ class FakeBedrockServer(LoopbackServer):
             raise ValueError(f"the fake Bedrock listens on loopback addresses only, not {host!r}")
         self.host = host
         self.model = FakeModel()
+        self.script = Script()
+        self._recorded = 0
         self.cache = PromptCache()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -128,6 +145,14 @@ class FakeBedrockServer(LoopbackServer):
             self.counts.clear()
             self.last_usage = {}
             self.cache.clear()
+        self.script.clear()
+
+    def request_log(self, since: int = 0) -> dict[str, Any]:
+        """The recorded requests numbered above ``since`` (oldest first; the last 500 are kept) and
+        ``last``, the number to pass as ``since`` next time."""
+        with self._lock:
+            found = [r.to_json() for r in self.requests if r.index > since]
+            return {"requests": found, "last": self._recorded}
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -145,7 +170,8 @@ class FakeBedrockServer(LoopbackServer):
 
     def _record(self, record: ModelRequest, usage: dict[str, Any] | None = None) -> None:
         with self._lock:
-            self.requests.append(record)
+            self._recorded += 1
+            self.requests.append(replace(record, index=self._recorded))
             self.counts[record.operation] += 1
             self.counts[f"status:{record.status}"] += 1
             if record.fault != "none":
@@ -153,8 +179,12 @@ class FakeBedrockServer(LoopbackServer):
             if usage is not None:
                 self.last_usage = {"operation": record.operation, "modelId": record.model_id, **usage}
 
-    def _reply(self, model_id: str, body: dict[str, Any], malformed_tool: bool) -> Reply:
-        reply = self.model.reply(body, malformed_tool=malformed_tool)  # raises BedrockValidationError
+    def _reply(self, model_id: str, operation: str, body: dict[str, Any], malformed_tool: bool) -> Reply:
+        """The scripted reply for a ConverseStream call when one is queued, else the model's; both
+        after the request passes Bedrock's validation (raises ``BedrockValidationError``)."""
+        validate(body)
+        scripted = self.script.next() if operation == "converse-stream" else None
+        reply = scripted or self.model.reply(body, malformed_tool=malformed_tool)
         with self._lock:
             reply.usage = self.cache.usage(model_id, prompt_pieces(body))
         reply.usage.output_tokens = sum(
@@ -170,26 +200,6 @@ class FakeBedrockServer(LoopbackServer):
             fake = server
 
         return Handler
-
-
-def stream_events(reply: Reply, latency: Callable[[], int]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The ConverseStream events of ``reply`` in order (``latency`` gives latencyMs at the end)."""
-    yield "messageStart", {"role": "assistant"}
-    for index, block in enumerate(reply.blocks):
-        if block.kind == "toolUse":
-            start = {"toolUse": {"toolUseId": block.tool_use_id, "name": block.name}}
-            yield "contentBlockStart", {"start": start, "contentBlockIndex": index}
-            for piece in json_pieces(block.input_json()):
-                yield (
-                    "contentBlockDelta",
-                    {"delta": {"toolUse": {"input": piece}}, "contentBlockIndex": index},
-                )
-        else:
-            for piece in text_pieces(block.text):
-                yield "contentBlockDelta", {"delta": {"text": piece}, "contentBlockIndex": index}
-        yield "contentBlockStop", {"contentBlockIndex": index}
-    yield "messageStop", {"stopReason": reply.stop_reason}
-    yield "metadata", {"usage": reply.usage.to_json(), "metrics": {"latencyMs": latency()}}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -232,42 +242,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch()
 
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
     def _dispatch(self) -> None:
         path = urlsplit(self.path).path
         body = self._read_body()
         if body is None:
             return
         if path.startswith("/__"):
-            self._control(path, body)
+            self._send(*control(self.fake, self.command, self.path, body))
         elif (match := _MODEL_PATH.match(path)) and self.command == "POST":
             self._model(unquote(match.group(1)), match.group(2), body)
         else:
             self._aws_error(404, "UnknownOperationException", f"No operation {self.command} {path}.")
-
-    def _control(self, path: str, body: bytes) -> None:
-        fake = self.fake
-        if path == "/__fault" and self.command == "GET":
-            self._send(200, fake.fault_state())
-        elif path == "/__fault" and self.command == "POST":
-            try:
-                data = json.loads(body or b"{}")
-                delay = data.get("delay")
-                fake.set_fault(
-                    str(data.get("mode", "none")),
-                    float(delay) if delay is not None else None,
-                    int(data.get("times") or 0),
-                )
-            except (ValueError, TypeError, AttributeError) as exc:
-                self._send(400, {"message": f"bad fault request: {exc}"})
-                return
-            self._send(200, fake.fault_state())
-        elif path == "/__stats" and self.command == "GET":
-            self._send(200, fake.stats())
-        elif path == "/__reset" and self.command == "POST":
-            fake.reset()
-            self._send(200, {"reset": True})
-        else:
-            self._send(404, {"message": f"no control endpoint {self.command} {path}"})
 
     # -- the model
     def _model(self, model_id: str, operation: str, raw: bytes) -> None:
@@ -293,7 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._aws_error(429, "ThrottlingException", "Too many requests, please wait before trying again.")
             return
         try:
-            reply = fake._reply(model_id, body, malformed_tool=fault == "malformed-tool")
+            reply = fake._reply(model_id, operation, body, malformed_tool=fault == "malformed-tool")
         except BedrockValidationError as exc:
             fake._record(ModelRequest(operation, model_id, body, 400))
             self._aws_error(400, "ValidationException", str(exc))
@@ -302,13 +290,22 @@ class _Handler(BaseHTTPRequestHandler):
             fake._record(ModelRequest(operation, model_id, body, 500))
             self._aws_error(500, "InternalServerException", f"The fake Bedrock failed: {exc!r}")
             return
-        if fault == "malformed-tool" and not any(b.raw_input is not None for b in reply.blocks):
-            fault = "none"  # no tool call: nothing to break, the fault waits for one
+        if fault == "malformed-tool" and (
+            reply.scripted or not any(b.raw_input is not None for b in reply.blocks)
+        ):
+            fault = "none"  # no tool call to break (a script says its own rawInput): the fault waits
         if fault != "none":
             fake._consume_fault()
         usage = {**reply.usage.to_json(), "stopReason": reply.stop_reason}
         record = ModelRequest(
-            operation, model_id, body, 200, reply.usage.input_tokens, reply.usage.output_tokens, fault
+            operation,
+            model_id,
+            body,
+            200,
+            reply.usage.input_tokens,
+            reply.usage.output_tokens,
+            fault,
+            scripted=reply.scripted,
         )
         if operation == "converse":
             self._converse(reply, fault, delay, started, record, usage)
