@@ -77,9 +77,14 @@ class Script:
 
 class Chat:
     def __init__(
-        self, model: Script, roles: tuple[str, ...] = ("operator",), *, require_justification: bool = False
+        self,
+        model: Script,
+        roles: tuple[str, ...] = ("operator",),
+        *,
+        require_justification: bool = False,
+        plan: str = "small",
     ) -> None:
-        self.tws = DemoTwsClient()
+        self.tws = DemoTwsClient(plan=plan)
         self.audit = InMemoryAuditSink()
         self.responder = BedrockResponder(
             self.tws, model, audit=self.audit, require_justification=require_justification
@@ -252,3 +257,13 @@ def test_a_runaway_answer_is_bounded() -> None:
     chat = Chat(Script(text_and_tool("a" * 50_000)))
     reply = chat.say("oi")
     assert len(reply.text) <= 8000 and len("".join(chat.deltas)) <= 8000
+
+
+def test_a_model_target_that_names_several_instances_gets_the_which_one_question() -> None:
+    """Issue 16 on the large plan: JOB002 runs in DATA_PIPELINE and in PAYROLL; the operator asks for a
+    rerun without naming the job, the model names "JOB002": nothing is pending, the rules ask which."""
+    chat = Chat(Script(propose("rerun", "JOB002")), plan="large")
+    reply = chat.say("reroda o que falhou ontem à noite")
+    assert "pending" not in reply.context
+    assert "DATA_PIPELINE" in reply.text and "PAYROLL" in reply.text
+    assert chat.audit.records == []

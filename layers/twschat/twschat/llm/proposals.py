@@ -33,7 +33,7 @@ from twschat.assistant.skills.referents import quiet_target
 from twschat.assistant.skills.targets import quiet_target_of
 from twschat.assistant.state import DialogueState
 
-from .tools import find_job
+from .tools import find_jobs
 
 __all__ = ["ProposalVerdict", "judge_proposal"]
 
@@ -76,24 +76,27 @@ def _job_target(
 ) -> ProposalVerdict:
     turn = make_turn(asked)
     resolved = quiet_target(turn)
-    chosen: Job | None = find_job(plan.jobs, wanted) if wanted else None
+    # Every instance the model's words name (a job name may run in several job streams).
+    named_by_model = find_jobs(plan.jobs, wanted) if wanted else ()
     if resolved is not None:
-        if chosen is not None and chosen.id != resolved.id:
-            return ProposalVerdict(rejected="other_target")
-        if chosen is None and wanted and not _names(resolved, wanted):
+        if wanted and resolved.id not in {j.id for j in named_by_model} and not _names(resolved, wanted):
             return ProposalVerdict(rejected="other_target")
         return ProposalVerdict(replace(asked, jobs=(resolved,), candidates=(), missing=()))
     # The message named several jobs, or pointed back at several ("reroda esse" after a list of two):
-    # the model may pick one of them, never another; pointing back at nothing leaves the rules to ask.
+    # the model may pick among them, never another; pointing back at nothing leaves the rules to ask.
     allowed = {j.id for j in (asked.jobs or asked.candidates)}
     if asked.referent and not allowed:
         allowed = set(turn.prev.jobs) or {""}
-    if allowed and (chosen is None or chosen.id not in allowed):
+    picks = tuple(j for j in named_by_model if not allowed or j.id in allowed)
+    if allowed and not picks:
         return ProposalVerdict(rejected="other_target")
-    if chosen is None:
-        # Nothing to put up: the rule skill asks "qual job?" with the operator's own intent.
-        return ProposalVerdict(asked)
-    return ProposalVerdict(replace(asked, jobs=(chosen,), candidates=(), missing=()))
+    if len(picks) == 1:
+        return ProposalVerdict(replace(asked, jobs=picks, candidates=(), missing=()))
+    if picks:
+        # The model's name fits several instances: the rules ask which one, listing them.
+        return ProposalVerdict(replace(asked, jobs=(), candidates=picks, missing=()))
+    # Nothing to put up: the rule skill asks "qual job?" (or says the named job is not in the plan).
+    return ProposalVerdict(asked)
 
 
 def _names(job: Job, text: str) -> bool:
