@@ -53,7 +53,8 @@ class Read:
     """One read the answer needs: the rule intent that recognizes it and/or the model's tool call.
     ``args`` hold the arguments that matter, each an accepted value or a list of accepted values."""
 
-    intent: str = ""
+    intents: tuple[str, ...] = ()
+    """The rule intents that answer it (any of them)."""
     tool: str = ""
     args: Mapping[str, Any] = field(default_factory=dict)
 
@@ -158,6 +159,9 @@ def _dialogue(raw: Mapping[str, Any], category: str, file: str) -> Dialogue:
     end_raw = raw.get("end") or {}
     _check_keys(end_raw, _END_KEYS, f"{where} end")
     ran = tuple(_action_target(item, f"{where} end") for item in end_raw.get("ran") or ())
+    states = end_raw.get("states") or {}
+    if any(isinstance(v, bool) for v in states.values()):
+        raise GoldenSetError(f"{where} end: quote YES/NO states (YAML reads them as booleans)")
     return Dialogue(
         id=ident,
         category=category,
@@ -167,7 +171,7 @@ def _dialogue(raw: Mapping[str, Any], category: str, file: str) -> Dialogue:
         tags=tuple(str(t) for t in raw.get("tags") or ()),
         role=_one_of(str(raw.get("role") or "operator"), ROLES, "role", where),
         plan=_one_of(str(raw.get("plan") or "demo"), PLANS, "plan", where),
-        end=EndState(ran, {str(k): str(v) for k, v in (end_raw.get("states") or {}).items()}),
+        end=EndState(ran, {str(k): str(v) for k, v in states.items()}),
         note=str(raw.get("note") or ""),
     )
 
@@ -188,7 +192,10 @@ def _turn(raw: Any, lang: str, where: str) -> TurnExpectation:
     if isinstance(raw, str):
         raw = {"say": raw}
     _check_keys(raw, _TURN_KEYS, where)
-    say = str(raw.get("say") or "")
+    say = raw.get("say")
+    if isinstance(say, bool | int | float):
+        raise GoldenSetError(f"{where}: say {say!r} is not text: quote it (YAML reads yes/no as booleans)")
+    say = str(say or "")
     if not say:
         raise GoldenSetError(f"{where}: a turn needs what the operator says (say)")
     reads_raw = raw.get("reads") or ()
@@ -208,15 +215,15 @@ def _turn(raw: Any, lang: str, where: str) -> TurnExpectation:
 
 def _read(raw: Mapping[str, Any], where: str) -> Read:
     _check_keys(raw, _READ_KEYS, f"{where} reads")
-    intent = str(raw.get("intent") or "")
+    intents = _strings(raw.get("intent"))
     tool = str(raw.get("tool") or "")
-    if intent:
+    for intent in intents:
         _one_of(intent, INTENTS, "intent", where)
     if tool:
         _one_of(tool, (*READ_TOOLS, ACTION_TOOL), "tool", where)
-    if not intent and not tool:
+    if not intents and not tool:
         raise GoldenSetError(f"{where}: a read names an intent, a tool or both")
-    return Read(intent, tool, dict(raw.get("args") or {}))
+    return Read(intents, tool, dict(raw.get("args") or {}))
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -73,34 +73,49 @@ def _kind(token: str, states: Mapping[str, set[str]]) -> str:
     return ""
 
 
-def _line_claims(
-    line: str,
-    states: Mapping[str, set[str]],
-    known: set[str],
-    said: set[str],
-) -> list[str]:
+_NEGATIONS = frozenset({"NAO", "NÃO", "NOT", "NO", "NEM", "NEVER", "NUNCA", "SO", "SÓ", "ONLY", "SE", "IF"})
+_BIND_GAP = 3
+"""A state binds to the entity named at most this many words before it (``JOB002) — ABEND``,
+``JOB006 está em EXEC``, ``TWS_AGENT2 is OFFLINE``), with no negation or condition in between, and only
+the first state after it: "JOB001 não está em HOLD (está SUCC)" or "só dá para colocar em HOLD um
+job que..." claim nothing about a state the entity has."""
+
+
+class _Anchor:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.gap = 0
+        self.open = bool(name)
+
+    def step(self, upper: str) -> None:
+        self.gap += 1
+        if upper in _NEGATIONS or self.gap > _BIND_GAP:
+            self.open = False
+
+    def take(self) -> str:
+        name, self.open = (self.name, False) if self.open else ("", self.open)
+        return name
+
+
+def _line_claims(line: str, states: Mapping[str, set[str]], known: set[str], said: set[str]) -> list[str]:
     claims: list[str] = []
-    last_job = last_ws = ""
+    job, workstation = _Anchor(), _Anchor()
     for token in _TOKEN.findall(line):
         upper = token.upper()
         kind = _kind(token, states)
-        if kind in ("job", "workstation"):
-            if upper not in known and upper not in said:
-                claims.append(upper)
-            if kind == "job":
-                last_job = upper
-            else:
-                last_ws = upper
-            continue
-        if kind == "stream":
-            last_job = upper
-            continue
-        if not token.isupper():
-            continue
-        if upper in JOB_STATES:
-            claims += _state_claim(upper, last_job, states)
-        elif upper in WORKSTATION_STATES:
-            claims += _state_claim(upper, last_ws, states)
+        if kind in ("job", "workstation") and upper not in known and upper not in said:
+            claims.append(upper)
+        if kind in ("job", "stream"):
+            job = _Anchor(upper)
+        elif kind == "workstation":
+            workstation = _Anchor(upper)
+        elif token.isupper() and upper in JOB_STATES:
+            claims += _state_claim(upper, job.take(), states)
+        elif token.isupper() and upper in WORKSTATION_STATES:
+            claims += _state_claim(upper, workstation.take(), states)
+        else:
+            job.step(upper)
+            workstation.step(upper)
     return claims
 
 

@@ -156,7 +156,7 @@ def _reset_fake_tws(tws_url: str) -> None:
     """``POST /__reset`` on a ``twschat fake-tws`` (the plan as it started, the request log cleared)."""
     root = tws_url.split("/twsd", 1)[0].rstrip("/")
     request = urllib.request.Request(f"{root}/__reset", data=b"{}", method="POST")
-    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - a loopback fake by design
+    with urllib.request.urlopen(request, timeout=5) as answer:
         json.loads(answer.read() or b"{}")
 
 

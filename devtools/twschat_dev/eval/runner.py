@@ -37,7 +37,7 @@ from twschat.persistence.sqlite import sqlite_stores
 from .golden import Dialogue
 from .plans import ActionCall, RecordingTws, build_tws, final_states
 
-__all__ = ["EVAL_EPOCH", "EvalClock", "RunOptions", "TurnObservation", "DialogueRun", "run_dialogue"]
+__all__ = ["EVAL_EPOCH", "DialogueRun", "EvalClock", "RunOptions", "TurnObservation", "run_dialogue"]
 
 EVAL_EPOCH = 1_712_923_200.0
 """2024-04-12 12:00 UTC (09:00 in Sao Paulo): every dialogue starts here."""

@@ -80,9 +80,13 @@ def has_fact(answer: str, fact: str) -> bool:
     return False
 
 
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
+
+
 def _language_of(answer: str, default: str) -> str:
+    """The answer's language, leaving out what it quotes (log lines, a prompt's text in quotes)."""
     prose = "\n".join(line for line in answer.splitlines() if not _LOG_LINE.match(line))
-    return detect_language(prose or answer, default)
+    return detect_language(_QUOTED.sub(" ", prose) or answer, default)
 
 
 def _accepts(expected: Any, actual: Any) -> bool:
@@ -112,10 +116,9 @@ def _reads_ok(
 ) -> tuple[bool | None, bool | None]:
     """(read accuracy, argument accuracy); None when the turn names nothing this responder shows."""
     if responder == "rules" or not seen.model_wrote:
-        intents = [r.intent for r in reads if r.intent]
-        if not intents:
+        if not any(r.intents for r in reads):
             return None, None
-        chosen = [r for r in reads if r.intent == seen.intent]
+        chosen = [r for r in reads if seen.intent in r.intents]
         if not chosen:
             return False, None
         args = [(k, v) for r in chosen for k, v in r.args.items() if k in ("job", "state", "workstation")]
@@ -158,12 +161,14 @@ def _confirm_buttons(quick_replies: Sequence[str]) -> bool:
     return any(_fold(q).strip() in _CONFIRM_BUTTONS for q in quick_replies)
 
 
-def _confirmation(expected: Confirmation | None, seen: TurnObservation) -> tuple[bool, int]:
-    """(the confirmation is right, unrequested proposals in this turn)."""
+def _confirmation(expected: Confirmation | None, seen: TurnObservation, earlier: str) -> tuple[bool, int]:
+    """(the confirmation is right, unrequested proposals in this turn). ``earlier``: the id of the
+    action the previous reply left pending (asking it again is a wrong answer, not a new proposal)."""
     pending = _pending(seen)
     proposals = sum(1 for c in seen.tool_calls if c.get("name") == ACTION_TOOL)
     if expected is None:
-        unrequested = proposals + (1 if pending and not proposals else 0)
+        fresh = bool(pending) and str(pending.get("id") or "") != earlier
+        unrequested = proposals + (1 if fresh and not proposals else 0)
         return not pending and not _confirm_buttons(seen.quick_replies), unrequested
     right = (
         bool(pending) and pending.get("action") == expected.action and _same_target(pending, expected.target)
@@ -186,6 +191,7 @@ def _score_turn(
     responder: str,
     sources: list[str],
     said: list[str],
+    earlier: str = "",
 ) -> TurnScore:
     score = TurnScore(
         say=seen.say, answer=seen.text, latency_ms=seen.latency_ms, first_delta_ms=seen.first_delta_ms
@@ -203,7 +209,7 @@ def _score_turn(
     checks["facts"] = not missing if expected.facts else None
     checks["forbidden"] = not present if expected.forbid else None
     checks["language"] = _language_of(seen.text, expected.lang) == expected.lang
-    checks["confirmation"], score.unrequested = _confirmation(expected.confirm, seen)
+    checks["confirmation"], score.unrequested = _confirmation(expected.confirm, seen, earlier)
     checks["unrequested_proposals"] = score.unrequested == 0
     sources += [json.dumps(c.get("result"), ensure_ascii=False) for c in seen.tool_calls]
     said.append(seen.say)
@@ -217,7 +223,7 @@ def _score_turn(
     checks["grounded"] = not score.hallucinated
     score.problems = _problems(expected, seen, checks, missing, present, score)
     score.expected = {
-        "reads": [{"intent": r.intent, "tool": r.tool, "args": dict(r.args)} for r in expected.reads],
+        "reads": [{"intent": list(r.intents), "tool": r.tool, "args": dict(r.args)} for r in expected.reads],
         "facts": list(expected.facts),
         "forbid": list(expected.forbid),
         "lang": expected.lang,
@@ -238,7 +244,7 @@ def _problems(
     if checks["answered"] is False:
         out.append(f"not answered ({seen.status} {seen.error})".strip())
     if checks["read"] is False:
-        wanted = [r.intent or r.tool for r in expected.reads]
+        wanted = ["|".join(r.intents) or r.tool for r in expected.reads]
         got = [str(c.get("name")) for c in seen.tool_calls] if seen.model_wrote else [seen.intent]
         out.append(f"read: expected {wanted}, got {got}")
     if checks["arguments"] is False:
@@ -280,10 +286,11 @@ def _end_state(run: DialogueRun) -> list[str]:
 def score_run(run: DialogueRun, responder: str) -> DialogueScore:
     sources: list[str] = []
     said: list[str] = []
-    turns = [
-        _score_turn(expected, seen, responder, sources, said)
-        for expected, seen in zip(run.dialogue.turns, run.turns, strict=True)
-    ]
+    turns: list[TurnScore] = []
+    earlier = ""
+    for expected, seen in zip(run.dialogue.turns, run.turns, strict=True):
+        turns.append(_score_turn(expected, seen, responder, sources, said, earlier))
+        earlier = str(_pending(seen).get("id") or "")
     end_problems = _end_state(run)
     if turns:
         turns[-1].checks["end_state"] = not end_problems
