@@ -12,7 +12,7 @@ to them. Each must be grounded:
   bound to nothing ("1 job em ABEND", "o job fica em INTRO até...") claims nothing about a target.
 
 Lines that quote a job log (stdlist header lines ``= ...`` and time-stamped lines) are data shown, not
-claims, and are skipped.
+claims, and are skipped; so are the rules' quoted examples of what to type (``"reroda o JOB002"``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ JOB_STATES = frozenset(
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _JOB_ID = re.compile(r"^JOB\d+$", re.IGNORECASE)
 _WS_NAME = re.compile(r"^TWS_[A-Z0-9_]+$")
+_QUOTED_EXAMPLE = re.compile(r"\"[^\"]*\"")
 _QUOTED_LOG = re.compile(r"^\s*(=|\d{2,4}[-/:]\d{2}[-/:]\d{2}|\d{2}:\d{2}:\d{2})")
 
 
@@ -58,6 +59,8 @@ def hallucinations(
     for line in text.splitlines():
         if _QUOTED_LOG.match(line):
             continue
+        if not model_wrote:
+            line = _QUOTED_EXAMPLE.sub(" ", line)
         found += _line_claims(line, states, known, said_tokens)
     return list(dict.fromkeys(found))
 

@@ -14,6 +14,7 @@ confirmation's expiry and the stored messages never depend on the wall clock.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -42,6 +43,9 @@ __all__ = ["EVAL_EPOCH", "DialogueRun", "EvalClock", "RunOptions", "TurnObservat
 EVAL_EPOCH = 1_712_923_200.0
 """2024-04-12 12:00 UTC (09:00 in Sao Paulo): every dialogue starts here."""
 TURN_SECONDS = 7.0
+_SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+"""Where each dialogue's SQLite file lives: memory-backed when the machine has it (no fsync per write:
+the whole set runs in seconds instead of tens of seconds)."""
 
 
 class EvalClock:
@@ -191,7 +195,7 @@ def run_dialogue(dialogue: Dialogue, options: RunOptions) -> DialogueRun:
     """Run every turn of ``dialogue`` through a fresh chat service (see the module's docstring)."""
     clock = EvalClock()
     tws = build_tws(dialogue.plan, clock.datetime, options.tws_url)
-    with tempfile.TemporaryDirectory(prefix="twschat-eval-") as folder:
+    with tempfile.TemporaryDirectory(prefix="twschat-eval-", dir=_SCRATCH) as folder:
         stores = sqlite_stores(Path(folder) / "eval.db")
         audit = _RecordingAudit(stores.audit, clock=clock.datetime)
         service = ChatService(

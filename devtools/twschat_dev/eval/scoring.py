@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twschat.core.language import detect_language
+from twschat.llm.prompt import FALLBACK_NOTE, PROPOSAL_REJECTED_NOTE
 from twschat.llm.tools import ACTION_TOOL
 
 from .golden import Confirmation, Read, TurnExpectation
@@ -87,6 +88,14 @@ def _language_of(answer: str, default: str) -> str:
     """The answer's language, leaving out what it quotes (log lines, a prompt's text in quotes)."""
     prose = "\n".join(line for line in answer.splitlines() if not _LOG_LINE.match(line))
     return detect_language(_QUOTED.sub(" ", prose) or answer, default)
+
+
+def _without_code_notes(answer: str) -> str:
+    """The answer without the lines code adds to model text (a rejected proposal, a fallback): their
+    examples ("reroda o JOB002") are the code's, not claims the model made."""
+    for note in (*PROPOSAL_REJECTED_NOTE.values(), *FALLBACK_NOTE.values()):
+        answer = answer.replace(note, " ")
+    return answer
 
 
 def _accepts(expected: Any, actual: Any) -> bool:
@@ -214,7 +223,7 @@ def _score_turn(
     sources += [json.dumps(c.get("result"), ensure_ascii=False) for c in seen.tool_calls]
     said.append(seen.say)
     score.hallucinated = hallucinations(
-        seen.text,
+        _without_code_notes(seen.text),
         plan=(seen.plan_before, seen.plan_after),
         sources=sources,
         said=said,
