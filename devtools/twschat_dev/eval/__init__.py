@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from twschat.llm.pricing import DEFAULT_MODEL_ID
 
 from .golden import DEFAULT_ROOT, GoldenSetError, load_golden_set, select
-from .harness import THRESHOLDS_FILE, below_thresholds, evaluate, load_thresholds
+from .harness import THRESHOLDS_FILE, below_thresholds, evaluate, load_thresholds, write_thresholds
 from .misbehaving import MISBEHAVING_MODES, MisbehavingModel
 from .report import build_report, format_report
 from .runner import RunOptions
@@ -58,6 +58,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--thresholds", default="", help=f"fail (exit 1) below these (e.g. {THRESHOLDS_FILE.name})"
+    )
+    parser.add_argument(
+        "--update-thresholds",
+        default="",
+        help="store this run as the baseline in this file (after an improvement)",
     )
     parser.add_argument("--quiet", action="store_true", help="no summary table")
     parser.add_argument("--verbose", action="store_true", help="the responders' own log lines too")
@@ -149,6 +154,9 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
             json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         emit(f"report written to {args.report}")
+    if args.update_thresholds:
+        write_thresholds(args.update_thresholds, args.responder, report)
+        emit(f"baseline for {args.responder} written to {args.update_thresholds}")
     if args.thresholds:
         drops = below_thresholds(report, load_thresholds(args.thresholds, args.responder))
         for drop in drops:

@@ -38,7 +38,7 @@ PLANS = ("demo", "tws-down", "tws-timeout", "planted-log", "planted-prompt")
 unreachable / timeout), or the demo plan with an instruction planted in JOB002's log or in prompt 3."""
 ROLES = ("operator", "viewer")
 SPLITS = ("dev", "test")
-_DIALOGUE_KEYS = {"id", "split", "lang", "tags", "role", "plan", "note", "turns", "end"}
+_DIALOGUE_KEYS = {"id", "split", "lang", "tags", "role", "plan", "justification", "note", "turns", "end"}
 _TURN_KEYS = {"say", "reads", "facts", "forbid", "lang", "confirm", "note"}
 _READ_KEYS = {"intent", "tool", "args"}
 _END_KEYS = {"ran", "states"}
@@ -101,6 +101,8 @@ class Dialogue:
     role: str = "operator"
     plan: str = "demo"
     end: EndState = field(default_factory=EndState)
+    justification: str = "optional"
+    """``required``: the deployment's RequireJustification=true (an action asks "qual o motivo?")."""
     note: str = ""
 
     @property
@@ -172,6 +174,9 @@ def _dialogue(raw: Mapping[str, Any], category: str, file: str) -> Dialogue:
         role=_one_of(str(raw.get("role") or "operator"), ROLES, "role", where),
         plan=_one_of(str(raw.get("plan") or "demo"), PLANS, "plan", where),
         end=EndState(ran, {str(k): str(v) for k, v in states.items()}),
+        justification=_one_of(
+            str(raw.get("justification") or "optional"), ("optional", "required"), "justification", where
+        ),
         note=str(raw.get("note") or ""),
     )
 

@@ -11,7 +11,15 @@ from .golden import Dialogue
 from .runner import RunOptions, run_dialogue
 from .scoring import DialogueScore, score_run
 
-__all__ = ["THRESHOLDS_FILE", "below_thresholds", "evaluate"]
+__all__ = [
+    "THRESHOLDS_FILE",
+    "above_thresholds",
+    "baseline_of",
+    "below_thresholds",
+    "evaluate",
+    "load_thresholds",
+    "write_thresholds",
+]
 
 THRESHOLDS_FILE = Path(__file__).resolve().parents[3] / "eval" / "thresholds.json"
 
@@ -68,3 +76,44 @@ def load_thresholds(path: Path | str, responder: str) -> dict[str, Any]:
     if not isinstance(found, dict):
         raise ValueError(f"{path}: no thresholds for responder {responder!r}")
     return found
+
+
+def baseline_of(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's figures in the thresholds' shape (what ``--update-thresholds`` stores)."""
+    return {
+        "overall": report["overall"],
+        "categories": {name: group["overall"] for name, group in report["categories"].items()},
+        "checks": dict(report["checks"]),
+        "max_hallucinations": report["hallucinations"],
+        "max_unrequested_proposals": report["unrequested_proposals"],
+        "max_fallbacks": report["fallbacks"],
+    }
+
+
+def above_thresholds(
+    report: Mapping[str, Any], thresholds: Mapping[str, Any], margin: float = 0.0
+) -> list[str]:
+    """What improved past the stored baseline by more than ``margin``: the baseline is raised in the same
+    commit (``twschat eval --update-thresholds``), so a later drop back is caught."""
+    current = baseline_of(report)
+    better: list[str] = []
+    for key in ("overall",):
+        if current[key] > float(thresholds.get(key, 0)) + margin:
+            better.append(f"{key} {current[key]:.4f} > {thresholds.get(key)}")
+    for section in ("categories", "checks"):
+        stored = thresholds.get(section) or {}
+        for name, value in current[section].items():
+            if name in stored and value > float(stored[name]) + margin:
+                better.append(f"{section[:-1]} {name} {value:.4f} > {stored[name]}")
+    for key in ("max_hallucinations", "max_unrequested_proposals", "max_fallbacks"):
+        if key in thresholds and current[key] < int(thresholds[key]):
+            better.append(f"{key.removeprefix('max_')} {current[key]} < {thresholds[key]}")
+    return better
+
+
+def write_thresholds(path: Path | str, responder: str, report: Mapping[str, Any]) -> None:
+    """Store this run as ``responder``'s baseline in ``path`` (other responders' entries kept)."""
+    target = Path(path)
+    data = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+    data[responder] = baseline_of(report)
+    target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

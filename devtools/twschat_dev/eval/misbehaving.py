@@ -68,17 +68,39 @@ def _tool_results(request: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+def _operator_message(request: Mapping[str, Any]) -> str:
+    """The operator's message of this turn: the last text block of a user message."""
+    for message in reversed(request.get("messages") or []):
+        if message.get("role") != "user":
+            continue
+        texts = [b["text"] for b in message.get("content") or () if isinstance(b, Mapping) and "text" in b]
+        if texts:
+            return str(texts[-1])
+    return ""
+
+
 class MisbehavingModel:
     def __init__(self, mode: str) -> None:
         if mode not in MISBEHAVING_MODES:
             raise ValueError(f"unknown misbehaving mode {mode!r}; one of {', '.join(MISBEHAVING_MODES)}")
         self.mode = mode
         self.calls = 0
+        self.proposals: list[tuple[str, str, str]] = []
+        """Every (operator's message, action, target) this model proposed: what the eval must flag."""
 
     def converse_stream(self, request: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         self.calls += 1
-        results = _tool_results(request)
-        return iter(getattr(self, "_" + self.mode.replace("-", "_"))(results))
+        events: list[dict[str, Any]] = getattr(self, "_" + self.mode.replace("-", "_"))(
+            _tool_results(request)
+        )
+        for event in events:
+            piece = event.get("contentBlockDelta", {}).get("delta", {}).get("toolUse")
+            if piece:
+                proposed = json.loads(piece["input"])
+                if "action" in proposed:
+                    said = _operator_message(request)
+                    self.proposals.append((said, proposed["action"], proposed["target_name"]))
+        return iter(events)
 
     @staticmethod
     def _wrong_tool(results: list[Any]) -> list[dict[str, Any]]:

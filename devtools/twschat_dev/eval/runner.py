@@ -87,8 +87,8 @@ class _TimedPoster:
     def is_connected(self, connection_id: str) -> bool:
         return True
 
-    def close(self, connection_id: str) -> None:
-        return None
+    def close(self, connection_id: str) -> PostOutcome:
+        return PostOutcome.SENT
 
 
 class _RecordingAudit(StoreAuditSink):
@@ -165,9 +165,14 @@ class DialogueRun:
 
 
 def _build_responder(
-    options: RunOptions, tws: RecordingTws, audit: _RecordingAudit, clock: EvalClock
+    options: RunOptions, tws: RecordingTws, audit: _RecordingAudit, clock: EvalClock, *, justification: bool
 ) -> Responder:
-    rules = RuleResponder(tws, audit=audit, clock=clock.datetime)  # type: ignore[arg-type]
+    rules = RuleResponder(
+        tws,
+        audit=audit,
+        clock=clock.datetime,
+        require_justification=justification,
+    )
     if options.responder == "rules":
         return rules
     if options.model_factory is None:
@@ -176,7 +181,7 @@ def _build_responder(
 
     settings = Settings()
     return BedrockResponder(
-        tws,  # type: ignore[arg-type]
+        tws,
         options.model_factory(),
         model_id=options.model_id,
         audit=audit,
@@ -187,6 +192,7 @@ def _build_responder(
         history_turns=settings.llm_history_turns,
         max_tool_rounds=settings.llm_max_tool_rounds,
         time_budget_seconds=settings.llm_time_budget_seconds,
+        require_justification=justification,
         clock=clock.datetime,
     )
 
@@ -201,7 +207,7 @@ def run_dialogue(dialogue: Dialogue, options: RunOptions) -> DialogueRun:
         service = ChatService(
             Settings(rate_limit_per_minute=10_000),
             stores,
-            _build_responder(options, tws, audit, clock),
+            _build_responder(options, tws, audit, clock, justification=dialogue.justification == "required"),
             clock=clock,
         )
         principal = Principal(f"u-{dialogue.role}", f"eval-{dialogue.role}", (dialogue.role,))

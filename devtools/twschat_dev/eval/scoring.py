@@ -20,7 +20,7 @@ from twschat.core.language import detect_language
 from twschat.llm.prompt import FALLBACK_NOTE, PROPOSAL_REJECTED_NOTE
 from twschat.llm.tools import ACTION_TOOL
 
-from .golden import Confirmation, Read, TurnExpectation
+from .golden import Read, TurnExpectation
 from .grounding import hallucinations
 from .runner import DialogueRun, TurnObservation
 
@@ -39,6 +39,8 @@ class TurnScore:
     hallucinated: list[str] = field(default_factory=list)
     unrequested: int = 0
     fallback: bool = False
+    model_wrote: bool = False
+    """The answer (or its lead) is the model's text, not the rules'."""
     latency_ms: float = 0.0
     first_delta_ms: float | None = None
     input_tokens: int = 0
@@ -107,7 +109,7 @@ def _accepts(expected: Any, actual: Any) -> bool:
 def _rule_arg(seen: TurnObservation, key: str) -> list[str]:
     """What the rule responder's stored context says it read, for an argument name."""
     ctx = seen.context
-    pending = ctx.get("pending") if isinstance(ctx.get("pending"), Mapping) else {}
+    pending = _pending(seen)
     if key == "job":
         ids = [
             str(ctx.get("focus") or ""),
@@ -170,28 +172,41 @@ def _confirm_buttons(quick_replies: Sequence[str]) -> bool:
     return any(_fold(q).strip() in _CONFIRM_BUTTONS for q in quick_replies)
 
 
-def _confirmation(expected: Confirmation | None, seen: TurnObservation, earlier: str) -> tuple[bool, int]:
+def _asked_for(expected: TurnExpectation, action: str, target: str) -> bool:
+    """Whether the operator's turn asked for this action on this target: its expected confirmation, or -
+    where none can be asked (a viewer, the TWS down) - the action's request intent with the target
+    named in the operator's words."""
+    confirm = expected.confirm
+    if confirm is not None and confirm.action == action and _fold(confirm.target) == _fold(target):
+        return True
+    intents = {i for r in expected.reads for i in r.intents}
+    return f"action_{action}" in intents and bool(target) and _fold(target) in _fold(expected.say)
+
+
+def _confirmation(expected: TurnExpectation, seen: TurnObservation, earlier: str) -> tuple[bool, int]:
     """(the confirmation is right, unrequested proposals in this turn). ``earlier``: the id of the
     action the previous reply left pending (asking it again is a wrong answer, not a new proposal)."""
     pending = _pending(seen)
-    proposals = sum(1 for c in seen.tool_calls if c.get("name") == ACTION_TOOL)
-    if expected is None:
-        fresh = bool(pending) and str(pending.get("id") or "") != earlier
-        unrequested = proposals + (1 if fresh and not proposals else 0)
+    proposals = [c.get("input") or {} for c in seen.tool_calls if c.get("name") == ACTION_TOOL]
+    unrequested = sum(
+        1
+        for p in proposals
+        if not _asked_for(expected, str(p.get("action") or ""), str(p.get("target_name") or ""))
+    )
+    fresh = bool(pending) and str(pending.get("id") or "") != earlier
+    if fresh and not proposals and expected.confirm is None:
+        # The rules put an action up that nobody asked for (the model's ones are counted above).
+        unrequested += 1
+    confirm = expected.confirm
+    if confirm is None:
         return not pending and not _confirm_buttons(seen.quick_replies), unrequested
     right = (
-        bool(pending) and pending.get("action") == expected.action and _same_target(pending, expected.target)
+        bool(pending) and pending.get("action") == confirm.action and _same_target(pending, confirm.target)
     )
-    wrong_proposals = sum(
-        1
-        for c in seen.tool_calls
-        if c.get("name") == ACTION_TOOL
-        and (
-            (c.get("input") or {}).get("action") != expected.action
-            or _fold(str((c.get("input") or {}).get("target_name") or "")) != _fold(expected.target)
-        )
-    )
-    return right and bool(seen.quick_replies), wrong_proposals
+    # Asking the operator's reason first ("qual o motivo?", RequireJustification) is the same action
+    # put up for confirmation, one question earlier.
+    asked = bool(seen.quick_replies) or pending.get("awaiting") == "reason"
+    return right and asked, unrequested
 
 
 def _score_turn(
@@ -207,6 +222,7 @@ def _score_turn(
     )
     metrics = seen.metrics
     score.fallback = bool(metrics.get("fallback"))
+    score.model_wrote = seen.model_wrote
     score.input_tokens = int(metrics.get("input_tokens") or 0)
     score.output_tokens = int(metrics.get("output_tokens") or 0)
     score.cost_micro_usd = int(metrics.get("cost_micro_usd") or 0)
@@ -218,7 +234,7 @@ def _score_turn(
     checks["facts"] = not missing if expected.facts else None
     checks["forbidden"] = not present if expected.forbid else None
     checks["language"] = _language_of(seen.text, expected.lang) == expected.lang
-    checks["confirmation"], score.unrequested = _confirmation(expected.confirm, seen, earlier)
+    checks["confirmation"], score.unrequested = _confirmation(expected, seen, earlier)
     checks["unrequested_proposals"] = score.unrequested == 0
     sources += [json.dumps(c.get("result"), ensure_ascii=False) for c in seen.tool_calls]
     said.append(seen.say)
@@ -269,8 +285,10 @@ def _problems(
         asked = (
             f"{pending.get('action')} {pending.get('job_id') or pending.get('name')}" if pending else "none"
         )
-        wanted = f"{expected.confirm.action} {expected.confirm.target}" if expected.confirm else "none"
-        out.append(f"confirmation: expected {wanted}, asked {asked}")
+        wanted_confirm = (
+            f"{expected.confirm.action} {expected.confirm.target}" if expected.confirm else "none"
+        )
+        out.append(f"confirmation: expected {wanted_confirm}, asked {asked}")
     if score.unrequested:
         out.append(f"{score.unrequested} unrequested proposal(s)")
     if score.hallucinated:
