@@ -139,6 +139,9 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
     quiet_logs.setLevel(logging.DEBUG if args.verbose else logging.CRITICAL)
     try:
         results = evaluate(dialogues, options, repeat=args.repeat, progress=emit)
+    except ValueError as exc:
+        emit(f"eval: {exc}")
+        return 2
     finally:
         quiet_logs.setLevel(level)
     model = (

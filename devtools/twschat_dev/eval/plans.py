@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from twschat.assistant.demo import DemoTwsClient
 from twschat.assistant.domain import (
@@ -137,6 +138,11 @@ class RecordingTws:
 def build_tws(plan: str, clock: Callable[[], datetime], tws_url: str = "") -> RecordingTws:
     """A fresh TWS for one dialogue (see the module's docstring)."""
     if tws_url:
+        from twschat.adapters.tws_rest import is_loopback
+
+        if not is_loopback(urlsplit(tws_url).hostname or ""):
+            # The dialogues confirm reruns, kills and unlinks: never against a real master.
+            raise ValueError("--tws takes a local twschat fake-tws (loopback) only: the eval runs actions")
         if plan != "demo":
             raise ValueError(f"plan {plan!r} runs on the in-process demo only")
         _reset_fake_tws(tws_url)
