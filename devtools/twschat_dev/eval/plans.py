@@ -119,20 +119,24 @@ class RecordingTws:
         self.calls.append(ActionCall(action, target, bool(result.accepted)))
         return result
 
-    def act(self, action: JobAction, job: Job) -> ActionResult[Job]:
-        return self._keep(action, job.job_id, lambda: self.inner.act(action, job))
+    # ``**why``: what the client's protocol passes besides the target (the operator's ``justification``
+    # on main since the REST dialects' update), forwarded untouched.
+    def act(self, action: JobAction, job: Job, **why: Any) -> ActionResult[Job]:
+        return self._keep(action, job.job_id, lambda: self.inner.act(action, job, **why))
 
-    def act_stream(self, action: StreamAction, stream: JobStream) -> ActionResult[JobStream]:
-        return self._keep(action, stream.name, lambda: self.inner.act_stream(action, stream))
+    def act_stream(self, action: StreamAction, stream: JobStream, **why: Any) -> ActionResult[JobStream]:
+        return self._keep(action, stream.name, lambda: self.inner.act_stream(action, stream, **why))
 
     def act_workstation(
-        self, action: WorkstationAction, workstation: Workstation
+        self, action: WorkstationAction, workstation: Workstation, **why: Any
     ) -> ActionResult[Workstation]:
-        return self._keep(action, workstation.name, lambda: self.inner.act_workstation(action, workstation))
+        return self._keep(
+            action, workstation.name, lambda: self.inner.act_workstation(action, workstation, **why)
+        )
 
-    def reply_prompt(self, prompt: Prompt, answer: bool) -> ActionResult[Prompt]:
+    def reply_prompt(self, prompt: Prompt, answer: bool, **why: Any) -> ActionResult[Prompt]:
         action = "reply_yes" if answer else "reply_no"
-        return self._keep(action, prompt.id, lambda: self.inner.reply_prompt(prompt, answer))
+        return self._keep(action, prompt.id, lambda: self.inner.reply_prompt(prompt, answer, **why))
 
 
 def build_tws(plan: str, clock: Callable[[], datetime], tws_url: str = "") -> RecordingTws:
