@@ -92,6 +92,10 @@ def test_the_cli_writes_the_json_report_ci_reads(tmp_path: Path, capsys: object)
     assert set(report["categories"]) == {"actions"}
     assert 0 <= report["overall"] <= 1 and report["turns"] > 10
     assert report["time_to_first_delta_ms"] and report["tokens"] == {"input": 0, "output": 0}
+    assert len(report["per_turn"]) == report["turns"]
+    assert {"latency_ms", "first_delta_ms", "input_tokens", "output_tokens", "cost_micro_usd"} <= set(
+        report["per_turn"][0]
+    )
 
 
 def test_the_cli_fails_below_the_thresholds(tmp_path: Path) -> None:

@@ -147,6 +147,21 @@ def build_report(
             "per_1000_turns_usd": round(total_cost / len(turns) * 1000, 4) if turns else 0.0,
         },
         "worst": _worst(runs),
+        "per_turn": [
+            {
+                "dialogue": r.id,
+                "turn": i + 1,
+                "correct": t.correct,
+                "latency_ms": t.latency_ms,
+                "first_delta_ms": t.first_delta_ms,
+                "input_tokens": t.input_tokens,
+                "output_tokens": t.output_tokens,
+                "cost_micro_usd": t.cost_micro_usd,
+                "fallback": t.fallback,
+            }
+            for r in runs
+            for i, t in enumerate(r.turns)
+        ],
     }
 
 
