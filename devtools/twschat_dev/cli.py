@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "twschat_dev.fake_bedrock",  # fake-bedrock
     "twschat_dev.auth",  # token
     "twschat_dev.client",  # chat
+    "twschat_dev.eval",  # eval
 )
 
 
