@@ -90,6 +90,10 @@ def _job_target(
     picks = tuple(j for j in named_by_model if not allowed or j.id in allowed)
     if allowed and not picks:
         return ProposalVerdict(rejected="other_target")
+    if asked.missing:
+        # The operator named a job the plan does not have ("reroda o JOB777"): the model may not put
+        # another in its place; the rules say it was not found.
+        return ProposalVerdict(rejected="other_target") if picks else ProposalVerdict(asked)
     if len(picks) == 1:
         return ProposalVerdict(replace(asked, jobs=picks, candidates=(), missing=()))
     if picks:

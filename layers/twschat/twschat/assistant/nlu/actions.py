@@ -68,9 +68,9 @@ def prompt_ref(f: Features) -> str:
     return next((t for t in tokens if NUMBER.match(t)), "")
 
 
-# "porque", "pois", "já que", "because", "since", "reason:", "motivo:": what follows is the reason.
+# "porque" (and its chat spelling "pq"), "pois", "já que", "because", "since", "reason:", "motivo:": what follows is the reason.
 _REASON = re.compile(
-    r"\s*(?:,|;|-)?\s+(?:porque|pois|ja que|já que|motivo:?|justificativa:?|because|since|reason:?|"
+    r"\s*(?:,|;|-)?\s+(?:porque|pq|pois|ja que|já que|motivo:?|justificativa:?|because|since|reason:?|"
     r"justification:?)\s+(?P<reason>\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )

@@ -117,6 +117,63 @@ def _action_negated(f: Features) -> Intent | None:
     return f.make("action_negated", action=action) if action and f.negated else None
 
 
+# Past forms of the action verbs: "alguém rerodou o JOB002?" asks the audit, it does not ask to rerun.
+_PAST_FORMS = frozenset(
+    [
+        "rerodou",
+        "reexecutou",
+        "reprocessou",
+        "reiniciou",
+        "segurou",
+        "pausou",
+        "suspendeu",
+        "liberou",
+        "cancelou",
+        "matou",
+        "linkou",
+        "deslinkou",
+        "respondeu",
+        "rodou",
+        "executou",
+        "confirmou",
+        "rerodaram",
+        "seguraram",
+        "liberaram",
+        "cancelaram",
+        "mataram",
+        "reran",
+        "restarted",
+        "held",
+        "released",
+        "cancelled",
+        "canceled",
+        "killed",
+        "linked",
+        "unlinked",
+        "answered",
+        "confirmed",
+    ]
+)
+# The words of the assistant's own confirmation question: a message that quotes it ("Assistente:
+# Confirma o kill de ...? Responda sim ou não.") is pasted text, never the operator's request.
+_QUOTED_QUESTION = (
+    ("responda", "sim", "ou", "nao"),
+    ("reply", "yes", "or", "no"),
+    ("answer", "yes", "or", "no"),
+)
+_SPEAKERS = frozenset({"assistente", "assistant", "bot", "twschat"})
+
+
+def _quoted_question(f: Features) -> Intent | None:
+    tokens = f.tokens
+    quoted = any(
+        tokens[i : i + len(words)] == words for words in _QUOTED_QUESTION for i in range(len(tokens))
+    )
+    if quoted or (tokens and tokens[0] in _SPEAKERS and action_of(f)):
+        return f.make("unknown")
+    return None
+
+
 def _action_history(f: Features) -> Intent | None:
     action = _about_action(f)
     if not action:
@@ -124,6 +181,8 @@ def _action_history(f: Features) -> Intent | None:
     # "when did JOB002 run?" is about the plan (its status has the times), "when was it rerun?" the audit
     bare_run = action == "rerun" and not f.has("rerun", "again")
     if f.has("who") or (f.has("when") and not bare_run):
+        return f.make("action_history", action=action)
+    if f.has("someone") and any(t in _PAST_FORMS or t == "did" for t in f.tokens):
         return f.make("action_history", action=action)
     return None
 
@@ -351,6 +410,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("choice", _choice),
     IntentRule("thanks", _thanks),
     IntentRule("goodbye", _goodbye),
+    IntentRule("quoted_question", _quoted_question),
     IntentRule("action_negated", _action_negated),
     IntentRule("action_history", _action_history),
     IntentRule("action_advice", _action_advice),

@@ -35,7 +35,11 @@ VOCAB: dict[str, tuple[str, str]] = {
     # Questions about an action, never the action itself.
     "who": ("quem", "who"),
     "when": ("quando", "when"),
-    "should": ("devo devemos deveria deveriamos posso podemos", "should shall worth"),
+    "should": (
+        "devo devemos deveria deveriamos posso podemos seguro recomendado recomendavel aconselhavel",
+        "should shall worth safe advisable recommended",
+    ),
+    "someone": ("alguem", "someone somebody anyone anybody"),
     "job": ("job jobs tarefa tarefas processo processos rotina rotinas sj showjobs", "task tasks"),
     "stream": (
         "stream streams jobstream jobstreams schedule schedules ss showschedules cadeia cadeias fluxo fluxos",
