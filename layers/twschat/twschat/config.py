@@ -42,6 +42,9 @@ class Settings:
     history_retention_days: int = 0
     """0 keeps history forever; otherwise each message gets a TTL of that many days."""
     welcome_function_name: str = ""
+    turn_worker_function_name: str = ""
+    """TURN_WORKER_FUNCTION_NAME (``$default`` only): with RESPONDER=bedrock, the function that answers a
+    turn past API Gateway's 29 s (:meth:`hands_turns_to_worker`)."""
     connections_api_url: str = ""
     """Overrides ``https://{domainName}/{stage}`` (the local gateway sets it)."""
     tws_mode: str = "demo"
@@ -82,6 +85,12 @@ class Settings:
     create_missing_tables: bool = False
     """Local development only (``twschat serve --dynamodb-endpoint``): recreate tables that vanished
     (DynamoDB Local restarted in memory). Never set in AWS, where the stack owns the tables."""
+
+    @property
+    def hands_turns_to_worker(self) -> bool:
+        """``$default`` stores the turn and the worker answers it: a model's reply can take longer
+        than API Gateway's 29 s; the rules answer in the route."""
+        return self.responder == "bedrock" and bool(self.turn_worker_function_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -133,6 +142,7 @@ class Settings:
             connection_ttl_seconds=_int(env, "CONNECTION_TTL_SECONDS", 3 * 3600),
             history_retention_days=_int(env, "HISTORY_RETENTION_DAYS", 0),
             welcome_function_name=env.get("WELCOME_FUNCTION_NAME", ""),
+            turn_worker_function_name=env.get("TURN_WORKER_FUNCTION_NAME", "").strip(),
             connections_api_url=env.get("CONNECTIONS_API_URL", ""),
             tws_mode=env.get("TWS_MODE", "demo") or "demo",
             tws_base_url=env.get("TWS_BASE_URL", ""),
