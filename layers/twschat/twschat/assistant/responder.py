@@ -120,4 +120,5 @@ def _reply(answer: Answer) -> Reply:
         answer.state.intent,
         answer.state.to_dict(),
         quick_replies=tuple(render(q, lang) for q in answer.quick_replies),
+        error_code=answer.state.error,
     )

@@ -15,27 +15,25 @@ hand-over and the metrics are handed in by the composition root, :mod:`twschat.r
 
 from twschat.core.texts import CLOSING_TEXT, DEV_MODE_NOTE, WELCOME_BACK_TEXT, WELCOME_TEXT
 
+from .claim import ClaimedTurn, TurnKeys
 from .outcomes import ConnectOutcome, TurnOutcome, TurnStatus
 from .replies import CONFIRMATION_SUFFIX, LEAD_KEY, QUICK_REPLIES_KEY
 from .replies import history_entries as _history_entries
 from .service import ChatService
 from .streaming import PROGRESS_STAGES
-from .telemetry import LLM_CONTEXT_KEY
-from .claim import ClaimedTurn, TurnKeys
 
 __all__ = [
     "CLOSING_TEXT",
     "CONFIRMATION_SUFFIX",
     "DEV_MODE_NOTE",
     "LEAD_KEY",
-    "LLM_CONTEXT_KEY",
     "PROGRESS_STAGES",
     "QUICK_REPLIES_KEY",
     "WELCOME_BACK_TEXT",
     "WELCOME_TEXT",
     "ChatService",
-    "ConnectOutcome",
     "ClaimedTurn",
+    "ConnectOutcome",
     "TurnKeys",
     "TurnOutcome",
     "TurnStatus",

@@ -11,7 +11,7 @@ from twschat.core import frames
 from twschat.core.conversation import ConnectionRecord, MessageRecord, window_turns
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.ports import FramePoster
-from twschat.core.responder import Principal, Reply, ResponderRequest
+from twschat.core.responder import AfterReply, Principal, Reply, ResponderRequest, StreamingResponder
 
 from .outcomes import TurnOutcome, TurnStatus
 from .replies import LEAD_KEY, QUICK_REPLIES_KEY, reply_frames
@@ -53,7 +53,7 @@ def answer_turn(service: ChatService, turn: ClaimedTurn, poster: FramePoster) ->
         service.metrics.add_metric("ResponderErrors", "Count", 1)
         return unanswered(service, poster, keys, language)
     service.metrics.add_metric("ResponderLatency", "Milliseconds", (time.perf_counter() - started) * 1000)
-    if reply.context.get("error"):
+    if reply.error_code:
         # The TWS source failed (unreachable, slow, 401, 5xx): the operator got an explanation; count it.
         service.metrics.add_metric("TwsErrors", "Count", 1)
     stored_reply, status = _store_reply(service, keys, reply)
@@ -116,11 +116,10 @@ def _request(
 
 
 def _respond(service: ChatService, request: ResponderRequest, stream: ReplyStream | None) -> Reply:
-    if stream is None:
-        return service.responder.respond(request)
-    return service.responder.respond(  # type: ignore[call-arg]
-        request, on_delta=stream.on_delta, on_progress=stream.on_progress
-    )
+    responder = service.responder
+    if stream is not None and isinstance(responder, StreamingResponder):
+        return responder.respond_streamed(request, on_delta=stream.on_delta, on_progress=stream.on_progress)
+    return responder.respond(request)
 
 
 def reply_record(service: ChatService, keys: TurnKeys, reply: Reply) -> MessageRecord:
@@ -187,11 +186,11 @@ def _post_reply(
 
 
 def _after_reply(service: ChatService, request: ResponderRequest, reply: Reply) -> None:
-    after_reply = getattr(service.responder, "after_reply", None)
-    if after_reply is None:
+    responder = service.responder
+    if not isinstance(responder, AfterReply):
         return
     # Off the reply's critical path (it is posted): e.g. the LLM responder's summary refresh.
     try:
-        after_reply(request, reply)
+        responder.after_reply(request, reply)
     except Exception:
         logger.exception("after_reply failed; the turn is not affected")

@@ -19,13 +19,12 @@ from twschat.config import Settings
 from twschat.core import frames
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.ports import FramePoster, MetricsSink, NullMetrics, PostOutcome, TurnDispatcher
-from twschat.core.responder import Responder
+from twschat.core.responder import Responder, StreamingResponder
 from twschat.persistence.stores import Stores
 
 from . import connect as connect_route
 from . import sweeper, turn
 from .outcomes import TurnOutcome, TurnStatus
-from .streaming import accepts_callbacks
 
 logger = logging.getLogger("twschat.chat")
 
@@ -53,8 +52,8 @@ class ChatService:
         self.clock = clock
         self.bind = bind_log_keys or (lambda **_: None)
         self.auth_mode = settings.auth_mode
-        self.streams = accepts_callbacks(responder)
-        """The responder takes ``on_delta``/``on_progress``: its reply is streamed as delta frames."""
+        self.streams = isinstance(responder, StreamingResponder)
+        """A :class:`~twschat.core.responder.StreamingResponder`: its reply is streamed as delta frames."""
 
     # -- the routes: each is its module's function, bound here as a method ---------------------------
     connect = connect_route.connect

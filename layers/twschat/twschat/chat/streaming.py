@@ -3,13 +3,11 @@ reply's deterministic ``messageId``, before the final ``message`` frame the turn
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 
 from twschat.core import frames
 from twschat.core.ports import FramePoster, MetricsSink, PostOutcome
-from twschat.core.responder import Responder
 from twschat.core.streaming import DeltaBatcher
 
 PROGRESS_STAGES = {"model": "thinking", "tool": "tool"}
@@ -85,12 +83,3 @@ class ReplyStream:
             return False
         self.posted += 1
         return True
-
-
-def accepts_callbacks(responder: Responder) -> bool:
-    """Whether ``responder.respond`` takes ``on_delta`` and ``on_progress`` (a streaming responder)."""
-    try:
-        parameters = inspect.signature(responder.respond).parameters
-    except (TypeError, ValueError):
-        return False
-    return "on_delta" in parameters and "on_progress" in parameters

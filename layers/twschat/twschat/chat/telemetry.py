@@ -4,7 +4,6 @@ cost), and the same figures as CloudWatch metrics."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from twschat.core.ports import MetricsSink
@@ -14,8 +13,6 @@ from .streaming import ReplyStream
 
 logger = logging.getLogger("twschat.chat")
 
-LLM_CONTEXT_KEY = "llm"
-"""Where a model-written reply keeps its calls and per-turn ``metrics`` (twschat.llm.responder.CONTEXT_KEY)."""
 _FIGURES = (
     "model",
     "input_tokens",
@@ -39,21 +36,15 @@ _COUNTED = (
 )
 
 
-def model_figures(reply: Reply) -> Mapping[str, Any] | None:
-    """The responder's per-turn model figures, when a model wrote (or tried to write) the reply."""
-    llm = reply.context.get(LLM_CONTEXT_KEY)
-    found = llm.get("metrics") if isinstance(llm, Mapping) else None
-    return found if isinstance(found, Mapping) else None
-
-
 def log_turn_metrics(metrics: MetricsSink, reply: Reply, stream: ReplyStream | None, started: float) -> None:
-    found = model_figures(reply)
-    if found is None:
+    telemetry = reply.telemetry
+    if telemetry is None:
         return
-    figures: dict[str, Any] = {key: found.get(key, 0) for key in _FIGURES}
-    figures["fallback"] = bool(found.get("fallback"))
-    if found.get("fallback_reason"):
-        figures["fallback_reason"] = found["fallback_reason"]
+    found = telemetry.to_dict()
+    figures: dict[str, Any] = {key: found[key] for key in _FIGURES}
+    figures["fallback"] = telemetry.fallback
+    if telemetry.fallback_reason:
+        figures["fallback_reason"] = telemetry.fallback_reason
     first_ms = _stream_figures(figures, stream, started)
     logger.info("turn metrics", extra={"llm": figures})
     add = metrics.add_metric
@@ -63,7 +54,7 @@ def log_turn_metrics(metrics: MetricsSink, reply: Reply, stream: ReplyStream | N
             add(name, "Count", value)
     add("LlmFallbacks", "Count", 1 if figures["fallback"] else 0)
     # A model's proposal the operator's words did not ask for (twschat.llm.proposals): dropped.
-    add("ProposalsRejected", "Count", int(found.get("proposals_rejected") or 0))
+    add("ProposalsRejected", "Count", telemetry.proposals_rejected)
     if stream is not None:
         add("DeltasPosted", "Count", stream.batcher.seq)
     if first_ms is not None:

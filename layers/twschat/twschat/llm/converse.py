@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from twschat.core.exceptions import TwsChatError
 from twschat.core.responder import Turn
 
 __all__ = [
@@ -52,7 +53,7 @@ RETRYABLE = frozenset(
 ``ServiceUnavailableException``...) were already retried by boto3 (bounded config) and are not."""
 
 
-class ModelError(Exception):
+class ModelError(TwsChatError):
     """A model call that gave no usable answer: ``code`` (the AWS error code, lowerCamel inside the
     stream, or ours: ``timeout``, ``connection``, ``malformed_tool_use``, ``tool_round_cap``,
     ``time_budget``, ``empty_answer``) and whether another attempt may help."""

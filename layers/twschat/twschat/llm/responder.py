@@ -62,7 +62,15 @@ from twschat.assistant.tws import TwsClient
 from twschat.core.audit import AuditSink
 from twschat.core.conversation import conversation_key
 from twschat.core.exceptions import StorageUnavailable
-from twschat.core.responder import ConversationSummary, Reply, Responder, ResponderRequest
+from twschat.core.responder import (
+    ConversationSummary,
+    DeltaCallback,
+    ModelTelemetry,
+    ProgressCallback,
+    Reply,
+    Responder,
+    ResponderRequest,
+)
 from twschat.core.untrusted import MODEL_TEXT_MAX_CHARS, scrub_fragment, scrub_model_text
 
 from .converse import ModelClient, ModelError, ModelTurn, Usage, collect, history_messages, trim_to_budget
@@ -82,9 +90,6 @@ STORED_CALLS = 8
 STORED_RESULT_CHARS = 3000
 """A stored tool result larger than this (as compact JSON) is cut (a log to its last characters)."""
 STORED_LOG_CHARS = 1500
-
-DeltaCallback = Callable[[str], None]
-ProgressCallback = Callable[[str, str], None]
 
 
 def _conversation_key(request: ResponderRequest) -> str:
@@ -131,30 +136,27 @@ class _Metrics:
         self.errors: list[str] = []
         self.started = time.monotonic()
 
-    def to_dict(self, model_id: str, *, fallback: bool, reason: str = "") -> dict[str, Any]:
+    def telemetry(self, model_id: str, *, fallback: bool, reason: str = "") -> ModelTelemetry:
         u = self.usage
-        out: dict[str, Any] = {
-            "model": model_id,
-            "input_tokens": u.input_tokens,
-            "output_tokens": u.output_tokens,
-            "cache_read_tokens": u.cache_read_tokens,
-            "cache_write_tokens": u.cache_write_tokens,
-            "tool_calls": self.tool_calls,
-            "tool_rounds": self.rounds,
-            "model_calls": self.model_calls,
-            "retries": self.retries,
-            "proposals_rejected": self.proposals_rejected,
-            "fallback": fallback,
-            "cost_micro_usd": estimate_cost_micro_usd(
+        return ModelTelemetry(
+            model=model_id,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            tool_calls=self.tool_calls,
+            tool_rounds=self.rounds,
+            model_calls=self.model_calls,
+            retries=self.retries,
+            proposals_rejected=self.proposals_rejected,
+            fallback=fallback,
+            cost_micro_usd=estimate_cost_micro_usd(
                 model_id, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
             ),
-            "latency_ms": int((time.monotonic() - self.started) * 1000),
-        }
-        if reason:
-            out["fallback_reason"] = reason
-        if self.errors:
-            out["errors"] = self.errors[-5:]
-        return out
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+            fallback_reason=reason,
+            errors=tuple(self.errors[-5:]),
+        )
 
 
 class BedrockResponder:
@@ -236,6 +238,12 @@ class BedrockResponder:
         return now if now.tzinfo else now.replace(tzinfo=UTC)
 
     # ------------------------------------------------------------------------------------- turn
+    def respond_streamed(
+        self, request: ResponderRequest, *, on_delta: DeltaCallback, on_progress: ProgressCallback
+    ) -> Reply:
+        """:class:`~twschat.core.responder.StreamingResponder`: the chat service's delta/progress frames."""
+        return self.respond(request, on_delta=on_delta, on_progress=on_progress)
+
     def respond(
         self,
         request: ResponderRequest,
@@ -277,12 +285,16 @@ class BedrockResponder:
         reply = self._rules.respond(request)
         language = reply.language if reply.language in FALLBACK_NOTE else lang
         note = FALLBACK_NOTE.get(language, FALLBACK_NOTE["pt"])
-        context = {
-            **dict(reply.context),
-            CONTEXT_KEY: {"metrics": metrics.to_dict(self.model_id, fallback=True, reason=code)},
-        }
+        telemetry = metrics.telemetry(self.model_id, fallback=True, reason=code)
+        context = {**dict(reply.context), CONTEXT_KEY: {"metrics": telemetry.to_dict()}}
         return Reply(
-            f"{note}\n{reply.text}", reply.language, reply.intent, context, quick_replies=reply.quick_replies
+            f"{note}\n{reply.text}",
+            reply.language,
+            reply.intent,
+            context,
+            quick_replies=reply.quick_replies,
+            telemetry=telemetry,
+            error_code=reply.error_code,
         )
 
     # ------------------------------------------------------------------------------------ memory
@@ -438,11 +450,10 @@ class BedrockResponder:
             return turn
 
     # ----------------------------------------------------------------------------------- replies
-    def _context(self, calls: list[dict[str, Any]], metrics: _Metrics) -> dict[str, Any]:
-        return {
-            "calls": calls[-STORED_CALLS:],
-            "metrics": metrics.to_dict(self.model_id, fallback=False),
-        }
+    def _context(self, calls: list[dict[str, Any]], telemetry: ModelTelemetry) -> dict[str, Any]:
+        """The responder's stored state beside the dialogue state: the calls (replayed to the model on
+        later turns) and the turn's figures."""
+        return {"calls": calls[-STORED_CALLS:], "metrics": telemetry.to_dict()}
 
     def _answer(
         self, turn: ModelTurn, lang: str, calls: list[dict[str, Any]], shown: list[str], metrics: _Metrics
@@ -453,8 +464,9 @@ class BedrockResponder:
         state = DialogueState(
             lang=lang, intent="llm", jobs=tuple(shown), focus=shown[0] if len(shown) == 1 else ""
         )
-        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
-        return Reply(text, lang, "llm", context)
+        telemetry = metrics.telemetry(self.model_id, fallback=False)
+        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, telemetry)}
+        return Reply(text, lang, "llm", context, telemetry=telemetry)
 
     def _propose(
         self,
@@ -499,14 +511,17 @@ class BedrockResponder:
             call["result"] = {"proposed": False, "rejected": verdict.rejected}
             note = PROPOSAL_REJECTED_NOTE.get(lang, PROPOSAL_REJECTED_NOTE["pt"])
             state = DialogueState(lang=lang, intent="llm", jobs=prev.jobs, focus=prev.focus)
-            context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
-            return Reply(f"{lead}\n\n{note}" if lead else note, lang, "llm", context)
+            telemetry = metrics.telemetry(self.model_id, fallback=False)
+            context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, telemetry)}
+            text = f"{lead}\n\n{note}" if lead else note
+            return Reply(text, lang, "llm", context, telemetry=telemetry)
         intent = verdict.intent
         answer: Answer = SKILLS[intent.name](Turn(intent, request, prev, plan, lang, self._services))
         state = answer.state
         rendered = render(answer.message, state.lang or lang)
         call["result"] = {"proposed": state.pending is not None, "message": rendered[:STORED_LOG_CHARS]}
-        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, metrics)}
+        telemetry = metrics.telemetry(self.model_id, fallback=False)
+        context = {**state.to_dict(), CONTEXT_KEY: self._context(calls, telemetry)}
         return Reply(
             rendered,
             state.lang or lang,
@@ -514,6 +529,8 @@ class BedrockResponder:
             context,
             quick_replies=tuple(render(q, state.lang or lang) for q in answer.quick_replies),
             lead=lead,
+            telemetry=telemetry,
+            error_code=state.error,
         )
 
 
