@@ -26,7 +26,7 @@ from twschat.core.responder import (
     ResponderRequest,
     StreamingResponder,
 )
-from twschat.llm.converse import ModelError
+from twschat.llm.model import ModelError
 from twschat.llm.responder import BedrockResponder
 
 AT_MS = 1_795_608_000_000

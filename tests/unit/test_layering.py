@@ -105,3 +105,29 @@ def test_no_aws_library_is_imported_at_module_level_by_the_pure_packages() -> No
     for path in _layer_modules():
         if _package_of(path) in PURE:
             assert not (_module_imports(path) & THIRD_PARTY_AWS), path
+
+
+# The model seam (issue 15 §4): the LLM responder speaks twschat.llm.model; Bedrock is one provider
+# package behind it. Only the composition (responder.py's BedrockResponder) and the old pricing path
+# name the provider; the provider knows nothing of the TWS assistant; boto3 is the client's alone.
+PROVIDER = LAYER / "llm" / "bedrock"
+NAMES_THE_PROVIDER = {LAYER / "llm" / "responder.py", LAYER / "llm" / "pricing.py"}
+
+
+def test_the_llm_package_speaks_the_neutral_seam_not_the_provider() -> None:
+    for path in sorted((LAYER / "llm").rglob("*.py")):
+        if PROVIDER in path.parents or path in NAMES_THE_PROVIDER:
+            continue
+        imports = _module_imports(path)
+        assert not [n for n in imports if n.startswith("twschat.llm.bedrock")], path
+
+
+def test_the_provider_package_knows_only_the_seam_and_the_core() -> None:
+    for path in sorted(PROVIDER.rglob("*.py")):
+        for name in _module_imports(path):
+            if name.startswith("twschat."):
+                assert name.startswith(("twschat.core", "twschat.llm.model", "twschat.llm.settings")) or (
+                    name.startswith("twschat.llm.bedrock")
+                ), f"{path.relative_to(LAYER)} imports {name}"
+            if name.split(".")[0] in THIRD_PARTY_AWS:
+                assert path.name == "client.py", f"{path.relative_to(LAYER)} imports {name}"

@@ -28,7 +28,7 @@ from .messages import LANGUAGES, render
 from .nlu import recognize
 from .plan import CatalogCache, TurnPlan
 from .skills import SKILLS, Turn, last_agent_turn
-from .skills.base import build_services
+from .skills.base import Services, build_services
 from .state import DialogueState
 from .tws import TwsClient, TwsErrorKind
 
@@ -75,6 +75,11 @@ class RuleResponder:
             require_justification=require_justification,
         )
         self._catalogs = CatalogCache()
+
+    @property
+    def services(self) -> Services:
+        """The action path and settings this responder's skills use (the LLM responder shares them)."""
+        return self._services
 
     def _now(self) -> datetime:
         now = self._clock()
