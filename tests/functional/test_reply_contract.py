@@ -134,3 +134,16 @@ def test_the_rule_responder_reports_a_tws_failure_as_its_error_code() -> None:
 )
 def test_one_error_hierarchy(error: Exception) -> None:
     assert isinstance(error, TwsChatError)
+
+
+def test_the_model_responder_and_its_fallback_share_one_action_desk() -> None:
+    """A proposal the model makes is pending on the desk the rules' "sim" confirms on (issue 15 §4)."""
+    from twschat.responders import build_responder
+
+    rules = RuleResponder(DemoTwsClient())
+    model = BedrockResponder(DemoTwsClient(), model=None, fallback=rules)  # type: ignore[arg-type]
+    assert model._rounds.services is rules.services
+    assert model._rounds.services.desk is rules.services.desk
+    built = build_responder(Settings(responder="bedrock"))
+    assert isinstance(built, BedrockResponder)
+    assert built._rounds.services.desk is built._rules.services.desk
