@@ -52,7 +52,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, Unpack
 
 from twschat.assistant.messages import LANGUAGES
 from twschat.assistant.nlu import recognize
@@ -218,6 +218,18 @@ class ModelResponder:
         return trim_to_budget(messages, self.settings.history_token_budget)
 
 
+class ResponderOptions(TypedDict, total=False):
+    """:class:`ModelResponder`'s keyword options, as :class:`BedrockResponder` passes them on."""
+
+    audit: AuditSink | None
+    fallback: RuleResponder | None
+    memory: ConversationMemory | None
+    tz: str
+    require_justification: bool
+    clock: Callable[[], datetime] | None
+    sleep: Callable[[float], None]
+
+
 class BedrockResponder(ModelResponder):
     """The model responder on Amazon Bedrock: ``model`` is a provider (:class:`~.bedrock.BedrockModelClient`)
     or any ConverseStream transport (``converse_stream(request) -> events``), which it wraps with the
@@ -228,7 +240,7 @@ class BedrockResponder(ModelResponder):
         tws: TwsClient,
         model: ModelProvider | ConverseTransport,
         settings: LlmSettings | None = None,
-        **options: Any,
+        **options: Unpack[ResponderOptions],
     ) -> None:
         settings = settings or LlmSettings()
         if not isinstance(model, ModelProvider):
