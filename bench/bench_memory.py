@@ -46,6 +46,7 @@ from twschat.core.responder import Reply, ResponderRequest
 from twschat.llm.bedrock import BedrockModelClient
 from twschat.llm.memory import ConversationMemory
 from twschat.llm.responder import BedrockResponder
+from twschat.llm.settings import LlmSettings
 from twschat.persistence.sqlite import sqlite_stores
 from twschat_dev.fake_bedrock import FakeBedrockServer
 from twschat_dev.fake_bedrock import server as fake_server
@@ -147,7 +148,9 @@ def run(
         memory = ConversationMemory(stores.history, model, model_id="fake-summary-model")
         responder = Recorder(BedrockResponder(DemoTwsClient(), model, memory=memory))
         # The whole-history pattern: the same responder, no memory, no window, no budget.
-        whole = BedrockResponder(DemoTwsClient(), model, history_turns=10**9, history_token_budget=0)
+        whole = BedrockResponder(
+            DemoTwsClient(), model, LlmSettings(history_turns=10**9, history_token_budget=0)
+        )
         settings = dataclasses.replace(Settings(), rate_limit_per_minute=10**9)
         clock = Clock(1_795_608_000.0)
         service = ChatService(settings, stores, responder, clock=clock)

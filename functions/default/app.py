@@ -1,16 +1,14 @@
-"""$default: one chat turn (store the message, answer from the window, store and post the reply)."""
+"""$default: one chat turn (store the message, answer from the window or hand the turn to the worker,
+store and post the reply), or a client request (history, conversations, ping)."""
 
 from __future__ import annotations
 
-import functools
-import os
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from twschat import runtime
-from twschat.adapters.turns import LambdaTurnDispatcher
 from twschat.events import MessageEvent
 from twschat.observability import bind_log_keys, logger, metrics, parse_event, start_event, tracer
 
@@ -24,9 +22,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"statusCode": 400}
     request = parsed.request_context
     start_event(connection_id=request.connection_id, route="$default")
-    service = runtime.chat_service(metrics=metrics, bind_log_keys=bind_log_keys)
-    service.turns = _turn_dispatcher(os.environ.get("TURN_WORKER_FUNCTION_NAME", ""))
-    outcome = service.handle_message(
+    # The runtime wires the worker hand-over (Responder=bedrock) into the service.
+    outcome = runtime.chat_service(metrics=metrics, bind_log_keys=bind_log_keys).handle_message(
         connection_id=request.connection_id,
         message_id=request.message_id,
         request_time_ms=int(request.request_time_epoch.timestamp() * 1000),
@@ -37,15 +34,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # API Gateway ignores a $default integration's response unless a route response is set up;
     # the status still tells the access log and `twschat invoke` what happened.
     return {"statusCode": 200, "body": outcome.status}
-
-
-@functools.cache
-def _dispatcher(function_name: str) -> LambdaTurnDispatcher:
-    return LambdaTurnDispatcher(function_name)
-
-
-def _turn_dispatcher(function_name: str) -> LambdaTurnDispatcher | None:
-    """Responder=bedrock: the turn worker answers (a model's reply can take longer than 29 s)."""
-    if runtime.settings().responder != "bedrock" or not function_name:
-        return None
-    return _dispatcher(function_name)

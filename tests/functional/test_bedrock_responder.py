@@ -18,10 +18,12 @@ from twschat.config import Settings
 from twschat.core.audit import InMemoryAuditSink
 from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
 from twschat.llm.bedrock import BedrockModelClient
-from twschat.llm.converse import ModelError, history_messages
+from twschat.llm.history import history_messages
+from twschat.llm.model import ModelError, TextPart, ToolCall, ToolResult
 from twschat.llm.pricing import DEFAULT_MODEL_ID, estimate_cost_micro_usd
 from twschat.llm.prompt import FALLBACK_NOTE, SYSTEM_PROMPT
 from twschat.llm.responder import BedrockResponder
+from twschat.llm.settings import LlmSettings
 from twschat.llm.tools import ACTION_TOOL, LOG_MAX_CHARS, READ_TOOLS, tool_specs
 from twschat.responders import build_responder
 from twschat_dev.fake_bedrock import FakeBedrockServer
@@ -298,7 +300,7 @@ def _tool_call(name: str, tool_input: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_the_tool_round_cap_ends_in_the_rules() -> None:
     model = ScriptedModel(_tool_call("list_jobs", {"state": "abend"}))
-    responder = BedrockResponder(DemoTwsClient(), model, max_tool_rounds=3)
+    responder = BedrockResponder(DemoTwsClient(), model, LlmSettings(max_tool_rounds=3))
     reply = Chat(responder).say("quais jobs estão em abend?")
     assert reply.text.startswith(NOTE_PT + "\n") and "JOB002" in reply.text
     metrics = reply.context["llm"]["metrics"]
@@ -324,8 +326,8 @@ def test_an_action_the_model_invents_for_an_unknown_job_proposes_nothing() -> No
 
 # ------------------------------------------------------------------------------------------ schemas
 def _spec(name: str) -> dict[str, Any]:
-    specs = {s["toolSpec"]["name"]: s["toolSpec"] for s in tool_specs()}
-    return specs[name]["inputSchema"]["json"]
+    specs = {s.name: s for s in tool_specs()}
+    return dict(specs[name].parameters)
 
 
 def test_the_schemas_are_generated_from_the_domain() -> None:
@@ -345,10 +347,10 @@ def test_the_schemas_are_generated_from_the_domain() -> None:
         "plan_summary",
         "list_prompts",
     }
-    names = [s["toolSpec"]["name"] for s in tool_specs(with_prompts=False, with_action=False)]
+    names = [s.name for s in tool_specs(with_prompts=False, with_action=False)]
     assert "list_prompts" not in names and ACTION_TOOL not in names
     for spec in tool_specs():
-        schema = spec["toolSpec"]["inputSchema"]["json"]
+        schema = spec.parameters
         assert schema["type"] == "object" and set(schema["required"]) <= set(schema["properties"])
 
 
@@ -364,10 +366,10 @@ def test_history_becomes_alternating_messages_starting_with_the_user() -> None:
         ),
     ]
     messages = history_messages(history, 10)
-    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
-    assert messages[0]["content"] == [{"text": "oi"}, {"text": "quais jobs estão em abend?"}]
-    assert messages[1]["content"][0]["toolUse"]["toolUseId"] == "t1"
-    assert messages[2]["content"][0]["toolResult"]["toolUseId"] == "t1"
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[0].parts == [TextPart("oi"), TextPart("quais jobs estão em abend?")]
+    assert messages[1].parts == [ToolCall("t1", "list_jobs", {})]
+    assert messages[2].parts == [ToolResult("t1", {"jobs": []})]
     assert history_messages(history, 1) == []  # only an agent turn: nothing to start with
 
 

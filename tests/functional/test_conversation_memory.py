@@ -19,7 +19,7 @@ from twschat.config import Settings
 from twschat.core.conversation import MessageRecord, reply_message_key, user_message_key
 from twschat.core.responder import ConversationSummary, Reply, ResponderRequest, Turn
 from twschat.llm.bedrock import BedrockModelClient
-from twschat.llm.converse import estimate_tokens, history_messages, message_tokens, trim_to_budget
+from twschat.llm.history import estimate_tokens, history_messages, message_tokens, trim_to_budget
 from twschat.llm.memory import SUMMARY_HEADER, ConversationMemory
 from twschat.llm.responder import BedrockResponder
 from twschat.persistence.history import SUMMARY_MAX_CHARS
@@ -118,7 +118,7 @@ def test_the_token_estimate_is_the_fakes_and_the_budget_keeps_a_valid_history() 
         Turn("agent", "o log " * 10),
     ]
     messages = history_messages(turns, 10)
-    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user", "assistant"]
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant", "user", "assistant"]
     total = sum(message_tokens(m) for m in messages)
     assert trim_to_budget(messages, 0) == messages and trim_to_budget(messages, total) == messages
     trimmed = trim_to_budget(messages, total - 1)
@@ -154,7 +154,7 @@ def test_refresh_folds_the_older_messages_into_one_bounded_versioned_item(
     item = stores.history._get_history_item(CONV, "!summary")
     assert item is not None and item["expiresAt"] == 1_800_000_000 + 15  # with the newest message
     body = memory.summary_request("anterior", records[:2])
-    assert body["modelId"] == "cheap-model" and body["inferenceConfig"]["maxTokens"] == SUMMARY_MAX_CHARS // 4
+    assert body.model_id == "cheap-model" and body.max_tokens == SUMMARY_MAX_CHARS // 4
 
 
 def test_the_turn_sends_the_summary_after_the_cache_point_and_only_the_uncovered_messages(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from twschat.assistant.domain import ACTION_KINDS
-from twschat.llm.converse import ModelClient
+from twschat.llm.bedrock import ConverseTransport as ModelClient
 from twschat_dev.eval import bedrock_client
 from twschat_dev.eval.golden import Dialogue, load_golden_set
 from twschat_dev.eval.harness import evaluate

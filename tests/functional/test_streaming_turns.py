@@ -17,7 +17,7 @@ from twschat.config import Settings
 from twschat.core.conversation import conversation_key as conversation_key_of
 from twschat.core.conversation import reply_message_id, reply_message_key, user_message_key
 from twschat.core.ports import PostOutcome
-from twschat.core.responder import Reply, ResponderRequest
+from twschat.core.responder import ModelTelemetry, Reply, ResponderRequest
 
 TEXT = "O JOB002 está em ABEND desde 09:14 (RC 12). O log mostra ORA-01653: falta espaço na tablespace. "
 
@@ -29,24 +29,28 @@ class ScriptedModel:
         self.calls = 0
         self.on_each_piece: Callable[[int], None] = lambda i: None
 
-    def respond(
+    def respond(self, request: ResponderRequest) -> Reply:
+        raise AssertionError("a StreamingResponder is asked through respond_streamed")
+
+    def respond_streamed(
         self,
         request: ResponderRequest,
         *,
-        on_delta: Callable[[str], None] | None = None,
-        on_progress: Callable[[str, str], None] | None = None,
+        on_delta: Callable[[str], None],
+        on_progress: Callable[[str, str], None],
     ) -> Reply:
         self.calls += 1
-        assert on_delta is not None and on_progress is not None
         on_progress("model", "")
         on_progress("tool", "list_jobs")
         on_progress("model", "")
         for i in range(0, len(TEXT), 4):
             self.on_each_piece(i)
             on_delta(TEXT[i : i + 4])
-        metrics = {"model": "m", "input_tokens": 900, "output_tokens": 40, "tool_calls": 1, "fallback": False}
+        telemetry = ModelTelemetry(
+            model="m", input_tokens=900, output_tokens=40, tool_calls=1, cost_micro_usd=1100
+        )
         return Reply(
-            TEXT, "pt", "llm", {"llm": {"calls": [], "metrics": {**metrics, "cost_micro_usd": 1100}}}
+            TEXT, "pt", "llm", {"llm": {"calls": [], "metrics": telemetry.to_dict()}}, telemetry=telemetry
         )
 
 
@@ -166,17 +170,18 @@ def test_a_confirmation_travels_apart_from_the_model_text(
 
     def respond(request: ResponderRequest, **callbacks: Any) -> Reply:
         callbacks["on_delta"](lead)
-        metrics_ = {"model": "m", "proposals_rejected": 0, "fallback": False}
+        telemetry = ModelTelemetry(model="m")
         return Reply(
             question,
             "pt",
             "action_rerun",
-            {"llm": {"calls": [], "metrics": metrics_}},
+            {"llm": {"calls": [], "metrics": telemetry.to_dict()}},
             ("sim", "não"),
             lead=lead,
+            telemetry=telemetry,
         )
 
-    model.respond = respond  # type: ignore[method-assign]
+    model.respond_streamed = respond  # type: ignore[method-assign]
     poster = RecordingPoster()
     turn(service, poster)
     messages = [f for f in poster.sent("c1") if f["type"] == "message"]

@@ -27,6 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "auth": {"core"},
     "llm": {"core", "assistant", "adapters.aws"},
     "alerts": {"core", "assistant"},
+    # the chat service, by route: the platform's core, the stores' ports, its settings; never the
+    # assistant, the model or an AWS adapter (the composition root, runtime.py, hands them in)
+    "chat": {"core", "persistence", "config"},
 }
 # packages that must stay free of AWS libraries and of anything but the stdlib (pure cores)
 PURE = {"core", "assistant", "alerts"}
@@ -91,12 +94,41 @@ def test_each_layer_module_imports_only_what_its_package_may(path: Path) -> None
 
 
 def test_the_chat_platform_never_imports_the_tws_assistant() -> None:
-    for module in ("chat.py", "config.py", "events.py", "observability.py"):
-        imports = _module_imports(LAYER / module)
-        assert not [n for n in imports if _twschat_target(n) == "assistant"], module
+    chat = sorted((LAYER / "chat").glob("*.py"))
+    assert chat, "the chat service is the twschat.chat package"
+    for path in [*chat, *(LAYER / m for m in ("config.py", "events.py", "observability.py"))]:
+        imports = _module_imports(path)
+        forbidden = ("assistant", "llm") if path.parent.name == "chat" else ("assistant",)
+        assert not [n for n in imports if _twschat_target(n) in forbidden], path
 
 
 def test_no_aws_library_is_imported_at_module_level_by_the_pure_packages() -> None:
     for path in _layer_modules():
         if _package_of(path) in PURE:
             assert not (_module_imports(path) & THIRD_PARTY_AWS), path
+
+
+# The model seam (issue 15 §4): the LLM responder speaks twschat.llm.model; Bedrock is one provider
+# package behind it. Only the composition (responder.py's BedrockResponder) and the old pricing path
+# name the provider; the provider knows nothing of the TWS assistant; boto3 is the client's alone.
+PROVIDER = LAYER / "llm" / "bedrock"
+NAMES_THE_PROVIDER = {LAYER / "llm" / "responder.py", LAYER / "llm" / "pricing.py"}
+
+
+def test_the_llm_package_speaks_the_neutral_seam_not_the_provider() -> None:
+    for path in sorted((LAYER / "llm").rglob("*.py")):
+        if PROVIDER in path.parents or path in NAMES_THE_PROVIDER:
+            continue
+        imports = _module_imports(path)
+        assert not [n for n in imports if n.startswith("twschat.llm.bedrock")], path
+
+
+def test_the_provider_package_knows_only_the_seam_and_the_core() -> None:
+    for path in sorted(PROVIDER.rglob("*.py")):
+        for name in _module_imports(path):
+            if name.startswith("twschat."):
+                assert name.startswith(("twschat.core", "twschat.llm.model", "twschat.llm.settings")) or (
+                    name.startswith("twschat.llm.bedrock")
+                ), f"{path.relative_to(LAYER)} imports {name}"
+            if name.split(".")[0] in THIRD_PARTY_AWS:
+                assert path.name == "client.py", f"{path.relative_to(LAYER)} imports {name}"

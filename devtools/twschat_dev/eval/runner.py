@@ -13,6 +13,7 @@ confirmation's expiry and the stored messages never depend on the wall clock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -32,7 +33,7 @@ from twschat.core.conversation import reply_message_key, user_message_key
 from twschat.core.frames import Frame
 from twschat.core.ports import PostOutcome
 from twschat.core.responder import Principal, Responder
-from twschat.llm.converse import ModelClient
+from twschat.llm.bedrock import ConverseTransport as ModelClient
 from twschat.persistence.sqlite import sqlite_stores
 
 from .golden import Dialogue
@@ -179,19 +180,14 @@ def _build_responder(
         raise ValueError("--responder bedrock needs a model client")
     from twschat.llm.responder import BedrockResponder
 
-    settings = Settings()
+    llm = dataclasses.replace(Settings().llm, model_id=options.model_id or Settings().llm.model_id)
     return BedrockResponder(
         tws,
         options.model_factory(),
-        model_id=options.model_id,
+        llm,
         audit=audit,
         fallback=rules,
-        tz=settings.time_zone,
-        max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature,
-        history_turns=settings.llm_history_turns,
-        max_tool_rounds=settings.llm_max_tool_rounds,
-        time_budget_seconds=settings.llm_time_budget_seconds,
+        tz=Settings().time_zone,
         require_justification=justification,
         clock=clock.datetime,
     )

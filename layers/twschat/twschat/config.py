@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+from twschat.llm.settings import DEFAULT_KEEP_MESSAGES, LlmSettings
 
 StoreBackend = Literal["dynamodb", "sqlite"]
 
@@ -42,6 +44,9 @@ class Settings:
     history_retention_days: int = 0
     """0 keeps history forever; otherwise each message gets a TTL of that many days."""
     welcome_function_name: str = ""
+    turn_worker_function_name: str = ""
+    """TURN_WORKER_FUNCTION_NAME (``$default`` only): with RESPONDER=bedrock, the function that answers a
+    turn past API Gateway's 29 s (:meth:`hands_turns_to_worker`)."""
     connections_api_url: str = ""
     """Overrides ``https://{domainName}/{stage}`` (the local gateway sets it)."""
     tws_mode: str = "demo"
@@ -62,55 +67,63 @@ class Settings:
     closing_margin_seconds: int = 300
     responder: str = "rules"
     """RESPONDER: rules (default) or bedrock (the LLM responder; the rules stay its fallback)."""
-    bedrock_model_id: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-    """BEDROCK_MODEL_ID: a model or inference profile id (see twschat.llm.pricing for the choice)."""
-    llm_max_tokens: int = 1024
-    llm_temperature: float = 0.2
-    bedrock_guardrail_id: str = ""
-    bedrock_guardrail_version: str = ""
-    llm_history_turns: int = 10
-    """LLM_HISTORY_TURNS: stored turns sent to the model as messages."""
-    llm_summary_model_id: str = ""
-    """LLM_SUMMARY_MODEL_ID: the model that refreshes a conversation's running summary ("": the chat
-    model; a cheaper one will do)."""
-    llm_summary_every_turns: int = 6
-    """LLM_SUMMARY_EVERY_TURNS: refresh the running summary every this many turns (0: no summary, the
-    model sees the last LLM_HISTORY_TURNS turns only)."""
-    llm_max_tool_rounds: int = 4
-    llm_time_budget_seconds: int = 20
-    """LLM_TIME_BUDGET_SECONDS: past it, no new model call (the rules answer); under API Gateway's 29 s."""
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    """The LLM responder's settings (RESPONDER=bedrock), one nested dataclass."""
     create_missing_tables: bool = False
     """Local development only (``twschat serve --dynamodb-endpoint``): recreate tables that vanished
     (DynamoDB Local restarted in memory). Never set in AWS, where the stack owns the tables."""
 
+    # The LLM settings' earlier flat names, read-only.
+    @property
+    def bedrock_model_id(self) -> str:
+        return self.llm.model_id
+
+    @property
+    def llm_max_tokens(self) -> int:
+        return self.llm.max_tokens
+
+    @property
+    def llm_temperature(self) -> float:
+        return self.llm.temperature
+
+    @property
+    def bedrock_guardrail_id(self) -> str:
+        return self.llm.guardrail_id
+
+    @property
+    def bedrock_guardrail_version(self) -> str:
+        return self.llm.guardrail_version
+
+    @property
+    def llm_history_turns(self) -> int:
+        return self.llm.history_turns
+
+    @property
+    def llm_summary_model_id(self) -> str:
+        return self.llm.summary_model_id
+
+    @property
+    def llm_summary_every_turns(self) -> int:
+        return self.llm.summary_every_turns
+
+    @property
+    def llm_max_tool_rounds(self) -> int:
+        return self.llm.max_tool_rounds
+
+    @property
+    def llm_time_budget_seconds(self) -> int:
+        return int(self.llm.time_budget_seconds)
+
+    @property
+    def hands_turns_to_worker(self) -> bool:
+        """``$default`` stores the turn and the worker answers it: a model's reply can take longer
+        than API Gateway's 29 s; the rules answer in the route."""
+        return self.responder == "bedrock" and bool(self.turn_worker_function_name)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        backend = env.get("STORE_BACKEND", "dynamodb").strip().lower() or "dynamodb"
-        if backend not in ("dynamodb", "sqlite"):
-            raise ValueError(f"STORE_BACKEND must be dynamodb or sqlite, got {backend!r}")
-        window = _int(env, "HISTORY_WINDOW", 20)
-        max_chars = _int(env, "MAX_MESSAGE_CHARS", 4000)
-        if not 1 <= window <= 200:
-            raise ValueError("HISTORY_WINDOW must be between 1 and 200")
-        if not 1 <= max_chars <= 30000:
-            raise ValueError("MAX_MESSAGE_CHARS must be between 1 and 30000")
-        auth_mode = env.get("AUTH_MODE", "none").strip().lower() or "none"
-        if auth_mode not in ("none", "cognito", "local"):
-            raise ValueError(f"AUTH_MODE must be none, cognito or local, got {auth_mode!r}")
-        responder = env.get("RESPONDER", "rules").strip().lower() or "rules"
-        if responder not in ("rules", "bedrock"):
-            raise ValueError(f"RESPONDER must be rules or bedrock, got {responder!r}")
-        raw_temperature = env.get("LLM_TEMPERATURE", "").strip()
-        try:
-            temperature = float(raw_temperature) if raw_temperature else 0.2
-        except ValueError as exc:
-            raise ValueError(f"LLM_TEMPERATURE must be a number, got {raw_temperature!r}") from exc
-        if not 0 <= temperature <= 1:
-            raise ValueError("LLM_TEMPERATURE must be between 0 and 1")
-        max_tokens = _int(env, "LLM_MAX_TOKENS", 1024)
-        if not 1 <= max_tokens <= 8192:
-            raise ValueError("LLM_MAX_TOKENS must be between 1 and 8192")
+        backend, window, max_chars, auth_mode, responder = _checked(env)
         d = cls()
         agents = tuple(
             dict.fromkeys(a.strip().lower() for a in env.get("AGENTS", "").split(",") if a.strip())
@@ -122,7 +135,7 @@ class Settings:
             connections_table=env.get("CONNECTIONS_TABLE", d.connections_table),
             history_table=env.get("HISTORY_TABLE", d.history_table),
             audit_table=env.get("AUDIT_TABLE", d.audit_table),
-            store_backend=backend,  # type: ignore[arg-type]
+            store_backend=backend,
             sqlite_path=env.get("SQLITE_PATH", d.sqlite_path),
             history_window=window,
             max_message_chars=max_chars,
@@ -133,6 +146,7 @@ class Settings:
             connection_ttl_seconds=_int(env, "CONNECTION_TTL_SECONDS", 3 * 3600),
             history_retention_days=_int(env, "HISTORY_RETENTION_DAYS", 0),
             welcome_function_name=env.get("WELCOME_FUNCTION_NAME", ""),
+            turn_worker_function_name=env.get("TURN_WORKER_FUNCTION_NAME", "").strip(),
             connections_api_url=env.get("CONNECTIONS_API_URL", ""),
             tws_mode=env.get("TWS_MODE", "demo") or "demo",
             tws_base_url=env.get("TWS_BASE_URL", ""),
@@ -147,30 +161,65 @@ class Settings:
             max_connection_seconds=_int(env, "MAX_CONNECTION_SECONDS", 7200),
             closing_margin_seconds=_int(env, "CLOSING_MARGIN_SECONDS", 300),
             responder=responder,
-            bedrock_model_id=env.get("BEDROCK_MODEL_ID", "").strip() or d.bedrock_model_id,
-            llm_max_tokens=max_tokens,
-            llm_temperature=temperature,
-            bedrock_guardrail_id=env.get("BEDROCK_GUARDRAIL_ID", "").strip(),
-            bedrock_guardrail_version=env.get("BEDROCK_GUARDRAIL_VERSION", "").strip(),
-            llm_history_turns=_int(env, "LLM_HISTORY_TURNS", d.llm_history_turns),
-            llm_summary_model_id=env.get("LLM_SUMMARY_MODEL_ID", "").strip(),
-            llm_summary_every_turns=_int(env, "LLM_SUMMARY_EVERY_TURNS", d.llm_summary_every_turns),
-            llm_max_tool_rounds=_int(env, "LLM_MAX_TOOL_ROUNDS", d.llm_max_tool_rounds),
-            llm_time_budget_seconds=_int(env, "LLM_TIME_BUDGET_SECONDS", d.llm_time_budget_seconds),
+            llm=_llm_settings(env),
             create_missing_tables=env.get("CREATE_MISSING_TABLES", "").strip().lower() in ("1", "true"),
         )
-        if settings.responder == "bedrock" and settings.llm_summary_every_turns > 0:
+        if settings.responder == "bedrock" and settings.llm.summary_every_turns > 0:
             # The running summary folds what leaves the window; a smaller window would drop messages
-            # before any summary holds them. Imported here: only the LLM responder pays for it.
-            from twschat.llm.memory import DEFAULT_KEEP_MESSAGES
-
-            needed = DEFAULT_KEEP_MESSAGES + 2 * settings.llm_summary_every_turns
+            # before any summary holds them.
+            needed = DEFAULT_KEEP_MESSAGES + 2 * settings.llm.summary_every_turns
             if settings.history_window < needed:
                 raise ValueError(
                     f"HISTORY_WINDOW must be at least {needed} with RESPONDER=bedrock and "
-                    f"LLM_SUMMARY_EVERY_TURNS={settings.llm_summary_every_turns}"
+                    f"LLM_SUMMARY_EVERY_TURNS={settings.llm.summary_every_turns}"
                 )
         return settings
+
+
+def _llm_settings(env: Mapping[str, str]) -> LlmSettings:
+    raw_temperature = env.get("LLM_TEMPERATURE", "").strip()
+    try:
+        temperature = float(raw_temperature) if raw_temperature else 0.2
+    except ValueError as exc:
+        raise ValueError(f"LLM_TEMPERATURE must be a number, got {raw_temperature!r}") from exc
+    if not 0 <= temperature <= 1:
+        raise ValueError("LLM_TEMPERATURE must be between 0 and 1")
+    max_tokens = _int(env, "LLM_MAX_TOKENS", 1024)
+    if not 1 <= max_tokens <= 8192:
+        raise ValueError("LLM_MAX_TOKENS must be between 1 and 8192")
+    d = LlmSettings()
+    return LlmSettings(
+        model_id=env.get("BEDROCK_MODEL_ID", "").strip() or d.model_id,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        guardrail_id=env.get("BEDROCK_GUARDRAIL_ID", "").strip(),
+        guardrail_version=env.get("BEDROCK_GUARDRAIL_VERSION", "").strip(),
+        history_turns=_int(env, "LLM_HISTORY_TURNS", d.history_turns),
+        summary_model_id=env.get("LLM_SUMMARY_MODEL_ID", "").strip(),
+        summary_every_turns=_int(env, "LLM_SUMMARY_EVERY_TURNS", d.summary_every_turns),
+        max_tool_rounds=_int(env, "LLM_MAX_TOOL_ROUNDS", d.max_tool_rounds),
+        time_budget_seconds=_int(env, "LLM_TIME_BUDGET_SECONDS", int(d.time_budget_seconds)),
+    )
+
+
+def _checked(env: Mapping[str, str]) -> tuple[StoreBackend, int, int, str, str]:
+    """The settings that refuse a bad value at cold start: backend, window, size, auth, responder."""
+    backend = env.get("STORE_BACKEND", "dynamodb").strip().lower() or "dynamodb"
+    if backend not in ("dynamodb", "sqlite"):
+        raise ValueError(f"STORE_BACKEND must be dynamodb or sqlite, got {backend!r}")
+    window = _int(env, "HISTORY_WINDOW", 20)
+    max_chars = _int(env, "MAX_MESSAGE_CHARS", 4000)
+    if not 1 <= window <= 200:
+        raise ValueError("HISTORY_WINDOW must be between 1 and 200")
+    if not 1 <= max_chars <= 30000:
+        raise ValueError("MAX_MESSAGE_CHARS must be between 1 and 30000")
+    auth_mode = env.get("AUTH_MODE", "none").strip().lower() or "none"
+    if auth_mode not in ("none", "cognito", "local"):
+        raise ValueError(f"AUTH_MODE must be none, cognito or local, got {auth_mode!r}")
+    responder = env.get("RESPONDER", "rules").strip().lower() or "rules"
+    if responder not in ("rules", "bedrock"):
+        raise ValueError(f"RESPONDER must be rules or bedrock, got {responder!r}")
+    return cast(StoreBackend, backend), window, max_chars, auth_mode, responder
 
 
 @dataclass(frozen=True, slots=True)

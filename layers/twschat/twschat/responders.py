@@ -12,6 +12,7 @@ from twschat.core.audit import AuditSink
 from twschat.core.responder import Responder
 
 if TYPE_CHECKING:
+    from twschat.assistant.responder import RuleResponder
     from twschat.llm.memory import SummaryStore
 
 
@@ -54,38 +55,43 @@ def build_responder(
     )
     if settings.responder != "bedrock":
         return rules
-    # The LLM responder: boto3 honours AWS_ENDPOINT_URL_BEDROCK_RUNTIME (twschat serve
-    # --bedrock-endpoint); the rule responder answers whenever the model cannot.
-    from twschat.llm.bedrock import BedrockModelClient
+    return _model_responder(settings, tws, rules, audit, history)
+
+
+def _model_responder(
+    settings: Settings,
+    tws: TwsClient,
+    rules: RuleResponder,
+    audit: AuditSink | None,
+    history: SummaryStore | None,
+) -> Responder:
+    """The LLM responder on Bedrock, the rules its fallback and its action path. boto3 honours
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME (twschat serve --bedrock-endpoint)."""
+    from twschat.llm.bedrock import BedrockModelClient, Guardrail
     from twschat.llm.memory import ConversationMemory
     from twschat.llm.responder import BedrockResponder
 
-    model = BedrockModelClient()
+    llm = settings.llm
+    guardrail = Guardrail(llm.guardrail_id, llm.guardrail_version or "DRAFT") if llm.guardrail_id else None
+    model = BedrockModelClient(guardrail=guardrail, prompt_cache=llm.prompt_cache)
     # The running summary (long conversations at flat cost) needs the history store it lives in.
     memory = (
         ConversationMemory(
             history,
             model,
-            model_id=settings.llm_summary_model_id or settings.bedrock_model_id,
-            every_turns=settings.llm_summary_every_turns,
+            model_id=llm.summary_model_id or llm.model_id,
+            every_turns=llm.summary_every_turns,
         )
-        if history is not None and settings.llm_summary_every_turns > 0
+        if history is not None and llm.summary_every_turns > 0
         else None
     )
     return BedrockResponder(
         tws,
         model,
-        memory=memory,
-        model_id=settings.bedrock_model_id,
+        llm,
         audit=audit,
         fallback=rules,
+        memory=memory,
         tz=settings.time_zone,
-        max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature,
-        guardrail_id=settings.bedrock_guardrail_id,
-        guardrail_version=settings.bedrock_guardrail_version,
-        history_turns=settings.llm_history_turns,
-        max_tool_rounds=settings.llm_max_tool_rounds,
-        time_budget_seconds=settings.llm_time_budget_seconds,
         require_justification=settings.require_justification,
     )

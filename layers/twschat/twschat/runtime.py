@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from twschat.chat import ChatService
 from twschat.config import Settings
-from twschat.core.ports import FramePoster, MetricsSink, WelcomeTrigger
+from twschat.core.ports import FramePoster, MetricsSink, TurnDispatcher, WelcomeTrigger
 from twschat.core.responder import Responder
 from twschat.persistence.stores import Stores
 
@@ -84,6 +84,17 @@ def welcome_trigger() -> WelcomeTrigger:
     return LambdaWelcomeTrigger(settings().welcome_function_name)
 
 
+@_once
+def turn_dispatcher() -> TurnDispatcher | None:
+    """The worker hand-over, when the configuration asks for one (``Settings.hands_turns_to_worker``)."""
+    s = settings()
+    if not s.hands_turns_to_worker:
+        return None
+    from twschat.adapters.turns import LambdaTurnDispatcher
+
+    return LambdaTurnDispatcher(s.turn_worker_function_name)
+
+
 def poster(domain_name: str, stage: str) -> FramePoster:
     from twschat.adapters.connections import ApiGatewayPoster, connections_endpoint
 
@@ -103,10 +114,18 @@ def sweeper_poster() -> FramePoster:
 def chat_service(
     *, metrics: MetricsSink | None = None, bind_log_keys: Callable[..., Any] | None = None
 ) -> ChatService:
-    return ChatService(settings(), stores(), responder(), metrics=metrics, bind_log_keys=bind_log_keys)
+    """The chat service, wired: this is where a ``$default`` turn's hand-over to the worker is chosen."""
+    return ChatService(
+        settings(),
+        stores(),
+        responder(),
+        metrics=metrics,
+        bind_log_keys=bind_log_keys,
+        turns=turn_dispatcher(),
+    )
 
 
-_CACHED = (settings, stores, responder, welcome_trigger)
+_CACHED = (settings, stores, responder, welcome_trigger, turn_dispatcher)
 
 
 def reset() -> None:

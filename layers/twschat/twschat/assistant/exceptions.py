@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from twschat.core.exceptions import TwsChatError
+
 from .tws import TwsError
 
 __all__ = ["TwsFailure"]
 
 
-class TwsFailure(Exception):
+class TwsFailure(TwsChatError):
     """The TWS could not answer during a turn; the responder words it (what failed, what to try)."""
 
     def __init__(self, error: TwsError, what: str, lang: str = "") -> None:

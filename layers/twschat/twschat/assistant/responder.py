@@ -28,7 +28,7 @@ from .messages import LANGUAGES, render
 from .nlu import recognize
 from .plan import CatalogCache, TurnPlan
 from .skills import SKILLS, Turn, last_agent_turn
-from .skills.base import build_services
+from .skills.base import Services, build_services
 from .state import DialogueState
 from .tws import TwsClient, TwsErrorKind
 
@@ -76,6 +76,11 @@ class RuleResponder:
         )
         self._catalogs = CatalogCache()
 
+    @property
+    def services(self) -> Services:
+        """The action path and settings this responder's skills use (the LLM responder shares them)."""
+        return self._services
+
     def _now(self) -> datetime:
         now = self._clock()
         return now if now.tzinfo else now.replace(tzinfo=UTC)
@@ -120,4 +125,5 @@ def _reply(answer: Answer) -> Reply:
         answer.state.intent,
         answer.state.to_dict(),
         quick_replies=tuple(render(q, lang) for q in answer.quick_replies),
+        error_code=answer.state.error,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
+from twschat.core.exceptions import TwsChatError
+
 from .domain import (
     ActionResult,
     Dependency,
@@ -28,7 +30,7 @@ __all__ = ["TwsClient", "TwsError"]
 TwsErrorKind = Literal["unreachable", "timeout", "unauthorized", "not_found", "server", "bad_response"]
 
 
-class TwsError(Exception):
+class TwsError(TwsChatError):
     """The TWS source could not answer. ``kind`` tells the operator what to try."""
 
     def __init__(self, kind: TwsErrorKind, detail: str = "") -> None:

@@ -10,55 +10,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .texts import ERROR_TEXT
+
 Frame = dict[str, Any]
 
 # API Gateway refuses a post_to_connection payload over 128 KB; keep a margin for the envelope.
 MAX_FRAME_BYTES = 128 * 1024
 
-ERROR_TEXT: dict[str, dict[str, str]] = {
-    "pt": {
-        "binary_not_supported": 'Mensagens binárias não são aceitas. Envie texto ou JSON {"message": "..."}.',
-        "empty_message": "Mensagem vazia. Escreva sua pergunta, por exemplo: qual job está em abend?",
-        "message_too_long": "Mensagem longa demais ({detail} caracteres). Resuma ou divida a pergunta.",
-        "invalid_text": "A mensagem tem caracteres inválidos (Unicode malformado). Copie o texto de novo e reenvie.",
-        "control_characters": "A mensagem tem caracteres de controle. Envie apenas texto.",
-        "invalid_json": 'JSON inválido. Envie texto simples ou {"message": "sua pergunta"}.',
-        "not_an_object": 'O JSON precisa ser um objeto: {"message": "sua pergunta"}.',
-        "missing_message": 'Falta o campo "message" (texto) no JSON: {"message": "sua pergunta"}.',
-        "unknown_type": "Tipo de requisição desconhecido ({detail}). Use message, history, conversations ou ping.",
-        "unknown_connection": "Conexão não encontrada. Reconecte para continuar a conversa.",
-        "invalid_request": 'Requisição inválida ({detail}). Ex.: {"type": "history", "limit": 20}.',
-        "rate_limited": "Muitas mensagens em pouco tempo. Tente de novo em {detail} s.",
-        "storage_unavailable": "O histórico do chat está indisponível agora (armazenamento fora do ar ou "
-        "sobrecarregado): sua mensagem não foi processada e nada foi executado. Envie de novo em alguns "
-        "instantes; se persistir, avise o suporte do chat.",
-        "storage_unavailable_reply": "A resposta acima foi enviada, mas o histórico do chat está "
-        "indisponível e ela não foi salva. Se pedir de novo, confira antes o status do job.",
-        "too_many_connections": "Você já tem {detail} conexões abertas. Feche outra aba ou janela do chat.",
-        "internal_error": "Não consegui processar sua mensagem agora. Ela foi registrada; tente de novo.",
-    },
-    "en": {
-        "binary_not_supported": 'Binary messages are not accepted. Send text or JSON {"message": "..."}.',
-        "empty_message": "Empty message. Type your question, e.g.: which jobs are in abend?",
-        "message_too_long": "Message too long ({detail} characters). Shorten or split it.",
-        "invalid_text": "The message has invalid characters (malformed Unicode). Copy the text again and resend.",
-        "control_characters": "The message has control characters. Send plain text only.",
-        "invalid_json": 'Invalid JSON. Send plain text or {"message": "your question"}.',
-        "not_an_object": 'The JSON must be an object: {"message": "your question"}.',
-        "missing_message": 'The JSON lacks a string "message" field: {"message": "your question"}.',
-        "unknown_type": "Unknown request type ({detail}). Use message, history, conversations or ping.",
-        "unknown_connection": "Connection not found. Reconnect to continue the conversation.",
-        "invalid_request": 'Invalid request ({detail}). E.g. {"type": "history", "limit": 20}.',
-        "rate_limited": "Too many messages in a short time. Try again in {detail} s.",
-        "storage_unavailable": "The chat history is unavailable right now (storage down or overloaded): "
-        "your message was not processed and nothing was run. Send it again in a moment; if it persists, "
-        "tell the chat's support.",
-        "storage_unavailable_reply": "The answer above was sent, but the chat history is unavailable and "
-        "it was not saved. Before asking again, check the job's status.",
-        "too_many_connections": "You already have {detail} open connections. Close another chat tab or window.",
-        "internal_error": "I could not process your message now. It was recorded; please try again.",
-    },
-}
+# The error frames' texts live in the platform's one catalogue (core/texts.py); importable from here too.
 
 
 def error_frame(

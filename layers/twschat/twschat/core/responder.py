@@ -1,19 +1,28 @@
 """The responder seam: (agent, history window, message) -> reply.
 
 Pure: no AWS, no I/O of its own except through the TWS source it is given. The chat service calls
-``Responder.respond`` once per turn with the window it loaded from the store; whatever structured
-context the responder wants to see again on a later turn (the jobs a reply referred to, a pending
-action) goes into ``Reply.context`` and is stored beside the reply, so it survives reconnects and
-cold starts.
+``Responder.respond`` once per turn with the window it loaded from the store. The reply is a typed
+contract: the text and its buttons, the responder's own state (``Reply.context``: opaque to the
+platform, stored beside the reply and handed back in ``Turn.context`` on later turns, so it survives
+reconnects and cold starts), the model's per-turn figures (``Reply.telemetry``) and the TWS failure it
+explains (``Reply.error_code``). The platform reads the typed fields, never the state.
+
+Optional capabilities are protocols the platform checks by type (``isinstance``):
+:class:`StreamingResponder` (its text reaches the client as it is written) and :class:`AfterReply`
+(work once the reply is stored and posted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["user", "agent"]
+DeltaCallback = Callable[[str], None]
+"""A piece of the reply's text, as the model writes it."""
+ProgressCallback = Callable[[str, str], None]
+"""(stage, detail): ``model`` (thinking), ``tool`` (its name), ``retry``/``fallback`` (a code)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +61,61 @@ class ResponderRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelTelemetry:
+    """What a model-written (or model-attempted) turn cost and did: the turn's log line and metrics.
+
+    :meth:`to_dict` is the JSON the LLM responder also keeps in its stored state (its keys and order
+    are what stored replies hold)."""
+
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    tool_calls: int = 0
+    tool_rounds: int = 0
+    model_calls: int = 0
+    retries: int = 0
+    proposals_rejected: int = 0
+    """A model's proposal the operator's words did not ask for (dropped, counted)."""
+    fallback: bool = False
+    """The rules answered (the model could not)."""
+    cost_micro_usd: int = 0
+    latency_ms: int = 0
+    fallback_reason: str = ""
+    errors: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "tool_calls": self.tool_calls,
+            "tool_rounds": self.tool_rounds,
+            "model_calls": self.model_calls,
+            "retries": self.retries,
+            "proposals_rejected": self.proposals_rejected,
+            "fallback": self.fallback,
+            "cost_micro_usd": self.cost_micro_usd,
+            "latency_ms": self.latency_ms,
+        }
+        if self.fallback_reason:
+            out["fallback_reason"] = self.fallback_reason
+        if self.errors:
+            out["errors"] = list(self.errors)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     language: str = "pt"
     intent: str = "unknown"
     context: Mapping[str, Any] = field(default_factory=dict)
+    """The responder's state: opaque to the platform, stored beside the reply as it is (JSON, no
+    floats) and given back as ``Turn.context`` on later turns."""
     quick_replies: tuple[str, ...] = ()
     """Answers a client may offer as buttons (e.g. ("sim", "não") for a confirmation prompt, or a
     follow-up such as "ver o log"); each is sent as the user's text when chosen."""
@@ -64,12 +123,29 @@ class Reply:
     """Model-written text that comes before ``text`` (a code-written confirmation question): the chat
     service sends it as its own ``message`` frame, without quick replies, so model text can neither
     share the question's bubble nor carry its buttons. Empty for most replies."""
+    telemetry: ModelTelemetry | None = None
+    """A model's per-turn figures (None: no model was involved)."""
+    error_code: str = ""
+    """The TWS failure the reply explains (``unreachable``, ``timeout``, ``auth``... ``internal``); the
+    platform counts it (``TwsErrors``). Empty for an ordinary answer."""
 
 
 class Responder(Protocol):
     def respond(self, request: ResponderRequest) -> Reply: ...
 
 
+@runtime_checkable
+class StreamingResponder(Protocol):
+    """Optional, beside :class:`Responder`: a responder whose text reaches the client as it is written.
+    The chat service calls ``respond_streamed`` instead of ``respond`` with callbacks that post delta
+    and progress frames (the reply's ``messageId``); the final reply is still returned whole."""
+
+    def respond_streamed(
+        self, request: ResponderRequest, *, on_delta: DeltaCallback, on_progress: ProgressCallback
+    ) -> Reply: ...
+
+
+@runtime_checkable
 class AfterReply(Protocol):
     """Optional, beside :class:`Responder`: work a responder does once its reply is stored and posted
     (the LLM responder refreshes its running summary there). The chat service calls it off the reply's

@@ -8,7 +8,7 @@
 - **What a turn sends**: the system prompt, then (after the prompt-cache point, so the static prefix
   stays cached) the summary; then the messages newer than the summary's last covered message, at most
   ``keep + 2 * every_turns`` of them, trimmed further to a token budget when messages are long
-  (:func:`~twschat.llm.converse.trim_to_budget`). Input tokens per turn oscillate between two bounds,
+  (:func:`~twschat.llm.history.trim_to_budget`). Input tokens per turn oscillate between two bounds,
   whatever the conversation's length.
 - **When it refreshes**: after the reply is stored and posted (the responder's ``after_reply``, off
   the reply's critical path), once ``keep + 2 * every_turns`` messages are not in the summary: the
@@ -46,7 +46,8 @@ from twschat.core.conversation import MessageRecord
 from twschat.core.responder import ConversationSummary, Turn
 from twschat.core.untrusted import scrub_model_text
 
-from .converse import ModelClient, collect
+from .model import Message, ModelProvider, ModelRequest, TextPart
+from .settings import DEFAULT_KEEP_MESSAGES
 
 __all__ = [
     "DEFAULT_EVERY_TURNS",
@@ -61,7 +62,6 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 DEFAULT_EVERY_TURNS = 6
-DEFAULT_KEEP_MESSAGES = 8
 SUMMARY_MAX_CHARS = 2000
 """The summary's bound (the store cuts to its own ``SUMMARY_MAX_CHARS``, the same figure); the summary
 call's ``maxTokens`` is this over 4."""
@@ -115,7 +115,7 @@ class ConversationMemory:
     def __init__(
         self,
         store: SummaryStore,
-        model: ModelClient,
+        model: ModelProvider,
         *,
         model_id: str,
         every_turns: int = DEFAULT_EVERY_TURNS,
@@ -206,7 +206,7 @@ class ConversationMemory:
         self.stats.refreshes += 1
         return stored
 
-    def summary_request(self, previous: str, fold: Sequence[MessageRecord]) -> dict[str, Any]:
+    def summary_request(self, previous: str, fold: Sequence[MessageRecord]) -> ModelRequest:
         system = SUMMARY_INSTRUCTION
         if previous.strip():
             system += "\n\nMemória anterior:\n" + previous.strip()
@@ -217,15 +217,17 @@ class ConversationMemory:
             for m in fold
             if m.text.strip()
         ]
-        return {
-            "modelId": self.model_id,
-            "system": [{"text": system}],
-            "messages": [{"role": "user", "content": [{"text": "Mensagens novas:\n" + "\n".join(lines)}]}],
-            "inferenceConfig": {"maxTokens": max(64, self.max_chars // 4), "temperature": 0.0},
-        }
+        return ModelRequest(
+            model_id=self.model_id,
+            system=system,
+            messages=[Message("user", [TextPart("Mensagens novas:\n" + "\n".join(lines))])],
+            max_tokens=max(64, self.max_chars // 4),
+            temperature=0.0,
+            cacheable_system=False,
+        )
 
     def _summarize(self, previous: str, fold: Sequence[MessageRecord]) -> str:
-        turn = collect(self._model.converse_stream(self.summary_request(previous, fold)))
+        turn = self._model.stream_turn(self.summary_request(previous, fold))
         self.stats.input_tokens += turn.usage.input_tokens
         self.stats.output_tokens += turn.usage.output_tokens
         return _cut(turn.text.strip(), self.max_chars)

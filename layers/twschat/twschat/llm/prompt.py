@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from twschat.core.texts import FALLBACK_NOTE, PROPOSAL_REJECTED_NOTE
+
 __all__ = ["FALLBACK_NOTE", "PROPOSAL_REJECTED_NOTE", "SYSTEM_PROMPT", "system_prompt"]
 
 SYSTEM_PROMPT = """\
@@ -26,19 +28,7 @@ seguinte. Você nunca executa nada e nunca diz que algo foi executado.
 5. Se uma ferramenta falhar, diga o que não foi possível consultar; não invente.
 """
 
-FALLBACK_NOTE = {
-    "pt": "(O assistente de IA não respondeu agora; esta resposta vem das regras.)",
-    "en": "(The AI assistant did not answer just now; this answer comes from the rules.)",
-}
 
-# A model's propose_action the operator's words did not ask for (llm.proposals): said in one line.
-PROPOSAL_REJECTED_NOTE = {
-    "pt": "(Nenhuma ação foi preparada: uma ação só é proposta quando você mesmo a pede, por exemplo "
-    '"reroda o JOB002".)',
-    "en": "(No action was prepared: an action is only proposed when you ask for it yourself, for example "
-    '"rerun JOB002".)',
-}
-
-
+# The one-line notes are platform texts (core/texts.py), importable from here as before.
 def system_prompt(time_zone: str) -> str:
     return SYSTEM_PROMPT + f"\nHorários em {time_zone} (os resultados já vêm nesse fuso).\n"

@@ -1,9 +1,10 @@
-"""The boto3 adapter: ConverseStream on ``bedrock-runtime`` (boto3 imported when first built).
+"""The boto3 transport: ConverseStream on ``bedrock-runtime`` (boto3 imported when first built), and
+through :class:`~.provider.BedrockProvider` a :class:`~twschat.llm.model.ModelProvider` itself.
 
 boto3 honours ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` (``twschat serve --bedrock-endpoint`` points it at
 ``twschat fake-bedrock``). Errors before the stream (a ``ClientError``: throttling, timeouts, 5xx,
 access denied, validation) are retried by boto3 itself, "standard" mode with a bounded number of
-attempts and short timeouts, then surface here as :class:`~twschat.llm.converse.ModelError` that the
+attempts and short timeouts, then surface here as :class:`~twschat.llm.model.ModelError` that the
 responder does not retry again; errors inside the stream (``EventStreamError`` with a lowerCamel code)
 become retryable ones when the code says so.
 """
@@ -13,7 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .converse import ModelError
+from twschat.llm.model import ModelError
+
+from .events import stream_error
+from .provider import BedrockProvider
+from .request import Guardrail
 
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "READ_TIMEOUT_SECONDS", "BedrockModelClient"]
 
@@ -24,7 +29,9 @@ READ_TIMEOUT_SECONDS = 8.0
 """Longest silence between two reads (the first token included) before the call is given up."""
 
 
-class BedrockModelClient:
+class BedrockModelClient(BedrockProvider):
+    """The provider over boto3's client (its own transport: :meth:`converse_stream`)."""
+
     def __init__(
         self,
         *,
@@ -34,7 +41,10 @@ class BedrockModelClient:
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
         max_attempts: int = MAX_ATTEMPTS,
         client: Any = None,
+        guardrail: Guardrail | None = None,
+        prompt_cache: bool = True,
     ) -> None:
+        super().__init__(self, guardrail=guardrail, prompt_cache=prompt_cache)
         if client is None:
             import boto3
             from botocore.config import Config
@@ -83,7 +93,7 @@ def _from_client_error(exc: Any, *, stage: str) -> ModelError:
     message = str(error.get("Message") or "")[:200]
     if stage == "request":
         return ModelError(code, message, retryable=False)  # boto3 already retried what it could
-    return ModelError(code, message)
+    return stream_error(code, message)
 
 
 def _transport_code(exc: BaseException) -> str:
