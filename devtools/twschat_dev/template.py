@@ -749,6 +749,8 @@ def prepare_store(app: LocalApp, store: StoreChoice) -> None:
     }
     if "AuditTable" in tables:
         kwargs["audit_table"] = tables["AuditTable"]
-    for lid in sorted(set(tables) - {"ConnectionsTable", "HistoryTable", "AuditTable"}):
+    if "AlertsTable" in tables:
+        kwargs["alerts_table"] = tables["AlertsTable"]
+    for lid in sorted(set(tables) - {"ConnectionsTable", "HistoryTable", "AuditTable", "AlertsTable"}):
         log.warning("table %s (%s) is not created locally: ensure_tables does not know it", lid, tables[lid])
     ensure_tables(endpoint_url=store.dynamodb_endpoint, **kwargs)

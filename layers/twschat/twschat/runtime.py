@@ -61,10 +61,14 @@ def stores() -> Stores:
         return sqlite_stores(s.sqlite_path)
     from twschat.persistence.dynamodb import dynamodb_stores
 
+    from twschat.config import AlertSettings
+
     return dynamodb_stores(
         s.connections_table,
         s.history_table,
         audit_table=s.audit_table,
+        # named so a local DynamoDB restarted in memory gets the alerts table back too
+        alerts_table=AlertSettings.from_env().alerts_table,
         create_missing_tables=s.create_missing_tables,
     )
 
