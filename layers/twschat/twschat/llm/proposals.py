@@ -16,7 +16,9 @@ The reason in the question and in the audit comes only from the operator's words
 ``reason``, or their later answer to "qual o motivo?"); a model-supplied ``reason`` is ignored.
 A rejected proposal makes nothing pending and writes nothing to the audit trail (so a viewer's turn
 never records an attempt the viewer did not make); a viewer who asks for an action themselves is
-refused and audited by the rule skill, as in rule mode.
+refused and audited by the rule skill, as in rule mode. When the operator's message is itself an action
+request and the model proposed another action or target, the operator's request is answered by the
+rules (as in rule mode), not the model's.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class ProposalVerdict:
 
     intent: Intent | None = None
     rejected: str = ""
+    operator_request: Intent | None = None
+    """When rejected and the operator's message is itself an action request (the model picked another
+    action or target): that request as the rules read it, answered by the rules instead — the operator's
+    own words put it up, exactly as in rule mode; the model's choice plays no part."""
 
 
 def judge_proposal(
@@ -62,13 +68,19 @@ def judge_proposal(
     if action not in ACTION_KINDS:
         return ProposalVerdict(rejected="unknown_action")
     asked = recognize(message, lambda: catalogs.for_plan(plan), previous=prev, default_language=lang)
+    own = asked if asked.action in ACTION_KINDS and asked.name == f"action_{asked.action}" else None
     if asked.name != f"action_{action}" or asked.action != action:
-        return ProposalVerdict(rejected="not_requested")
+        return ProposalVerdict(rejected="not_requested", operator_request=own)
     wanted = str(args.get("target_name") or "").strip()
     kind = ACTION_KINDS[action]
-    if kind == "job":
-        return _job_target(asked, wanted, plan, make_turn)
-    return _named_target(asked, kind, wanted, plan, make_turn)
+    verdict = (
+        _job_target(asked, wanted, plan, make_turn)
+        if kind == "job"
+        else _named_target(asked, kind, wanted, plan, make_turn)
+    )
+    if verdict.intent is None and asked.name == f"action_{action}":
+        return ProposalVerdict(rejected=verdict.rejected, operator_request=asked)
+    return verdict
 
 
 def _job_target(

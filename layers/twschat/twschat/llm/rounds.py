@@ -217,15 +217,24 @@ class Rounds:
             run.figures.proposals_rejected += 1
             _log.warning("model proposal rejected: %s", verdict.rejected)
             call["result"] = {"proposed": False, "rejected": verdict.rejected}
-            note = PROPOSAL_REJECTED_NOTE.get(lang, PROPOSAL_REJECTED_NOTE["pt"])
-            state = DialogueState(lang=lang, intent="llm", jobs=prev.jobs, focus=prev.focus)
-            return self._reply(run, f"{lead}\n\n{note}" if lead else note, state)
-        intent = verdict.intent
+            if verdict.operator_request is None:
+                note = PROPOSAL_REJECTED_NOTE.get(lang, PROPOSAL_REJECTED_NOTE["pt"])
+                state = DialogueState(lang=lang, intent="llm", jobs=prev.jobs, focus=prev.focus)
+                return self._reply(run, f"{lead}\n\n{note}" if lead else note, state)
+            # The operator asked for an action themselves and the model proposed another: the rules
+            # answer the operator's request; the model's text (about its own choice) is not shown.
+            lead = ""
+        intent = verdict.intent or verdict.operator_request
+        assert intent is not None
         answer: Answer = SKILLS[intent.name](Turn(intent, request, prev, run.plan, lang, self.services))
         state = answer.state
         said = state.lang or lang
         rendered = render(answer.message, said)
-        call["result"] = {"proposed": state.pending is not None, "message": rendered[:STORED_LOG_CHARS]}
+        call["result"] = {
+            **call.get("result", {}),
+            "proposed": state.pending is not None,
+            "message": rendered[:STORED_LOG_CHARS],
+        }
         return self._reply(
             run,
             rendered,
