@@ -63,17 +63,25 @@ def lines(*parts: Part) -> Msg:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A skill's reply before wording: message ``code`` with ``params``, the state it leaves, and the
-    suggested answers (messages too) a client may offer as buttons."""
+    """A skill's reply before wording: message ``code`` with ``params``, the state it leaves, the
+    suggested answers (messages too) a client may offer as buttons, and the answer's data as
+    structured blocks (:mod:`.blocks`; a title may be a message)."""
 
     code: str
     params: Mapping[str, Any]
     state: DialogueState
     quick_replies: tuple[Msg, ...] = ()
+    blocks: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
-    def of(cls, message: Msg, state: DialogueState, quick_replies: tuple[Msg, ...] = ()) -> Answer:
-        return cls(message.code, message.params, state, quick_replies)
+    def of(
+        cls,
+        message: Msg,
+        state: DialogueState,
+        quick_replies: tuple[Msg, ...] = (),
+        blocks: tuple[Mapping[str, Any], ...] = (),
+    ) -> Answer:
+        return cls(message.code, message.params, state, quick_replies, blocks)
 
     @property
     def message(self) -> Msg:

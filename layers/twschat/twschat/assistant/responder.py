@@ -14,21 +14,23 @@ not record a confirmed action, so it did not run; the chat service answers ``sto
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from twschat.core.audit import AuditSink
 from twschat.core.exceptions import StorageUnavailable
 from twschat.core.responder import Reply, ResponderRequest
 
 from .answer import Answer, msg
+from .blocks import worded
 from .exceptions import TwsFailure
 from .messages import LANGUAGES, render
 from .nlu import recognize
 from .plan import CatalogCache, TurnPlan
 from .skills import SKILLS, Turn, last_agent_turn
 from .skills.base import Services, build_services
+from .skills.shown import answer_blocks
 from .state import DialogueState
 from .tws import TwsClient, TwsErrorKind
 
@@ -99,7 +101,9 @@ class RuleResponder:
             name = intent.name
             lang = intent.language if intent.language in LANGUAGES else lang
             skill = SKILLS.get(intent.name, SKILLS["unknown"])
-            return _reply(skill(Turn(intent, request, prev, plan, lang, self._services)))
+            turn = Turn(intent, request, prev, plan, lang, self._services)
+            answer = skill(turn)
+            return _reply(answer, answer_blocks(turn, answer))
         except TwsFailure as failure:
             lang = failure.lang or lang
             kind = failure.error.kind if failure.error.kind in _ERROR_KINDS else "server"
@@ -116,8 +120,9 @@ class RuleResponder:
             return _reply(Answer.of(msg("internal_error"), state))
 
 
-def _reply(answer: Answer) -> Reply:
-    """The answer worded in its state's language; the state is the reply's stored context."""
+def _reply(answer: Answer, blocks: Sequence[Mapping[str, Any]] = ()) -> Reply:
+    """The answer worded in its state's language (its blocks' titles too); the state is the reply's
+    stored context."""
     lang = answer.state.lang
     return Reply(
         render(answer.message, lang),
@@ -126,4 +131,5 @@ def _reply(answer: Answer) -> Reply:
         answer.state.to_dict(),
         quick_replies=tuple(render(q, lang) for q in answer.quick_replies),
         error_code=answer.state.error,
+        blocks=worded(blocks, lambda m: render(m, lang)),
     )

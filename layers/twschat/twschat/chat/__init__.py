@@ -17,12 +17,13 @@ from twschat.core.texts import CLOSING_TEXT, DEV_MODE_NOTE, WELCOME_BACK_TEXT, W
 
 from .claim import ClaimedTurn, TurnKeys
 from .outcomes import ConnectOutcome, TurnOutcome, TurnStatus
-from .replies import CONFIRMATION_SUFFIX, LEAD_KEY, QUICK_REPLIES_KEY
+from .replies import BLOCKS_KEY, CONFIRMATION_SUFFIX, LEAD_KEY, QUICK_REPLIES_KEY
 from .replies import history_entries as _history_entries
 from .service import ChatService
 from .streaming import PROGRESS_STAGES
 
 __all__ = [
+    "BLOCKS_KEY",
     "CLOSING_TEXT",
     "CONFIRMATION_SUFFIX",
     "DEV_MODE_NOTE",

@@ -14,7 +14,7 @@ from twschat.core.ports import FramePoster
 from twschat.core.responder import AfterReply, Principal, Reply, ResponderRequest, StreamingResponder
 
 from .outcomes import TurnOutcome, TurnStatus
-from .replies import LEAD_KEY, QUICK_REPLIES_KEY, reply_frames
+from .replies import BLOCKS_KEY, LEAD_KEY, QUICK_REPLIES_KEY, reply_frames
 from .streaming import ReplyStream
 from .telemetry import log_turn_metrics
 
@@ -138,6 +138,8 @@ def reply_record(service: ChatService, keys: TurnKeys, reply: Reply) -> MessageR
             # Kept with the reply: a redelivered frame gets the same buttons back.
             **({QUICK_REPLIES_KEY: list(reply.quick_replies)} if reply.quick_replies else {}),
             **({LEAD_KEY: reply.lead} if reply.lead else {}),
+            # Kept with the reply too: a reloaded page redraws the tables, not only the text.
+            **({BLOCKS_KEY: [dict(b) for b in reply.blocks]} if reply.blocks else {}),
         },
         expires_at=service.history_expiry(service.clock()),
     )

@@ -17,6 +17,9 @@ QUICK_REPLIES_KEY = "quickReplies"
 LEAD_KEY = "lead"
 """Where a reply's model-written lead (``Reply.lead``) is kept: sent and redrawn as its own message,
 before the reply's code-written text."""
+BLOCKS_KEY = "blocks"
+"""Where a reply's structured blocks (``Reply.blocks``, docs/blocks.md) are kept: a redelivered frame
+and a reloaded page's history draw them again. They go with the code-written text, never the lead."""
 CONFIRMATION_SUFFIX = "-q"
 """The messageId of a reply's text when it has a lead: the lead keeps the reply's messageId (its
 streamed deltas carried it), the code-written question gets this suffix."""
@@ -39,7 +42,16 @@ def reply_frames(conversation_id: str, reply: MessageRecord, in_reply_to: str) -
         message_id=reply.message_id + CONFIRMATION_SUFFIX if lead else reply.message_id,
         in_reply_to=in_reply_to,
         quick_replies=[str(q) for q in reply.context.get(QUICK_REPLIES_KEY) or ()],
+        blocks=stored_blocks(reply),
     )
+
+
+def stored_blocks(m: MessageRecord) -> list[dict[str, Any]]:
+    """The blocks kept with an agent's reply (none for a user's message or a malformed record)."""
+    kept = m.context.get(BLOCKS_KEY) if m.role == "agent" else None
+    if not isinstance(kept, list | tuple):
+        return []
+    return [dict(b) for b in kept if isinstance(b, dict) and isinstance(b.get("kind"), str)]
 
 
 def history_entries(m: MessageRecord) -> list[dict[str, Any]]:
@@ -53,10 +65,13 @@ def history_entries(m: MessageRecord) -> list[dict[str, Any]]:
         # A page redrawn after a reload can offer a still-pending prompt's buttons again.
         **({QUICK_REPLIES_KEY: m.context[QUICK_REPLIES_KEY]} if m.context.get(QUICK_REPLIES_KEY) else {}),
     }
+    blocks = stored_blocks(m)
+    if blocks:
+        entry[BLOCKS_KEY] = blocks
     lead = str(m.context.get(LEAD_KEY) or "") if m.role == "agent" else ""
     if not lead:
         return [entry]
-    head = {k: v for k, v in entry.items() if k != QUICK_REPLIES_KEY}
+    head = {k: v for k, v in entry.items() if k not in (QUICK_REPLIES_KEY, BLOCKS_KEY)}
     return [{**head, "message": lead}, {**entry, "messageId": m.message_id + CONFIRMATION_SUFFIX}]
 
 

@@ -16,6 +16,9 @@ Frame = dict[str, Any]
 
 # API Gateway refuses a post_to_connection payload over 128 KB; keep a margin for the envelope.
 MAX_FRAME_BYTES = 128 * 1024
+MAX_BLOCKS_BYTES = 48 * 1024
+"""A reply's ``blocks`` ride on every part of it: past this size they are left out (the builders keep
+them well under it; a job log block is bounded by its own line budget)."""
 
 # The error frames' texts live in the platform's one catalogue (core/texts.py); importable from here too.
 
@@ -138,12 +141,15 @@ def message_frames(
     message_id: str,
     in_reply_to: str = "",
     quick_replies: list[str] | None = None,
+    blocks: list[dict[str, Any]] | None = None,
     max_bytes: int = MAX_FRAME_BYTES,
 ) -> list[Frame]:
     """One reply frame, or ordered parts (``part`` 1..``parts``) when it would pass ``max_bytes``.
 
     Nothing is cut: the parts' texts concatenated give the reply back exactly. ``quickReplies``
-    (suggested answers, optional) ride on every part, so a client may act on whichever it has.
+    (suggested answers, optional) and ``blocks`` (the answer's data, docs/blocks.md) ride on every
+    part, so a client may act on whichever it has. Blocks larger than :data:`MAX_BLOCKS_BYTES` are
+    left out (the text still tells everything): every part must keep room for its text.
     """
     base: Frame = {
         "type": "message",
@@ -156,6 +162,8 @@ def message_frames(
         base["inReplyTo"] = in_reply_to
     if quick_replies:
         base["quickReplies"] = list(quick_replies)
+    if blocks and len(encode({"blocks": blocks})) <= min(MAX_BLOCKS_BYTES, max_bytes // 2):
+        base["blocks"] = list(blocks)
     if len(encode(base)) <= max_bytes:
         return [base]
     envelope = {**base, "message": "", "part": 999999, "parts": 999999}

@@ -128,6 +128,10 @@ class Reply:
     error_code: str = ""
     """The TWS failure the reply explains (``unreachable``, ``timeout``, ``auth``... ``internal``); the
     platform counts it (``TwsErrors``). Empty for an ordinary answer."""
+    blocks: tuple[Mapping[str, Any], ...] = ()
+    """The answer's data as structured blocks (docs/blocks.md: ``jobs``, ``log``, ``confirmation``...),
+    JSON values only, built from what the TWS returned, never from model text. Sent on the ``message``
+    frame (every part) and kept with the reply, so the history redraws them; ``text`` still tells all."""
 
 
 class Responder(Protocol):

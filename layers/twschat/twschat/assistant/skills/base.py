@@ -8,9 +8,10 @@ assistant's domain, state, plan, actions and answer modules; never the message c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twschat.core.audit import AuditSink
@@ -128,9 +129,11 @@ class Turn:
         quick: tuple[Msg, ...] = (),
         streams: Sequence[str] = (),
         choosing: str = "",
+        blocks: Sequence[Mapping[str, Any] | None] = (),
     ) -> Answer:
         """``message`` with the state it leaves (in ``lang``, default the turn's; ``intent`` default
-        the recognized one)."""
+        the recognized one) and its blocks (:mod:`..blocks`; a None, a block with nothing to show, is
+        left out)."""
         new = DialogueState(
             lang=lang or self.lang,
             intent=intent or self.intent.name,
@@ -142,7 +145,7 @@ class Turn:
             streams=tuple(streams),
             choosing=choosing,
         )
-        return Answer.of(message, new, quick)
+        return Answer.of(message, new, quick, tuple(b for b in blocks if b is not None))
 
     # -------------------------------------------------------------------------------- time values
     def when(self, value: datetime) -> When:

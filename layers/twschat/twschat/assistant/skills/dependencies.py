@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
+from ..blocks import dependencies_block, dependency_item, jobs_block
 from ..domain import Dependency, Job, job_category
 from ..exceptions import TwsFailure
 from ..tws import TwsError
@@ -14,7 +15,7 @@ from .base import FAILED_STATES, Skill, Turn, bullet_item, cap_lines, job_line
 from .jobs import may_be_incomplete
 from .referents import one_target
 
-__all__ = ["SKILLS"]
+__all__ = ["SKILLS", "dependency_row"]
 
 
 def _read(t: Turn, job: Job, what: str) -> Sequence[Dependency] | None:
@@ -91,12 +92,23 @@ def _dependencies(t: Turn) -> Answer:
     if not pending and job.status == "HOLD":
         out.append(msg("advice.job_hold", id=job.job_id))
     preds = [p.id for d in deps if d.kind == "job" and (p := _plan_job(t, d, job))]
+    rows = [dependency_row(t, d, job) for d in deps]
     return t.answer(
         lines(*out),
         jobs=[job.id, *preds],
         focus=job.id,
         quick=(msg("quick.log", id=failed[0].job_id),) if failed else (),
+        blocks=[dependencies_block(job, rows, t.services.zone, out[0])],
     )
+
+
+def dependency_row(t: Turn, dep: Dependency, job: Job) -> dict[str, object]:
+    """A dependency as a block row: met or not as this answer judges it (a predecessor by its status
+    in the plan now), a predecessor's status from the plan when it is there."""
+    pred = _plan_job(t, dep, job) if dep.kind == "job" else None
+    judged = pred is not None or (dep.kind == "time" and dep.at is not None)
+    satisfied = _satisfied(t, dep, job) if judged else dep.satisfied
+    return dependency_item(dep, t.services.zone, satisfied=satisfied, status=pred.status if pred else "")
 
 
 def _satisfied(t: Turn, dep: Dependency, job: Job) -> bool:
@@ -127,7 +139,20 @@ def _successors(t: Turn) -> Answer:
     out += [bullet_item(_dep_line(t, d, job)) for d in succs if _plan_job(t, d, job) is None]
     if job.status in FAILED_STATES:
         out.append(msg("succ.blocked", id=job.job_id, status=job.status))
-    return t.answer(lines(*out), jobs=[j.id for j in found[: t.services.cap]], focus=job.id)
+    # a successor's link to this job is met when this job ended well
+    met = job_category(job.status) == "success"
+    rows = [
+        dependency_item(
+            d, t.services.zone, satisfied=met, status=p.status if (p := _plan_job(t, d, job)) else ""
+        )
+        for d in succs
+    ]
+    return t.answer(
+        lines(*out),
+        jobs=[j.id for j in found[: t.services.cap]],
+        focus=job.id,
+        blocks=[dependencies_block(None, rows, t.services.zone, out[0])],
+    )
 
 
 def _due(t: Turn, job: Job, starts: dict[str, datetime]) -> datetime | None:
@@ -166,8 +191,9 @@ def _jobs_due(t: Turn) -> Answer:
     if overdue:
         out.append(msg("due.overdue", ids=", ".join(j.job_id for j in overdue), id=overdue[0].job_id))
     out += may_be_incomplete(t.plan.jobs)
-    shown = [j.id for _, j in upcoming[: t.services.cap]]
-    return t.answer(lines(*out), jobs=shown, workstation=t.intent.workstation)
+    shown = [j for _, j in upcoming[: t.services.cap]]
+    block = jobs_block(shown, t.services.zone, out[0], truncated=len(upcoming) > len(shown))
+    return t.answer(lines(*out), jobs=[j.id for j in shown], workstation=t.intent.workstation, blocks=[block])
 
 
 SKILLS: dict[str, Skill] = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..answer import Answer, Msg, Part, join, lines, msg
-from ..domain import JOB_FILTERS, Job, is_truncated
+from ..blocks import Block, dependencies_block, job_block, jobs_block, log_block
+from ..domain import JOB_FILTERS, Job, is_truncated, job_category
 from ..exceptions import TwsFailure
 from ..nlu import INTENTS
 from ..plan import TurnPlan
@@ -84,6 +85,7 @@ def _jobs_list(t: Turn) -> Answer:
             workstation=intent.workstation,
             jobs=[j.id for j in also],
             quick=log_suggestion(also[0]) if also else (),
+            blocks=[jobs_block(also, t.services.zone, msg("jobs.but_failed"))],
         )
     n = len(selected)
     out: list[Part] = [msg("jobs.count", n=n, label=label, where=where)]
@@ -110,6 +112,10 @@ def _jobs_list(t: Turn) -> Answer:
         jobs=[j.id for j in shown] + [j.id for j in also],
         focus=selected[0].id if n == 1 else "",
         quick=log_suggestion(failed[0]) if failed else (),
+        blocks=[
+            jobs_block(shown, t.services.zone, out[0], truncated=n > len(shown) or is_truncated(t.plan.jobs)),
+            jobs_block(also, t.services.zone, msg("jobs.also_failed")),
+        ],
     )
 
 
@@ -142,13 +148,28 @@ def _job_status(t: Turn) -> Answer:
     else:
         out = [job_line(t, j) for j in found]
     failed = len(found) == 1 and job.status in FAILED_STATES
+    zone = t.services.zone
     return t.answer(
         lines(*out),
         "job_status",
         jobs=t.carry([j.id for j in found]),
         focus=job.id if len(found) == 1 else "",
         quick=log_suggestion(job) if failed else (),
+        blocks=[job_block(job, zone), *_waits_for(t, job)] if len(found) == 1 else [jobs_block(found, zone)],
     )
+
+
+def _waits_for(t: Turn, job: Job) -> list[Block | None]:
+    """A waiting job's status shows what it waits for, when the source reports it."""
+    from .dependencies import dependency_row  # it imports this module
+
+    if job_category(job.status) != "waiting":
+        return []
+    try:
+        deps = t.services.tws.job_dependencies(job)
+    except TwsError:  # the status answer never fails for want of this detail
+        return []
+    return [dependencies_block(job, [dependency_row(t, d, job) for d in deps], t.services.zone)]
 
 
 def _job_advice(t: Turn, job: Job) -> list[Msg]:
@@ -194,7 +215,8 @@ def _job_log(t: Turn) -> Answer:
         out.append(msg("log.error_found", error=error))
     if job.status in FAILED_STATES:
         out.append(msg("log.rerun_hint", id=job.job_id))
-    return t.answer(lines(*out), "job_log", jobs=jobs, focus=job.id)
+    block = log_block(job, log, t.services.zone, lambda line: bool(first_error(line)))
+    return t.answer(lines(*out), "job_log", jobs=jobs, focus=job.id, blocks=[block])
 
 
 _ERROR_MARKERS = ("ERROR", "ORA-", "FATAL", "Exception", "AWSB", "SEVERE", "failed", "denied")

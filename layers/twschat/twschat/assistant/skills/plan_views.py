@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..answer import Answer, Msg, Part, join, lines, msg
+from ..blocks import jobs_block, streams_block, summary_block, workstations_block
 from ..domain import STREAM_FILTERS, JobStream, Workstation, job_category
 from ..plan import TurnPlan
 from .base import (
@@ -59,7 +60,8 @@ def _job_streams(t: Turn) -> Answer:
     if bad:
         out.append(msg("streams.bad", name=bad[0].name, workstation=bad[0].workstation, status=bad[0].status))
     out += may_be_incomplete(t.plan.streams)
-    return t.answer(lines(*out), "job_streams", state=state, workstation=workstation)
+    block = streams_block(streams[: t.services.cap], t.services.zone, out[0])
+    return t.answer(lines(*out), "job_streams", state=state, workstation=workstation, blocks=[block])
 
 
 def ws_details(ws: Workstation) -> Msg:
@@ -101,7 +103,8 @@ def _workstations(t: Turn) -> Answer:
     if unknown and flt != "online":
         out.append(msg("ws.state_unknown", names=", ".join(unknown)))
     out += [_offline_advice(w, t.plan) for w in shown if w.status == "OFFLINE"]
-    return t.answer(lines(*out), workstation=shown[0].name if len(shown) == 1 else "")
+    block = workstations_block(shown[: t.services.cap], out[0])
+    return t.answer(lines(*out), workstation=shown[0].name if len(shown) == 1 else "", blocks=[block])
 
 
 def _workstation_status(t: Turn) -> Answer:
@@ -120,7 +123,10 @@ def _workstation_status(t: Turn) -> Answer:
     if failed:
         out.append(msg("ws.failed"))
         out += [job_line(t, j) for j in failed]
-    return t.answer(lines(*out), "workstation_status", workstation=ws.name, jobs=[j.id for j in failed])
+    blocks = [workstations_block([ws]), jobs_block(failed, t.services.zone, msg("ws.failed"))]
+    return t.answer(
+        lines(*out), "workstation_status", workstation=ws.name, jobs=[j.id for j in failed], blocks=blocks
+    )
 
 
 def _summary(t: Turn) -> Answer:
@@ -163,7 +169,16 @@ def _summary(t: Turn) -> Answer:
         out.append(msg("summary.nothing"))
     out += may_be_incomplete(t.plan.jobs)
     ids = [j.id for j in failed] + [j.id for j in late]
-    return t.answer(lines(*out), "plan_summary", jobs=ids[: t.services.cap])
+    blocks = [
+        summary_block(jobs, late=len(late)),
+        jobs_block(
+            failed[: t.services.cap],
+            t.services.zone,
+            msg("summary.attention"),
+            truncated=len(failed) > t.services.cap,
+        ),
+    ]
+    return t.answer(lines(*out), "plan_summary", jobs=ids[: t.services.cap], blocks=blocks)
 
 
 SKILLS: dict[str, Skill] = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..answer import Answer, Msg, Part, lines, msg
+from ..blocks import prompts_block
 from ..domain import Prompt, is_truncated
 from ..exceptions import TwsFailure
 from ..tws import TwsError
@@ -48,9 +49,10 @@ def _one(t: Turn, asked: Sequence[Prompt], wanted: str) -> Answer:
         ids = ", ".join(p.id for p in asked) or "-"
         return t.answer(msg("prompts.not_found", id=wanted, ids=ids))
     if hit.status != WAITING:
-        return t.answer(lines(_row(hit), msg("prompts.answered_one", status=hit.status or "?")))
+        text = lines(_row(hit), msg("prompts.answered_one", status=hit.status or "?"))
+        return t.answer(text, blocks=[prompts_block([hit])])
     quick = (msg("ask.reply_yes", id=hit.id), msg("ask.reply_no", id=hit.id))
-    return t.answer(lines(_row(hit), _hint(hit)), quick=quick)
+    return t.answer(lines(_row(hit), _hint(hit)), quick=quick, blocks=[prompts_block([hit])])
 
 
 def _prompts(t: Turn) -> Answer:
@@ -75,7 +77,9 @@ def _prompts(t: Turn) -> Answer:
     if is_truncated(asked):
         out.append(msg("prompts.may_be_incomplete"))
     quick = tuple(msg("ask.reply_yes", id=p.id) for p in waiting[:_QUICK])
-    return t.answer(lines(*out), quick=quick)
+    # the waiting ones first (with their reply buttons), then those already answered
+    block = prompts_block([*waiting[: t.services.cap], *answered], out[0] if waiting else None)
+    return t.answer(lines(*out), quick=quick, blocks=[block])
 
 
 SKILLS: dict[str, Skill] = {"prompts": _prompts}
