@@ -189,6 +189,7 @@ class ModelResponder:
             quick_replies=reply.quick_replies,
             telemetry=telemetry,
             error_code=reply.error_code,
+            blocks=reply.blocks,
         )
 
     # ------------------------------------------------------------------------------------ memory

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from twschat.assistant.answer import Answer
+from twschat.assistant.blocks import worded
 from twschat.assistant.domain import ACTION_KINDS
 from twschat.assistant.messages import render
 from twschat.assistant.plan import CatalogCache, TurnPlan
 from twschat.assistant.skills import SKILLS, Turn
 from twschat.assistant.skills.base import Services
+from twschat.assistant.skills.shown import answer_blocks
 from twschat.assistant.state import DialogueState
 from twschat.core.responder import DeltaCallback, ModelTelemetry, ProgressCallback, Reply, ResponderRequest
 from twschat.core.texts import PROPOSAL_REJECTED_NOTE
@@ -33,6 +35,10 @@ from .settings import LlmSettings
 from .tools import ACTION_TOOL, ToolBox, tool_specs
 
 _log = logging.getLogger("twschat.llm.responder")
+
+MAX_BLOCKS = 6
+"""At most this many blocks on a model-written reply (the first tool results' ones): a model that reads
+the whole plan in one turn does not turn the answer into a wall of tables."""
 
 
 @dataclass(slots=True)
@@ -51,6 +57,8 @@ class TurnRun:
     on_progress: ProgressCallback | None
     calls: list[dict[str, Any]]
     shown: list[str]
+    blocks: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """The turn's tool results as structured blocks, in the order they came (never the model's text)."""
 
     def progress(self, stage: str, detail: str = "") -> None:
         if self.on_progress is not None:
@@ -131,6 +139,9 @@ class Rounds:
         run.figures.tool_calls += 1
         if outcome.jobs:
             run.shown = outcome.jobs
+        run.blocks += [b for b in outcome.blocks if b not in run.blocks][
+            : max(0, MAX_BLOCKS - len(run.blocks))
+        ]
         run.calls.append(
             {
                 "id": use.id,
@@ -189,7 +200,7 @@ class Rounds:
         state = DialogueState(
             lang=run.lang, intent="llm", jobs=tuple(shown), focus=shown[0] if len(shown) == 1 else ""
         )
-        return self._reply(run, text, state)
+        return self._reply(run, text, state, blocks=tuple(run.blocks))
 
     def _propose(self, run: TurnRun, turn: ModelTurn, use: ToolCall) -> Reply:
         """``propose_action``: checked against the operator's own words (:mod:`.proposals`); accepted,
@@ -226,9 +237,12 @@ class Rounds:
             lead = ""
         intent = verdict.intent or verdict.operator_request
         assert intent is not None
-        answer: Answer = SKILLS[intent.name](Turn(intent, request, prev, run.plan, lang, self.services))
+        skill_turn = Turn(intent, request, prev, run.plan, lang, self.services)
+        answer: Answer = SKILLS[intent.name](skill_turn)
         state = answer.state
         said = state.lang or lang
+        # the confirmation block from the code-written pending action, like the rules draw it
+        blocks = worded(answer_blocks(skill_turn, answer), lambda m: render(m, said))
         rendered = render(answer.message, said)
         call["result"] = {
             **call.get("result", {}),
@@ -244,4 +258,5 @@ class Rounds:
             quick_replies=tuple(render(q, said) for q in answer.quick_replies),
             lead=lead,
             error_code=state.error,
+            blocks=blocks,
         )

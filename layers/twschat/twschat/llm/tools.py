@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from twschat.assistant import blocks as structured
 from twschat.assistant.actions import prompts
 from twschat.assistant.domain import (
     JOB_FILTERS,
@@ -39,6 +40,7 @@ from twschat.assistant.domain import (
 )
 from twschat.assistant.exceptions import TwsFailure
 from twschat.assistant.plan import TurnPlan
+from twschat.assistant.skills.jobs import first_error
 from twschat.assistant.tws import TwsError
 
 from .registry import ACTION_TOOL, TOOLS, Tool, object_schema, read_tools, tool, tool_specs
@@ -76,11 +78,14 @@ _NOTHING = object_schema({}, [])
 @dataclass(slots=True)
 class ToolOutcome:
     """One tool call's result: ``data`` goes back to the model as the call's result; ``jobs`` are the
-    plan ids it showed (the referents of "e o log dele?" for the rule responder)."""
+    plan ids it showed (the referents of "e o log dele?" for the rule responder); ``blocks`` the same
+    TWS objects as the reply's structured blocks (docs/blocks.md): what a badge says comes from here,
+    never from the model's text."""
 
     data: dict[str, Any]
     ok: bool = True
     jobs: list[str] = field(default_factory=list)
+    blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def find_jobs(jobs: Sequence[Job], text: str) -> tuple[Job, ...]:
@@ -266,9 +271,11 @@ class ToolBox:
             "count": len(jobs),
             "jobs": [self._job(j) for j in shown],
         }
-        if len(jobs) > limit or is_truncated(self.plan.jobs):
+        incomplete = len(jobs) > limit or is_truncated(self.plan.jobs)
+        if incomplete:
             data["incomplete"] = True
-        return ToolOutcome(data, jobs=[j.id for j in shown])
+        block = shown_blocks(structured.jobs_block(shown, self._zone, truncated=incomplete))
+        return ToolOutcome(data, jobs=[j.id for j in shown], blocks=block)
 
     @tool(
         "get_job",
@@ -283,7 +290,7 @@ class ToolBox:
         category = job_category(job.status)
         if category:
             data["category"] = category
-        return ToolOutcome(data, jobs=[job.id])
+        return ToolOutcome(data, jobs=[job.id], blocks=[structured.job_block(job, self._zone)])
 
     @tool(
         "get_job_log",
@@ -300,11 +307,12 @@ class ToolBox:
         except TwsError as err:
             return ToolOutcome({"error": "tws_unavailable", "kind": err.kind, "job": job.job_id}, ok=False)
         data: dict[str, Any] = {"job": job.job_id, "name": job.name, "status": job.status}
+        block = structured.log_block(job, log, self._zone, lambda line: bool(first_error(line)))
         if len(log) > LOG_MAX_CHARS:
             data["log_truncated"] = True
             log = log[-LOG_MAX_CHARS:]
         data["log"] = log
-        return ToolOutcome(data, jobs=[job.id])
+        return ToolOutcome(data, jobs=[job.id], blocks=[block])
 
     @tool(
         "list_job_streams",
@@ -341,7 +349,8 @@ class ToolBox:
             if with_jobs:
                 item["jobs"] = [f"{j.job_id} {j.status}" for j in self.plan.jobs if _in_stream(j, stream)]
             out.append(item)
-        return ToolOutcome({"state": state, "count": len(streams), "job_streams": out})
+        block = shown_blocks(structured.streams_block(streams[:LIST_CAP], self._zone))
+        return ToolOutcome({"state": state, "count": len(streams), "job_streams": out}, blocks=block)
 
     @tool(
         "list_workstations",
@@ -362,7 +371,8 @@ class ToolBox:
         status = str(args.get("status") or "all").upper()
         found = [w for w in self.plan.workstations if status == "ALL" or w.status == status]
         return ToolOutcome(
-            {"count": len(found), "workstations": [self._workstation(w) for w in found[:LIST_CAP]]}
+            {"count": len(found), "workstations": [self._workstation(w) for w in found[:LIST_CAP]]},
+            blocks=shown_blocks(structured.workstations_block(found[:LIST_CAP])),
         )
 
     @tool(
@@ -377,7 +387,10 @@ class ToolBox:
             return job
         deps = self.plan.tws.job_dependencies(job)
         data = {"job": job.job_id, "status": job.status, "waits_for": [self._dep(d) for d in deps]}
-        return ToolOutcome(data, jobs=[job.id])
+        rows = [structured.dependency_item(d, self._zone, satisfied=d.satisfied) for d in deps]
+        return ToolOutcome(
+            data, jobs=[job.id], blocks=shown_blocks(structured.dependencies_block(job, rows, self._zone))
+        )
 
     @tool(
         "job_successors",
@@ -390,7 +403,11 @@ class ToolBox:
             return job
         deps = self.plan.tws.job_successors(job)
         data = {"job": job.job_id, "status": job.status, "successors": [self._dep(d) for d in deps]}
-        return ToolOutcome(data, jobs=[job.id])
+        met = job_category(job.status) == "success"  # a successor's link to this job
+        rows = [structured.dependency_item(d, self._zone, satisfied=met) for d in deps]
+        return ToolOutcome(
+            data, jobs=[job.id], blocks=shown_blocks(structured.dependencies_block(None, rows, self._zone))
+        )
 
     @tool(
         "plan_summary",
@@ -419,7 +436,11 @@ class ToolBox:
             "workstations": len(workstations),
             "workstations_offline": [w.name for w in workstations if w.status == "OFFLINE"],
         }
-        return ToolOutcome(data, jobs=[j.id for j in failed[:LIST_CAP]])
+        blocks = shown_blocks(
+            structured.summary_block(jobs, late=len(late)),
+            structured.jobs_block(failed[:LIST_CAP], self._zone),
+        )
+        return ToolOutcome(data, jobs=[j.id for j in failed[:LIST_CAP]], blocks=blocks)
 
     @tool(
         "list_prompts",
@@ -433,8 +454,14 @@ class ToolBox:
             {
                 "count": len(found),
                 "prompts": [{"id": p.id, "text": p.text[:200], "status": p.status} for p in found[:LIST_CAP]],
-            }
+            },
+            blocks=shown_blocks(structured.prompts_block(found[:LIST_CAP])),
         )
+
+
+def shown_blocks(*blocks: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The blocks that have something to show (a builder gives None for an empty list)."""
+    return [b for b in blocks if b is not None]
 
 
 READ_TOOLS: tuple[str, ...] = read_tools()
