@@ -99,7 +99,8 @@ def test_sign_in_ask_follow_up_and_reload_keeps_the_conversation(
     expect(answer.locator("ul > li").first).to_contain_text("JOB002")  # "- ..." lines are a list
 
     ask(page, "e o log dele?")
-    log = last_agent(page).locator("pre.log")  # the job log, in monospace
+    # the job log, in monospace: the server's log block (issue 17), its text folded under "Ver como texto"
+    log = last_agent(page).locator("pre.block-log")
     expect(log).to_contain_text("ORA-01653")
     expect(log).to_contain_text("= Exit Status")
 
@@ -114,7 +115,7 @@ def test_sign_in_ask_follow_up_and_reload_keeps_the_conversation(
     expect(page.locator("#status")).to_have_attribute("data-state", "open")
     expect(page.locator("#log li.user .body").first).to_have_text("quais jobs estão em abend?")
     expect(page.locator("#log li.user .body").nth(1)).to_have_text("e o log dele?")
-    expect(page.locator("#log pre.log")).to_contain_text("ORA-01653")
+    expect(page.locator("#log pre.block-log")).to_contain_text("ORA-01653")
     assert current_conversation(page) == conversation
     expect(
         page.locator(f'#conversation-list button[data-conversation-id="{conversation}"]')
