@@ -14,6 +14,7 @@ from twschat.chat import ChatService
 from twschat.config import Settings
 from twschat.core import frames
 from twschat.core.responder import Reply, ResponderRequest
+from twschat_dev.client import render
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -105,3 +106,18 @@ def test_blocks_too_large_for_a_frame_are_left_out_and_the_text_stays() -> None:
     huge = {"kind": "log", "lines": ["x" * 1000] * 200}
     [frame] = frames.message_frames(text="Log:", conversation_id="c", message_id="m", blocks=[huge])
     assert "blocks" not in frame and frame["message"] == "Log:"
+
+
+def test_the_terminal_client_prints_the_text_and_ignores_blocks(store: Any, poster: RecordingPoster) -> None:
+    tws = DemoTwsClient(clock=lambda: NOW)
+    service = _service(store, RuleResponder(tws, clock=lambda: NOW))
+    [frame] = _say(service, poster, "quais jobs estão em abend?", "m-1")
+    [history] = _say(service, poster, '{"type": "history"}', "m-2")
+    assert frame["blocks"] and history["messages"][-1]["blocks"]
+    plain = {k: v for k, v in frame.items() if k != "blocks"}
+    assert render(frame) == render(plain) and "JOB002" in render(frame)
+    bare = {
+        **history,
+        "messages": [{k: v for k, v in m.items() if k != "blocks"} for m in history["messages"]],
+    }
+    assert render(history) == render(bare)
