@@ -1,5 +1,7 @@
 """The model's tools: every read the assistant has, and one action tool that only PROPOSES.
 
+(Over 400 lines: one registry entry per tool, its schema beside its handler, read as one table.)
+
 Each tool is ONE registry entry (:mod:`.registry`, filled by the ``@tool`` decorator on the
 :class:`ToolBox` method that runs it): its neutral :class:`~twschat.llm.model.ToolSpec` beside its
 handler. The JSON schemas are generated from the domain (:mod:`twschat.assistant.domain`): the job states a
