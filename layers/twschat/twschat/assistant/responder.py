@@ -26,10 +26,12 @@ from .answer import Answer, msg
 from .exceptions import TwsFailure
 from .messages import LANGUAGES, render
 from .nlu import recognize
+from .nlu.alerts import ALERT_INTENTS
 from .plan import CatalogCache, TurnPlan
 from .skills import SKILLS, Turn, last_agent_turn
 from .skills.base import Services, build_services
 from .state import DialogueState
+from .subscriptions import SubscriptionDesk
 from .tws import TwsClient, TwsErrorKind
 
 __all__ = ["RuleResponder"]
@@ -60,6 +62,7 @@ class RuleResponder:
         long_running_minutes: int = 60,
         id_factory: Callable[[], str] | None = None,
         require_justification: bool = False,
+        alerts: SubscriptionDesk | None = None,
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
@@ -73,6 +76,7 @@ class RuleResponder:
             long_running_minutes=long_running_minutes,
             id_factory=id_factory,
             require_justification=require_justification,
+            alerts=alerts,
         )
         self._catalogs = CatalogCache()
 
@@ -80,6 +84,19 @@ class RuleResponder:
     def services(self) -> Services:
         """The action path and settings this responder's skills use (the LLM responder shares them)."""
         return self._services
+
+    def answers_alerts(self, request: ResponderRequest, prev: DialogueState) -> bool:
+        """Whether the message is about alert subscriptions (issue 18): every responder leaves those to
+        the rules ("e o JOB009 também" reads the plan's names, as the rules would)."""
+        if self._services.alerts is None:
+            return False
+        plan = TurnPlan(self._tws)
+        try:
+            catalog = lambda: self._catalogs.for_plan(plan)  # noqa: E731 - read only if a name may be in it
+            intent = recognize(request.message, catalog, previous=prev, default_language=prev.lang or "pt")
+        except Exception:
+            return False
+        return intent.name in ALERT_INTENTS
 
     def _now(self) -> datetime:
         now = self._clock()

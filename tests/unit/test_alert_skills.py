@@ -1,0 +1,124 @@
+"""Alert subscriptions through the rule responder (issue 18): what operators say, what the user's store
+keeps, on the demo plan at a fixed clock with a real (SQLite, in memory) alert store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.responder import RuleResponder
+from twschat.assistant.skills.base import zone_named
+from twschat.assistant.subscriptions import SubscriptionDesk, expiry
+from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
+from twschat.persistence.sqlite.alerts import SQLiteAlertStore
+from twschat.persistence.sqlite.base import SQLiteDatabase
+
+from .conversation_cases import NOW
+
+
+class Chat:
+    def __init__(self, responder: RuleResponder, user: str, roles: tuple[str, ...] = ("viewer",)) -> None:
+        self.responder, self.user, self.roles = responder, user, roles
+        self.history: list[Turn] = []
+
+    def say(self, text: str) -> Reply:
+        request = ResponderRequest(
+            "tws-general",
+            text,
+            tuple(self.history),
+            principal=Principal(self.user, self.user, self.roles),
+            conversation_id="conv-1",
+        )
+        reply = self.responder.respond(request)
+        self.history += [Turn("user", text), Turn("agent", reply.text, reply.context)]
+        return reply
+
+
+@pytest.fixture
+def store() -> SQLiteAlertStore:
+    return SQLiteAlertStore(SQLiteDatabase(":memory:"))
+
+
+def _responder(store: SQLiteAlertStore, cap: int = 20, ttl: int = 0) -> RuleResponder:
+    ids = iter(f"s{n}" for n in range(1000))
+    desk = SubscriptionDesk(store, cap=cap, ttl_seconds=ttl, new_id=lambda: next(ids))
+    return RuleResponder(DemoTwsClient(clock=lambda: NOW), clock=lambda: NOW, alerts=desk)
+
+
+def _now() -> int:
+    return int(NOW.timestamp())
+
+
+def test_one_shot_on_a_job_belongs_to_the_user_and_ends_at_the_plan_day(store: SQLiteAlertStore) -> None:
+    chat = Chat(_responder(store), "ana")  # a viewer may subscribe: an alert is a read
+    reply = chat.say("me avisa quando o JOB014 terminar")
+    assert reply.intent == "alert_subscribe"
+    assert "Stock Reconciliation (JOB014)" in reply.text
+    [sub] = store.list_subscriptions("ana", now=_now())
+    assert (sub.kind, sub.target, sub.condition, sub.one_shot) == ("job", "JOB014", "final", True)
+    assert sub.conversation_id == "conv-1" and sub.lang == "pt"
+    # NOW is 09:00 in Sao Paulo: the plan day ends at the next midnight there
+    assert sub.expires_at == int(datetime(2024, 4, 13, 3, 0, tzinfo=UTC).timestamp())
+    assert store.list_subscriptions("bob", now=_now()) == []
+
+
+def test_follow_ups_subscribe_with_the_same_watch(store: SQLiteAlertStore) -> None:
+    chat = Chat(_responder(store), "ana")
+    chat.say("status do JOB009")
+    chat.say("me avisa quando o JOB014 terminar")
+    chat.say("esse também")  # the job the conversation was about
+    targets = {s.target: s.condition for s in store.list_subscriptions("ana", now=_now())}
+    assert targets == {"JOB014": "final", "JOB009": "final"}
+
+
+def test_a_finished_job_is_said_so_instead_of_subscribed(store: SQLiteAlertStore) -> None:
+    chat = Chat(_responder(store), "ana")
+    reply = chat.say("me avisa quando o JOB001 terminar")
+    assert "já terminou" in reply.text and "SUCC" in reply.text
+    assert store.list_subscriptions("ana", now=_now()) == []
+
+
+def test_standing_subscriptions_on_a_job_a_stream_and_a_workstation(store: SQLiteAlertStore) -> None:
+    chat = Chat(_responder(store), "ana")
+    chat.say("me avisa se o JOB002 abendar de novo")
+    chat.say("avise qualquer ABEND no stream BILLING")
+    chat.say("avise quando a TWS_AGENT2 voltar")
+    subs = {(s.kind, s.target): s for s in store.list_subscriptions("ana", now=_now())}
+    assert "ABEND" in subs[("job", "JOB002")].states and not subs[("job", "JOB002")].one_shot
+    assert subs[("stream", "BILLING")].states == ("ABEND",)
+    assert subs[("workstation", "TWS_AGENT2")].states == ("ONLINE",)
+
+
+def test_the_cap_refusal_names_it(store: SQLiteAlertStore) -> None:
+    chat = Chat(_responder(store, cap=1), "ana")
+    chat.say("me avisa quando o JOB014 terminar")
+    reply = chat.say("avise quando a TWS_AGENT2 voltar")
+    assert "1 avisos ativos" in reply.text and "MaxSubscriptionsPerUser" in reply.text
+    assert len(store.list_subscriptions("ana", now=_now())) == 1
+
+
+def test_list_cancel_one_and_cancel_all_only_touch_the_users_own(store: SQLiteAlertStore) -> None:
+    responder = _responder(store)
+    ana, bob = Chat(responder, "ana"), Chat(responder, "bob")
+    ana.say("me avisa quando o JOB014 terminar")
+    ana.say("avise quando a TWS_AGENT2 voltar")
+    bob.say("notify me when JOB014 finishes")
+    listed = ana.say("quais avisos eu tenho?")
+    assert "Seus avisos (2)" in listed.text and "TWS_AGENT2" in listed.text
+    assert "JOB014" in ana.say("para de me avisar do JOB014").text
+    assert [s.target for s in store.list_subscriptions("ana", now=_now())] == ["TWS_AGENT2"]
+    assert "(1)" in ana.say("cancela todos os avisos").text
+    assert store.list_subscriptions("ana", now=_now()) == []
+    assert [s.target for s in store.list_subscriptions("bob", now=_now())] == ["JOB014"]
+
+
+def test_cancel_all_is_not_a_job_cancel_even_while_nothing_is_pending(store: SQLiteAlertStore) -> None:
+    reply = Chat(_responder(store), "ana").say("cancela todos os avisos")
+    assert reply.intent == "alert_cancel_all" and "pending" not in reply.context
+
+
+def test_ttl_instead_of_the_plan_day() -> None:
+    at = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
+    assert expiry(at, zone_named("America/Sao_Paulo"), 3600) == int(at.timestamp()) + 3600
