@@ -3,6 +3,7 @@ keeps, on the demo plan at a fixed clock with a real (SQLite, in memory) alert s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,8 @@ from twschat.assistant.demo import DemoTwsClient
 from twschat.assistant.responder import RuleResponder
 from twschat.assistant.skills.base import zone_named
 from twschat.assistant.subscriptions import SubscriptionDesk, expiry
-from twschat.core.responder import Principal, Reply, ResponderRequest, Turn
+from twschat.core.responder import Principal, Reply, Responder, ResponderRequest, Turn
+from twschat.llm.model import ModelRequest, ModelTurn, Usage
 from twschat.persistence.sqlite.alerts import SQLiteAlertStore
 from twschat.persistence.sqlite.base import SQLiteDatabase
 
@@ -19,7 +21,7 @@ from .conversation_cases import NOW
 
 
 class Chat:
-    def __init__(self, responder: RuleResponder, user: str, roles: tuple[str, ...] = ("viewer",)) -> None:
+    def __init__(self, responder: Responder, user: str, roles: tuple[str, ...] = ("viewer",)) -> None:
         self.responder, self.user, self.roles = responder, user, roles
         self.history: list[Turn] = []
 
@@ -122,3 +124,32 @@ def test_cancel_all_is_not_a_job_cancel_even_while_nothing_is_pending(store: SQL
 def test_ttl_instead_of_the_plan_day() -> None:
     at = datetime(2024, 4, 12, 12, 0, tzinfo=UTC)
     assert expiry(at, zone_named("America/Sao_Paulo"), 3600) == int(at.timestamp()) + 3600
+
+
+class NoModel:
+    """A model the alert turns must never reach (ModelResponder's provider)."""
+
+    calls = 0
+
+    def stream_turn(self, request: ModelRequest, on_delta: Callable[[str], None] | None = None) -> ModelTurn:
+        NoModel.calls += 1
+        raise AssertionError("an alert subscription reached the model")
+
+    def cost_micro_usd(self, model_id: str, usage: Usage) -> int:
+        return 0
+
+
+def test_with_the_model_responder_the_rules_answer_the_alert_turns(store: SQLiteAlertStore) -> None:
+    from twschat.llm.responder import ModelResponder
+
+    rules = _responder(store)
+    model = ModelResponder(DemoTwsClient(clock=lambda: NOW), NoModel(), fallback=rules, clock=lambda: NOW)
+    chat = Chat(model, "ana")
+    chat.say("status do JOB009")  # reaches NoModel, which fails: the rules answer (a fallback)
+    before = NoModel.calls
+    assert chat.say("notify me when JOB014 finishes").intent == "alert_subscribe"
+    assert chat.say("e o JOB009 também").intent == "alert_subscribe"
+    assert chat.say("what alerts do I have?").intent == "alert_list"
+    assert chat.say("cancel all my alerts").intent == "alert_cancel_all"
+    assert NoModel.calls == before
+    assert store.list_subscriptions("ana", now=_now()) == []
