@@ -153,3 +153,14 @@ def test_with_the_model_responder_the_rules_answer_the_alert_turns(store: SQLite
     assert chat.say("cancel all my alerts").intent == "alert_cancel_all"
     assert NoModel.calls == before
     assert store.list_subscriptions("ana", now=_now()) == []
+
+
+def test_a_name_in_two_streams_asks_which_and_the_answer_subscribes_that_one(store: SQLiteAlertStore) -> None:
+    desk = SubscriptionDesk(store, new_id=lambda: "s-large")
+    responder = RuleResponder(DemoTwsClient(clock=lambda: NOW, plan="large"), clock=lambda: NOW, alerts=desk)
+    chat = Chat(responder, "ana")
+    asked = chat.say("me avisa se o JOB002 abendar de novo")
+    assert "JOB002 existe em 2 streams" in asked.text and store.list_subscriptions("ana", now=_now()) == []
+    chat.say("o do PAYROLL")
+    [sub] = store.list_subscriptions("ana", now=_now())
+    assert (sub.target, sub.stream, sub.condition) == ("JOB002", "PAYROLL", "state") and "ABEND" in sub.states
