@@ -9,7 +9,7 @@ PT: dict[str, str] = {
     "alert.unavailable": "Avisos não estão disponíveis nesta instalação.",
     "alert.subscribed": "Combinado: {what}.",
     "alert.when.final": "aviso quando {label} terminar (uma vez, no estado final)",
-    "alert.when.state": "aviso sempre que {label} entrar em {states}",
+    "alert.when.state": "aviso sempre que o estado de {label} mudar para um destes: {states}",
     "alert.when.change": "aviso a cada mudança de estado de {label}",
     "alert.until": "Vale até {at}. Também chega em outras abas suas e fica no histórico.",
     "alert.already_final": "O job {label} já terminou: está em {status} (fim {at}). Não há o que avisar.",
@@ -29,7 +29,7 @@ EN: dict[str, str] = {
     "alert.unavailable": "Alerts are not available in this installation.",
     "alert.subscribed": "Done: {what}.",
     "alert.when.final": "I will tell you when {label} finishes (once, in its final state)",
-    "alert.when.state": "I will tell you whenever {label} enters {states}",
+    "alert.when.state": "I will tell you whenever {label} changes to one of these states: {states}",
     "alert.when.change": "I will tell you on every state change of {label}",
     "alert.until": "Valid until {at}. It also reaches your other tabs and stays in the history.",
     "alert.already_final": "Job {label} has already finished: it is {status} (ended {at}). "
