@@ -114,3 +114,35 @@ def test_alerts_reach_the_subscriber_and_team_alerts_the_operators(
         history, rerun = seen.split("\n", 1)
         assert "Aviso: o job JOB014" in history and "para SUCC" in history
         assert "Confirma o rerun" in rerun and "JOB014" in rerun
+
+
+def test_team_alerts_off_sends_nothing_without_a_subscription(gateway_factory: Callable[..., Any]) -> None:
+    with FakeTwsServer(username="twsadmin", password="s3cret-pass") as tws:
+        gw = gateway_factory(
+            extra_args=[
+                *("--auth", "local", "--watch-interval", str(CYCLE), "--schedule-interval", "0"),
+                *("--tws-url", tws.url, "--tws-user", "twsadmin", "--tws-password", "s3cret-pass"),
+            ]
+        ).start()
+        ana = token(gw.data_dir, "ana", "operator")
+
+        async def scenario() -> None:
+            async with connect(f"{gw.url}/api/v1/ws/tws-general?token={ana}", open_timeout=T) as ws:
+                await frame(ws)
+                # a subscription on another job makes the watcher read the jobs every cycle
+                assert "JOB009" in await ask(ws, "me avisa quando o JOB009 terminar")
+                await asyncio.sleep(3 * CYCLE)
+                set_state(tws, job="JOB014", status="ABEND")
+                set_state(tws, workstation="TWS_AGENT1", status="OFFLINE")
+                await asyncio.sleep(3 * CYCLE)
+                await nothing_but_pong(ws)
+
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 60))
+        finally:
+            assert gw.stop() == 0
+        assert (
+            tws.count("GET", "/twsd/plan/current/job/query")
+            + tws.count("POST", "/twsd/plan/current/job/query")
+            >= 3
+        )
