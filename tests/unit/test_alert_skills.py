@@ -3,12 +3,13 @@ keeps, on the demo plan at a fixed clock with a real (SQLite, in memory) alert s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from twschat.assistant.demo import DemoTwsClient
+from twschat.assistant.domain import Job
 from twschat.assistant.responder import RuleResponder
 from twschat.assistant.skills.base import zone_named
 from twschat.assistant.subscriptions import SubscriptionDesk, expiry
@@ -164,3 +165,25 @@ def test_a_name_in_two_streams_asks_which_and_the_answer_subscribes_that_one(sto
     chat.say("o do PAYROLL")
     [sub] = store.list_subscriptions("ana", now=_now())
     assert (sub.target, sub.stream, sub.condition) == ("JOB002", "PAYROLL", "state") and "ABEND" in sub.states
+
+
+class CountingTws(DemoTwsClient):
+    reads = 0
+
+    def list_jobs(self) -> Sequence[Job]:
+        CountingTws.reads += 1
+        return super().list_jobs()
+
+
+def test_telling_an_alert_turn_apart_reads_the_tws_only_after_a_subscription(store: SQLiteAlertStore) -> None:
+    from twschat.assistant.state import DialogueState
+
+    rules = RuleResponder(CountingTws(clock=lambda: NOW), clock=lambda: NOW, alerts=SubscriptionDesk(store))
+
+    def asks(text: str, prev: DialogueState) -> bool:
+        return rules.answers_alerts(ResponderRequest("tws-general", text), prev)
+
+    assert not asks("por que o JOB002 falhou?", DialogueState(lang="pt", intent="job_status"))
+    assert asks("me avisa quando o JOB014 terminar", DialogueState(lang="pt"))
+    assert CountingTws.reads == 0  # a model turn costs no extra TWS call
+    assert asks("e o JOB009 também", DialogueState(lang="pt", intent="alert_subscribe", state="job|final|"))

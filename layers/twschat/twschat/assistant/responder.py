@@ -87,16 +87,24 @@ class RuleResponder:
 
     def answers_alerts(self, request: ResponderRequest, prev: DialogueState) -> bool:
         """Whether the message is about alert subscriptions (issue 18): every responder leaves those to
-        the rules ("e o JOB009 também" reads the plan's names, as the rules would)."""
+        the rules. Read without the plan (no TWS call) unless it may be "e o JOB009 também" right after
+        a subscription: then with the plan's names, as the rules would read it."""
         if self._services.alerts is None:
             return False
-        plan = TurnPlan(self._tws)
+        lang = prev.lang or "pt"
         try:
+            if recognize(request.message, None, previous=prev, default_language=lang).name in ALERT_INTENTS:
+                return True
+            if prev.intent != "alert_subscribe":
+                return False
+            plan = TurnPlan(self._tws)
             catalog = lambda: self._catalogs.for_plan(plan)  # noqa: E731 - read only if a name may be in it
-            intent = recognize(request.message, catalog, previous=prev, default_language=prev.lang or "pt")
+            return (
+                recognize(request.message, catalog, previous=prev, default_language=lang).name
+                in ALERT_INTENTS
+            )
         except Exception:
             return False
-        return intent.name in ALERT_INTENTS
 
     def _now(self) -> datetime:
         now = self._clock()
