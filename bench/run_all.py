@@ -114,6 +114,22 @@ def _turn_overhead(s: Summary) -> tuple[str, bool | None]:
     )
 
 
+def _alerts(s: Summary) -> tuple[str, bool | None]:
+    met = (
+        s["tws_calls_per_cycle"] <= 1
+        and s["store_reads_per_cycle"] <= s["changes"] + 2
+        and s["change_to_last_post_s_max"] < s["goal_seconds"]
+        and s["duplicates"] == 0
+    )
+    return (
+        f"{s['subscriptions']} subscriptions / {s['connections']} connections / {s['changes']} changes: "
+        f"{s['tws_calls_per_cycle']} TWS call and {s['store_reads_per_cycle']} store reads per cycle; "
+        f"change to last alert posted max {s['change_to_last_post_s_max']} s (goal < 2 s); "
+        f"{s['duplicates']} duplicates over {s['cycles']} retried cycles",
+        met,
+    )
+
+
 def _gateway_load(s: Summary) -> tuple[str, bool | None]:
     failed = sum(s["failed"].values())
     connect = sum(s["connect_failures"].values())
@@ -242,6 +258,18 @@ BENCHES = (
         400,
         _gateway_load,
         needs_dynamodb_local=True,
+    ),
+    Bench(
+        "alerts",
+        "Alert watcher: cost per cycle with 1,000 subscriptions",
+        "bench_alerts.py",
+        (),
+        ("--cycles", "5"),
+        "One TWS call per kind of target watched and store reads proportional to the changes (not the "
+        "subscribers); under 2 s from the state change to the last alert posted; 0 duplicates over 20 "
+        "cycles each retried as after a crash (issue 18).",
+        120,
+        _alerts,
     ),
 )
 

@@ -51,6 +51,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
 from twschat.assistant.demo import DemoTwsClient, PlanSpec
+from twschat.assistant.tws import TwsError
 from twschat_dev.fake_tws_plan import JOB_ACTIONS, LINK_STATUS, STREAM_ACTIONS, Answer, FakePlan
 from twschat_dev.loopback import LoopbackServer, serve_until_stopped
 
@@ -347,11 +348,31 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
                 self._error(400, f"bad fault request: {exc}")
                 return
             self._json(200, {"mode": self.fake.fault, "delay": self.fake.delay})
+        elif path == "/__plan" and self.command == "POST":
+            self._set_plan_state(body)
         elif path == "/__reset" and self.command == "POST":
             self.fake.reset()
             self._json(200, {"reset": True})
         else:
             self._error(404, f"no control endpoint {self.command} {path}")
+
+    def _set_plan_state(self, body: bytes) -> None:
+        """``{"job": "JOB014", "status": "SUCC"}`` or ``{"workstation": "TWS_AGENT2", "status": "ONLINE"}``
+        (optional ``"stream"``): the plan changes as a master's would, for the alert watcher to see."""
+        try:
+            data = json.loads(body or b"{}")
+            plan = self.fake.fake_plan
+            with plan._lock:
+                changed = plan.client.set_state(
+                    job=str(data.get("job") or ""),
+                    workstation=str(data.get("workstation") or ""),
+                    status=str(data["status"]),
+                    stream=str(data.get("stream") or ""),
+                )
+        except (ValueError, TypeError, KeyError, AttributeError, TwsError) as exc:
+            self._error(400, f"bad plan change: {exc}")
+            return
+        self._json(200, {"changed": changed, "status": str(data["status"]).upper()})
 
     def _serve(self, path: str) -> None:
         fake = self.fake

@@ -183,7 +183,10 @@ def run(rec: Recorder, function: str, folder: str, ev: dict[str, Any]) -> dict[s
 def test_every_call_is_granted_and_every_grant_is_used(recorder: Recorder) -> None:
     assert run(recorder, "ConnectFunction", "connect", event("connect"))["statusCode"] == 200
     run(recorder, "WelcomeFunction", "welcome", event("welcome"))
-    for i, body in enumerate(["reroda o JOB002", "sim", '{"type": "history"}', '{"type": "conversations"}']):
+    turns = ["reroda o JOB002", "sim", '{"type": "history"}', '{"type": "conversations"}']
+    # the user's own alert subscriptions (issue 18): subscribe, then cancel (the registry's count ends)
+    turns += ["me avisa quando o JOB014 terminar", "para de me avisar do JOB014"]
+    for i, body in enumerate(turns):
         ev = event(
             "default_text", body=body, messageId=f"m-{i}", requestTimeEpoch=1_795_608_005_000 + i * 1000
         )
@@ -225,7 +228,8 @@ def hand_turns_to_the_worker(rec: Recorder) -> None:
     """Responder=bedrock: $default stores the message and invokes TurnWorkerFunction (moto has no such
     function: the invoke is recorded, then refused); the worker answers the stored turn (the rule
     responder here: the model is not what is checked) and a pending action's "sim"."""
-    for i, body in enumerate(["reroda o JOB003", "sim"]):
+    alerts = ["me avisa quando o JOB014 terminar", "para de me avisar do JOB014"]  # the rules answer them
+    for i, body in enumerate(["reroda o JOB003", "sim", *alerts]):
         at = 1_795_608_020_000 + i * 1000
         with pytest.MonkeyPatch.context() as env:
             env.setenv("RESPONDER", "bedrock")

@@ -1032,3 +1032,21 @@ LARGE_SCENARIOS: list[Scenario] = [
         final_in_stream={"DATA_PIPELINE.JOB002": "INTRO", "PAYROLL.JOB002": "SUCC"},
     ),
 ]
+
+# -- alerts (issue 18): the intents; what the skills keep in the alert store is asserted with a real
+# store in tests/unit/test_alert_skills.py (this suite's responder has none: "not available")
+PT_CASES += [
+    c("me avisa quando o JOB014 terminar", "alert_subscribe"),
+    c("me avisa se o JOB002 abendar de novo", "alert_subscribe"),
+    c("avise qualquer ABEND no stream BILLING", "alert_subscribe"),
+    c("avise quando a TWS_AGENT2 voltar", "alert_subscribe"),
+    c("quais avisos eu tenho?", "alert_list"),
+    c("para de me avisar do JOB014", "alert_cancel"),
+    c("cancela todos os avisos", "alert_cancel_all", absent=("Confirma",)),
+]
+EN_CASES += [
+    e("notify me when JOB014 finishes", "alert_subscribe"),
+    e("what alerts do I have?", "alert_list"),
+    e("stop notifying me about JOB014", "alert_cancel"),
+    e("cancel all my alerts", "alert_cancel_all", absent=("Confirm",)),
+]

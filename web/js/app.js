@@ -7,6 +7,7 @@ import { Auth, SignInError } from "./auth.js";
 import { ChatConnection } from "./connection.js";
 import { Clock } from "./clock.js";
 import { ChatView, shorten, withoutId } from "./view.js";
+import { AlertShelf, maybeAskPermission } from "./alerts.js";
 
 const $ = (id) => document.getElementById(id);
 const lang = pickLanguage(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
@@ -100,6 +101,7 @@ class App {
     }
     // As JSON: a message that starts with "{" is then never taken for a protocol frame.
     this.connection.send({ message: text });
+    maybeAskPermission(text);
     if (!this.view.log.querySelector("li.user")) this.rememberTitle(this.connection.conversationId, text);
     this.view.dropQuickReplies();
     this.view.addUser(text);
@@ -204,6 +206,9 @@ class App {
         break;
       case "delta":
         this.view.delta(frame);
+        break;
+      case "alert":
+        (this.alerts ||= new AlertShelf(this.view, t)).show(frame);
         break;
       case "progress":
         this.view.progressFrame(frame);

@@ -126,6 +126,14 @@ def render(frame: Frame, zone: tzinfo | None = None) -> str:
         if hints:  # the web page shows these as buttons; here they are what one may type
             shown += "\n" + INDENT + "[responda: " + " | ".join(hints) + "]"
         return shown
+    if kind == "alert":
+        # pushed between turns (issue 18): printed above the line being typed (patch_stdout, cli.py)
+        head = f"[aviso {_when(frame.get('at'), zone)}] "
+        shown = _block(head, text, INDENT)
+        hints = [q for q in frame.get("quickReplies") or () if isinstance(q, str)]
+        if hints:
+            shown += "\n" + INDENT + "[próximos passos: " + " | ".join(hints) + "]"
+        return shown
     if kind == "welcome":
         head = f"[conectado: agente {frame.get('agent', '?')}, conversa {frame.get('conversationId', '?')}"
         if frame.get("continued"):

@@ -26,6 +26,7 @@ from typing import Any
 
 from twschat.adapters.audit import StoreAuditSink
 from twschat.assistant.responder import RuleResponder
+from twschat.assistant.subscriptions import SubscriptionDesk
 from twschat.chat import LEAD_KEY, QUICK_REPLIES_KEY, ChatService
 from twschat.config import Settings
 from twschat.core.audit import AuditRecord
@@ -35,6 +36,8 @@ from twschat.core.ports import PostOutcome
 from twschat.core.responder import Principal, Responder
 from twschat.llm.bedrock import ConverseTransport as ModelClient
 from twschat.persistence.sqlite import sqlite_stores
+from twschat.persistence.sqlite.alerts import SQLiteAlertStore
+from twschat.persistence.sqlite.base import SQLiteDatabase
 
 from .golden import Dialogue
 from .plans import ActionCall, RecordingTws, build_tws, final_states
@@ -166,13 +169,20 @@ class DialogueRun:
 
 
 def _build_responder(
-    options: RunOptions, tws: RecordingTws, audit: _RecordingAudit, clock: EvalClock, *, justification: bool
+    options: RunOptions,
+    tws: RecordingTws,
+    audit: _RecordingAudit,
+    clock: EvalClock,
+    *,
+    justification: bool,
+    alerts: SubscriptionDesk | None = None,
 ) -> Responder:
     rules = RuleResponder(
         tws,
         audit=audit,
         clock=clock.datetime,
         require_justification=justification,
+        alerts=alerts,
     )
     if options.responder == "rules":
         return rules
@@ -203,7 +213,15 @@ def run_dialogue(dialogue: Dialogue, options: RunOptions) -> DialogueRun:
         service = ChatService(
             Settings(rate_limit_per_minute=10_000),
             stores,
-            _build_responder(options, tws, audit, clock, justification=dialogue.justification == "required"),
+            _build_responder(
+                options,
+                tws,
+                audit,
+                clock,
+                justification=dialogue.justification == "required",
+                # the alert dialogues (issue 18): a store of their own, in the same scratch folder
+                alerts=SubscriptionDesk(SQLiteAlertStore(SQLiteDatabase(Path(folder) / "alerts.db"))),
+            ),
             clock=clock,
         )
         principal = Principal(f"u-{dialogue.role}", f"eval-{dialogue.role}", (dialogue.role,))

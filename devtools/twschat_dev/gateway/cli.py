@@ -124,6 +124,14 @@ def register(subparsers: Any) -> None:
         "(0: never)",
     )
     parser.add_argument(
+        "--watch-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the alert watcher (WatchFunction) this often instead of its WatchIntervalSeconds "
+        "schedule (0: never)",
+    )
+    parser.add_argument(
         "--web-dir",
         type=Path,
         default=None,
@@ -176,6 +184,7 @@ def run_serve(args: argparse.Namespace) -> int:
         max_duration=args.max_duration,
         integration_timeout=args.integration_timeout,
         schedule_interval=args.schedule_interval,
+        watch_interval=args.watch_interval,
         auth=args.auth,
         web=web,
         allow_origins=args.allow_origin,

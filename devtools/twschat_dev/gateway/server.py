@@ -52,6 +52,7 @@ POST_TIMEOUT_S = 10.0
 INTEGRATION_TIMEOUT_S = 29.0  # API Gateway's integration timeout for a route's Lambda
 CONNECT_TIMEOUT_S = 35.0  # > API Gateway's 29 s integration timeout: the handler decides, not us
 RECEIVE_QUEUE = 64
+WATCH_FUNCTION = "WatchFunction"  # the alert watcher (issue 18): --watch-interval sets its period
 """Frames of one connection received, stamped and waiting for their turn (then the reader waits)."""
 
 
@@ -71,6 +72,7 @@ class Gateway:
         idle_timeout: float = IDLE_TIMEOUT_S,
         max_duration: float = MAX_CONNECTION_S,
         schedule_interval: float | None = None,
+        watch_interval: float | None = None,
         auth: str = "none",
         web: WebPage | None = None,
         integration_timeout: float = INTEGRATION_TIMEOUT_S,
@@ -83,6 +85,8 @@ class Gateway:
         self.auth = auth
         self.web = web
         self.schedule_interval = schedule_interval
+        self.watch_interval = watch_interval
+        """``--watch-interval``: the alert watcher's period here (issue 18), whatever the others'."""
         self.runner = runner
         self.stage = stage
         self.verbose = verbose
@@ -387,6 +391,8 @@ class Gateway:
             if spec.schedule_seconds is None:
                 continue
             every = self.schedule_interval if self.schedule_interval is not None else spec.schedule_seconds
+            if lid == WATCH_FUNCTION and self.watch_interval is not None:
+                every = self.watch_interval
             if every > 0:
                 found.append((lid, every))
         return found

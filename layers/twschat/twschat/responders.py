@@ -13,6 +13,7 @@ from twschat.core.responder import Responder
 
 if TYPE_CHECKING:
     from twschat.assistant.responder import RuleResponder
+    from twschat.assistant.subscriptions import SubscriptionDesk
     from twschat.llm.memory import SummaryStore
 
 
@@ -42,8 +43,12 @@ def build_tws_client(settings: Settings) -> TwsClient:
 
 
 def build_responder(
-    settings: Settings, audit: AuditSink | None = None, history: SummaryStore | None = None
+    settings: Settings,
+    audit: AuditSink | None = None,
+    history: SummaryStore | None = None,
+    alerts: SubscriptionDesk | None = None,
 ) -> Responder:
+    """``alerts``: the alert store the subscription skills use (None: alerts are not offered)."""
     from twschat.assistant.responder import RuleResponder
 
     tws = build_tws_client(settings)
@@ -52,6 +57,7 @@ def build_responder(
         audit=audit,
         tz=settings.time_zone,
         require_justification=settings.require_justification,
+        alerts=alerts,
     )
     if settings.responder != "bedrock":
         return rules

@@ -9,13 +9,16 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from twschat.chat import ChatService
 from twschat.config import Settings
 from twschat.core.ports import FramePoster, MetricsSink, TurnDispatcher, WelcomeTrigger
 from twschat.core.responder import Responder
 from twschat.persistence.stores import Stores
+
+if TYPE_CHECKING:
+    from twschat.assistant.subscriptions import SubscriptionDesk
 
 _T = TypeVar("_T")
 _BUILD_LOCK = threading.RLock()
@@ -77,7 +80,22 @@ def responder() -> Responder:
     from twschat.adapters.audit import StoreAuditSink
     from twschat.responders import build_responder
 
-    return build_responder(settings(), audit=StoreAuditSink(stores().audit), history=stores().history)
+    return build_responder(
+        settings(), audit=StoreAuditSink(stores().audit), history=stores().history, alerts=subscriptions()
+    )
+
+
+def subscriptions() -> SubscriptionDesk:
+    """The alert store as the subscription skills reach it (issue 18), with the cap and the TTL."""
+    from twschat import watching
+    from twschat.assistant.subscriptions import SubscriptionDesk
+
+    alert = watching.alert_settings()
+    return SubscriptionDesk(
+        watching.alert_store(),
+        cap=alert.max_subscriptions_per_user,
+        ttl_seconds=alert.subscription_ttl_seconds,
+    )
 
 
 @_once

@@ -661,6 +661,41 @@ class DemoTwsClient:
             ended = began + timedelta(minutes=duration) if duration is not None else None
             self._add_rerun(job, status=status, start_time=began, end_time=ended, return_code=rc)
 
+    def set_state(self, *, job: str = "", workstation: str = "", status: str, stream: str = "") -> str:
+        """Change a job's (its chain's last instance; ``stream`` when the name repeats) or a
+        workstation's state at run time (``twschat fake-tws``'s ``POST /__plan``: try alerts by hand).
+        Returns the id changed; raises TwsError("not_found") when nothing matches."""
+        status = status.strip().upper()
+        if workstation:
+            ws = self._workstation(workstation.strip().upper())
+            if ws is None:
+                raise TwsError("not_found", f"workstation {workstation} is not in the plan")
+            up = status == "ONLINE"
+            changed = dataclasses.replace(ws, status=status, linked=up, jobman_running=up)  # type: ignore[arg-type]
+            self._workstations = [changed if w.name == ws.name else w for w in self._workstations]
+            return ws.name
+        wanted = job.strip().upper()
+        hits = [
+            j
+            for j in self.list_jobs()
+            if j.job_id == wanted and (not stream or j.job_stream == stream.upper())
+        ]
+        if len(hits) != 1:
+            raise TwsError("not_found", f"job {job} is not one instance in the plan ({len(hits)} found)")
+        now = self._now()
+        current = hits[0]
+        final = status in ("SUCC", "ABEND", "FAIL", "CANCELED", "CANCL")
+        self._replace(
+            dataclasses.replace(
+                current,
+                status=status,
+                start_time=current.start_time or now,
+                end_time=now if final else None,
+                return_code=(0 if status == "SUCC" else 1) if final else None,
+            )
+        )
+        return current.id
+
     def kept_state(self, job_id: str) -> str:
         """The internal state a cancelled job keeps (reported with commonStatus CANCELED); "" otherwise."""
         return self._kept_state.get(job_id, "")

@@ -27,11 +27,13 @@ from .blocks import worded
 from .exceptions import TwsFailure
 from .messages import LANGUAGES, render
 from .nlu import recognize
+from .nlu.alerts import ALERT_INTENTS
 from .plan import CatalogCache, TurnPlan
 from .skills import SKILLS, Turn, last_agent_turn
 from .skills.base import Services, build_services
 from .skills.shown import answer_blocks
 from .state import DialogueState
+from .subscriptions import SubscriptionDesk
 from .tws import TwsClient, TwsErrorKind
 
 __all__ = ["RuleResponder"]
@@ -62,6 +64,7 @@ class RuleResponder:
         long_running_minutes: int = 60,
         id_factory: Callable[[], str] | None = None,
         require_justification: bool = False,
+        alerts: SubscriptionDesk | None = None,
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
@@ -75,6 +78,7 @@ class RuleResponder:
             long_running_minutes=long_running_minutes,
             id_factory=id_factory,
             require_justification=require_justification,
+            alerts=alerts,
         )
         self._catalogs = CatalogCache()
 
@@ -82,6 +86,27 @@ class RuleResponder:
     def services(self) -> Services:
         """The action path and settings this responder's skills use (the LLM responder shares them)."""
         return self._services
+
+    def answers_alerts(self, request: ResponderRequest, prev: DialogueState) -> bool:
+        """Whether the message is about alert subscriptions (issue 18): every responder leaves those to
+        the rules. Read without the plan (no TWS call) unless it may be "e o JOB009 também" right after
+        a subscription: then with the plan's names, as the rules would read it."""
+        if self._services.alerts is None:
+            return False
+        lang = prev.lang or "pt"
+        try:
+            if recognize(request.message, None, previous=prev, default_language=lang).name in ALERT_INTENTS:
+                return True
+            if prev.intent != "alert_subscribe":
+                return False
+            plan = TurnPlan(self._tws)
+            catalog = lambda: self._catalogs.for_plan(plan)  # noqa: E731 - read only if a name may be in it
+            return (
+                recognize(request.message, catalog, previous=prev, default_language=lang).name
+                in ALERT_INTENTS
+            )
+        except Exception:
+            return False
 
     def _now(self) -> datetime:
         now = self._clock()

@@ -136,8 +136,9 @@ class ModelResponder:
         on_progress: ProgressCallback | None = None,
     ) -> Reply:
         prev = DialogueState.from_dict(last_agent_turn(request.history).context)
-        if prev.pending is not None:
-            # The answer to a pending action ("sim", "não", the reason): the one action path.
+        if prev.pending is not None or self._rules.answers_alerts(request, prev):
+            # The answer to a pending action ("sim", "não", the reason): the one action path; an alert
+            # subscription ("me avisa quando...", issue 18): the rules keep it in the user's store.
             return self._rules.respond(request)
         lang = self._language(request, prev)
         figures = TurnFigures()

@@ -12,13 +12,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..answer import JOIN, Minutes, Msg, When
-from . import en, pt
+from . import alerts, en, pt
 
 __all__ = ["CATALOGS", "LANGUAGES", "Entry", "render"]
 
 Entry = str | Callable[[Mapping[str, Any]], str]
 
-CATALOGS: Mapping[str, Mapping[str, Entry]] = {"pt": pt.MESSAGES, "en": en.MESSAGES}
+CATALOGS: Mapping[str, Mapping[str, Entry]] = {
+    "pt": {**pt.MESSAGES, **alerts.PT},
+    "en": {**en.MESSAGES, **alerts.EN},
+}
 LANGUAGES: tuple[str, ...] = tuple(CATALOGS)
 
 

@@ -55,6 +55,11 @@ INTENTS: tuple[str, ...] = (
     "confirm_yes",
     "confirm_no",
     "confirm_unclear",
+    # -- alerts (issue 18): subscriptions to state changes, answered by the rules in every responder
+    "alert_subscribe",
+    "alert_list",
+    "alert_cancel",
+    "alert_cancel_all",
     "unknown",
 )
 
@@ -121,3 +126,6 @@ class Intent:
     """The prompt an action or a ``prompts`` question names (folded: "prompt 2" -> "2")."""
     time: str = ""
     """A clock time the message gives (``HH:MM``): which job stream instance it means ("o das 07:48")."""
+    watch: str = ""
+    """``alert_subscribe``: what to watch, ``kind|condition|states`` (``job|final|``,
+    ``job|state|ABEND,FAIL``, ``workstation|state|ONLINE``, ``stream|change|``); see :mod:`.alerts`."""

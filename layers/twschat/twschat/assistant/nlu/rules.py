@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..state import DialogueState
 from .actions import action_of, prompt_ref, split_reason
+from .alerts import ALERT_RULES
 from .catalog import CatalogSource
 from .features import Features, read
 from .intents import LISTING_INTENTS, STATE_INTENT, Intent
@@ -408,6 +409,8 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("cancel_as_no", _cancel_as_no),
     IntentRule("reason_given", _reason_given),
     IntentRule("choice", _choice),
+    # alerts before the actions: "cancela todos os avisos" cancels the alerts, not a job (.alerts)
+    *(IntentRule(name, match) for name, match in ALERT_RULES),
     IntentRule("thanks", _thanks),
     IntentRule("goodbye", _goodbye),
     IntentRule("quoted_question", _quoted_question),

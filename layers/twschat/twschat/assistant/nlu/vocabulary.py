@@ -85,7 +85,10 @@ VOCAB: dict[str, tuple[str, str]] = {
     # conman "sp" (showprompts): the prompts waiting for an answer
     "prompt": ("prompt prompts sp showprompts", ""),
     "mark": ("marca marcar marque", "mark"),
-    "abend": ("abend abends abendou abendaram abendado abendados abendando abendp abenp", "abended"),
+    "abend": (
+        "abend abends abendou abendaram abendado abendados abendando abendp abenp abendar abende abendarem",
+        "abended",
+    ),
     "failed": (
         "falha falhas falhou falharam falhando falhado falhados erro erros problema problemas quebrou "
         "quebrado quebrados fail errored",
@@ -140,6 +143,19 @@ VOCAB: dict[str, tuple[str, str]] = {
     "next": ("proxima proximas proximo proximos previstos previsto", "next upcoming due"),
     "tws": ("tws hwa iws twsd maestro workload scheduler automation conman", ""),
     "and": ("e tambem", "and also"),
+    # -- alerts (issue 18): "me avisa quando o JOB014 terminar", "para de me avisar", "quais avisos?"
+    "alert": (
+        "avisa avise avisar avisem aviso avisos avisando notifica notifique notificar notificacao "
+        "notificacoes alerta alertas alerte alertar",
+        "notify notifying notification notifications alert alerts alerting warn",
+    ),
+    "alert_stop": ("pare parar chega desativa desative remova apaga apague", "stop unsubscribe"),
+    "finish": (
+        "terminar termine terminarem acabar acabe finalizar finalize concluir conclua",
+        "finish finishes ends complete completes",
+    ),
+    "back": ("voltar volte volta voltou", "back recovers"),
+    "change": ("mudar mude mudou muda mudanca mudancas", "change changes changed"),
 }
 
 # Two-word phrases folded into one concept (checked before single words).

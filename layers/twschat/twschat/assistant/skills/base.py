@@ -25,6 +25,7 @@ from ..exceptions import TwsFailure
 from ..nlu import Intent
 from ..plan import TurnPlan
 from ..state import DialogueState, PendingAction
+from ..subscriptions import SubscriptionDesk
 from ..tws import TwsClient
 
 __all__ = [
@@ -60,6 +61,8 @@ class Services:
     """At most this many lines in a listing."""
     long_minutes: int
     """A job running longer than this is late."""
+    alerts: SubscriptionDesk | None = None
+    """The alert store (issue 18), handed in by the composition root; None: alerts are not offered."""
 
 
 def zone_named(name: str) -> tzinfo:
@@ -84,6 +87,7 @@ def build_services(
     long_running_minutes: int = 60,
     id_factory: Callable[[], str] | None = None,
     require_justification: bool = False,
+    alerts: SubscriptionDesk | None = None,
 ) -> Services:
     """What every responder over the assistant's skills needs, built one way: the rule responder
     and the LLM responder share the action path (ActionDesk) and its settings."""
@@ -102,6 +106,7 @@ def build_services(
         now=now,
         cap=max(1, int(list_cap)),
         long_minutes=int(long_running_minutes),
+        alerts=alerts,
     )
 
 
