@@ -31,6 +31,7 @@ from twschat.adapters.tws_rest.render import (
     uuid_of,
     workstation_to_v2,
 )
+from twschat.adapters.tws_rest.resources import RESOURCE_DEPENDENCY_FILTER, resource_to_rest, resource_to_v2
 from twschat.adapters.tws_rest.shapes import CONMAN_TO_SPEC, common_status, rest_time
 from twschat.assistant.demo import DemoTwsClient, PlanSpec, plan_spec
 from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, StreamAction, WorkstationAction
@@ -146,13 +147,36 @@ class FakePlan:
             headers["Last-Object"] = str(page[-1].get("id", ""))
         return Answer(200, page, headers)
 
+    def _resources(self) -> list[tuple[Any, dict[str, Any]]]:
+        """Each resource with its v1 item (the holders' stream instances' start times filled)."""
+        with self._lock:
+            starts = {s.id: s.start_time for s in self.client.list_job_streams()}
+            return [(r, resource_to_rest(r, starts)) for r in self.client.list_resources()]
+
+    def _needing(self, name: str) -> set[str]:
+        """The plan ids of the jobs whose dependencies name resource ``name`` (``resourceDependencyName``)."""
+        with self._lock:
+            client = self.client
+            return {
+                j.id
+                for j in client.list_jobs()
+                if any(d.kind == "resource" and d.name == name for d in client.job_dependencies(j))
+            }
+
     def _v1_items(self, kind: str, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         plan = self.snapshot()
+        if kind == "resource":
+            flt = filters.get("resourceInPlanFilter") or {}
+            return [item for r, item in self._resources() if _matches(flt, {"resourceName": r.name})]
         if kind == "job":
             flt = dict(filters.get("jobInPlanFilter") or {})
             last_only = flt.pop("lastInRerunChain", False) is True
+            needing = flt.pop(RESOURCE_DEPENDENCY_FILTER, None)
+            ids = self._needing(str(needing)) if needing is not None else None
             out = []
             for j in plan["jobs"]:
+                if ids is not None and j["id"] not in ids:
+                    continue
                 values = {
                     "jobName": j["name"],
                     "jobStreamName": j["jobStreamInPlan"]["name"],
@@ -358,6 +382,12 @@ class FakePlan:
                 return [(workstation_to_v2(w), {"name": w.name}) for w in client.list_workstations()]
             if kind == "prompt":
                 return [(prompt_to_v2(p), {"name": p.id}) for p in client.list_prompts()]
+            if kind == "resource":
+                starts = {s.id: s.start_time for s in client.list_job_streams()}
+                return [
+                    (resource_to_v2(r, starts, uuid_of("resource:" + r.id)), {"name": r.name})
+                    for r in client.list_resources()
+                ]
             instances = client.instances()
             kept = {j.id: client.kept_state(j.id) for j, _last, _root in instances}
             streams = {s.id: s for s in client.list_job_streams()}
