@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -383,16 +383,22 @@ class FakePlan:
             if kind == "prompt":
                 return [(prompt_to_v2(p), {"name": p.id}) for p in client.list_prompts()]
             if kind == "resource":
-                starts = {s.id: s.start_time for s in client.list_job_streams()}
-                return [
-                    (resource_to_v2(r, starts, uuid_of("resource:" + r.id)), {"name": r.name})
-                    for r in client.list_resources()
-                ]
+                return self._v2_resources()
             instances = client.instances()
             kept = {j.id: client.kept_state(j.id) for j, _last, _root in instances}
             streams = {s.id: s for s in client.list_job_streams()}
             stream_ws = {s.name: s.workstation for s in client.list_job_streams()}
         return self._v2_jobs(instances, kept, stream_ws, streams)
+
+    def _v2_resources(self) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """Resources by UUID; their holders' job stream instances by the UUID v2 gives them."""
+        starts = {uuid_of(s.id): s.start_time for s in self.client.list_job_streams()}
+        rows = []
+        for r in self.client.list_resources():
+            holders = tuple(replace(h, stream_id=uuid_of(h.stream_id)) for h in r.holders if h.stream_id)
+            item = resource_to_v2(replace(r, holders=holders), starts, uuid_of("resource:" + r.id))
+            rows.append((item, {"name": r.name}))
+        return rows
 
     @staticmethod
     def _v2_jobs(

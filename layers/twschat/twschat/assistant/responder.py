@@ -37,7 +37,7 @@ __all__ = ["RuleResponder"]
 _log = logging.getLogger(__name__)
 
 _ERROR_KINDS = frozenset(get_args(TwsErrorKind))
-_FAILING = frozenset({"jobs", "workstations", "streams", "log", "act", "prompts"})
+_FAILING = frozenset({"jobs", "workstations", "streams", "log", "act", "prompts", "resources"})
 """What a turn may have been doing when the TWS failed (:attr:`TwsFailure.what`)."""
 
 

@@ -125,6 +125,8 @@ class DialogueState:
     choosing: str = ""
     """``job`` / ``stream``: the reply asked which of ``jobs`` / ``streams`` (instances of one name)
     the operator means; the answer ("o do PAYROLL", "a das 07:48", "o segundo") continues ``intent``."""
+    resource: str = ""
+    """The name of the one resource the reply was about ("e quem está esperando ele?")."""
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
@@ -138,6 +140,7 @@ class DialogueState:
             "error": self.error,
             "streams": list(self.streams),
             "choosing": self.choosing,
+            "resource": self.resource,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
         return stored
@@ -159,6 +162,7 @@ class DialogueState:
             error=str(raw.get("error") or ""),
             streams=tuple(x for x in streams if isinstance(x, str)) if isinstance(streams, list) else (),
             choosing=str(raw.get("choosing") or ""),
+            resource=str(raw.get("resource") or ""),
         )
 
 

@@ -33,6 +33,9 @@ INTENTS: tuple[str, ...] = (
     "job_successors",
     "due_jobs",
     "prompts",
+    # -- reads (resources)
+    "resources",
+    "resource_waiting",
     "action_rerun",
     "action_hold",
     "action_release",
@@ -121,3 +124,5 @@ class Intent:
     """The prompt an action or a ``prompts`` question names (folded: "prompt 2" -> "2")."""
     time: str = ""
     """A clock time the message gives (``HH:MM``): which job stream instance it means ("o das 07:48")."""
+    resource: str = ""
+    """The resource a ``resources`` / ``resource_waiting`` question names (folded: "etl_db_slots")."""

@@ -10,6 +10,7 @@ modules' tables are merged here and an intent registered twice is an error at im
 - :mod:`.audit` who did what to a job, "devo rerodar?"
 - :mod:`.dependencies` why a job waits, what depends on it, jobs due in the next hours
 - :mod:`.prompts` prompts waiting for an answer (conman ``sp``)
+- :mod:`.resources` resources: exhausted ones, one resource's holders and waiters (conman ``sr``)
 - :mod:`.referents` which job a message is about ("e o log dele?", "and the other one?")
 - :mod:`.base` the :class:`Turn` a skill gets and the shared message builders
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import actions, audit, jobs, plan_views, prompts, smalltalk
+from . import actions, audit, jobs, plan_views, prompts, resources, smalltalk
 from . import dependencies as reads_dependencies
 from .base import Services, Skill, Turn, last_agent_turn
 
@@ -43,4 +44,5 @@ SKILLS: Mapping[str, Skill] = _registry(
     audit.SKILLS,
     reads_dependencies.SKILLS,
     prompts.SKILLS,
+    resources.SKILLS,
 )
