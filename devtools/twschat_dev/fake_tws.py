@@ -46,10 +46,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
+from twschat.adapters.tws_rest.shapes import Kind
 from twschat.assistant.demo import DemoTwsClient, PlanSpec
 from twschat_dev.fake_tws_plan import JOB_ACTIONS, LINK_STATUS, STREAM_ACTIONS, Answer, FakePlan
 from twschat_dev.loopback import LoopbackServer, serve_until_stopped
@@ -65,8 +66,8 @@ V2_ACTIONS = {a.replace("_", "-"): a for a in JOB_ACTIONS if a != "rerun"}
 
 _V1 = "/twsd/plan/current"
 _V2 = "/twsd/api/v2/plan"
-_KINDS = "job|jobstream|workstation|prompt|resource"
-"""The plan objects listed by query (v1) or GET (v2)."""
+_KINDS = "|".join(get_args(Kind))
+"""The plan objects listed by query (v1) or GET (v2): the dialects' own list (a new read adds none here)."""
 # (method, pattern) -> handler name; groups are URL-decoded path segments
 _ROUTES_V1: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("POST", re.compile(rf"^{_V1}/({_KINDS})/query$"), "_v1_query"),
