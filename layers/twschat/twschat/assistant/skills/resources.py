@@ -84,8 +84,8 @@ def _one(t: Turn, resource: Resource, *, only_waiting: bool = False) -> Answer:
     out += _waiters(t, view)
     if resource.exhausted and view.waiting:
         out.append(msg("resources.advice_exhausted", name=resource.name))
-    jobs = [j.id for j in view.jobs]
     waiting = view.waiting or ()
+    jobs = [j.id for j in (waiting if only_waiting else view.jobs)]
     focus = waiting[0].id if len(waiting) == 1 else ""
     quick = () if only_waiting or not waiting else (msg("ask.resource_waiting", name=resource.name),)
     answer = t.answer(lines(*out), jobs=jobs, focus=focus, quick=quick)
