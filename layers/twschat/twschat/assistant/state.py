@@ -49,6 +49,12 @@ class PendingAction:
     """That instance's scheduled time (ISO 8601), named in the confirmation question."""
 
     @property
+    def target(self) -> str:
+        """What the action acts on (``kind`` says which): a job's plan id, a stream's id, a workstation's
+        name or a prompt's id. The same value as ``job``, which keeps its name in the stored JSON."""
+        return self.job
+
+    @property
     def confirmable(self) -> bool:
         """One this version can confirm: one stored before actions had ids is not."""
         return self.action in ACTIONS and bool(self.id) and self.proposed_at is not None
