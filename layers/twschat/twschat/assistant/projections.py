@@ -9,21 +9,33 @@ reached only through the :class:`~.tws.TwsClient` (or the turn's :class:`~.plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, TypeVar
 
-from .domain import Dependency, Job, Resource, ResourceHolder, is_truncated
+from .domain import (
+    Dependency,
+    Job,
+    Resource,
+    ResourceHolder,
+    Workstation,
+    is_late,
+    is_truncated,
+    job_category,
+)
 from .exceptions import TwsFailure
 from .plan import TurnPlan
 from .tws import TwsClient, TwsError
 
 __all__ = [
     "Links",
+    "PlanSummary",
     "ResourceView",
     "exhausted",
     "find_resource",
     "plan_job",
+    "plan_summary",
     "read_links",
     "read_resources",
     "resource_view",
@@ -42,6 +54,37 @@ def _reported(call: Callable[[], _T], what: str) -> _T | None:
         if err.kind == "not_found":
             return None
         raise TwsFailure(err, what) from err
+
+
+# ------------------------------------------------------------------------------------- the summary
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """The plan at a glance ("como está o ambiente?"): its jobs by state category (in plan order;
+    ``other`` for a status without one), the late ones, its workstations (in the source's order)."""
+
+    jobs: tuple[Job, ...]
+    by_category: Mapping[str, tuple[Job, ...]]
+    """Category -> its jobs, the categories in the order the plan first shows them."""
+    late: tuple[Job, ...]
+    workstations: tuple[Workstation, ...]
+
+    def of(self, category: str) -> tuple[Job, ...]:
+        return self.by_category.get(category, ())
+
+    @property
+    def offline(self) -> tuple[Workstation, ...]:
+        return tuple(w for w in self.workstations if w.status == "OFFLINE")
+
+
+def plan_summary(plan: TurnPlan, now: datetime, long_minutes: int) -> PlanSummary:
+    """The summary of the turn's plan (a job running longer than ``long_minutes`` is late)."""
+    jobs = tuple(plan.jobs)
+    by_category: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_category.setdefault(job_category(job.status) or "other", []).append(job)
+    late = tuple(j for j in jobs if is_late(j, now, long_minutes))
+    groups = {category: tuple(found) for category, found in by_category.items()}
+    return PlanSummary(jobs, groups, late, tuple(plan.workstations))
 
 
 # ----------------------------------------------------------------------- dependencies, successors

@@ -47,6 +47,7 @@ from twschat.assistant.projections import (
     ResourceView,
     exhausted,
     find_resource,
+    plan_summary,
     read_links,
     read_resources,
     resource_view,
@@ -420,25 +421,20 @@ class ToolBox:
         _NOTHING,
     )
     def _t_plan_summary(self, args: Mapping[str, Any]) -> ToolOutcome:
-        jobs = self.plan.jobs
-        categories: dict[str, int] = {}
+        summary = plan_summary(self.plan, self._now(), self._long)
         statuses: dict[str, int] = {}
-        for job in jobs:
-            category = job_category(job.status) or "other"
-            categories[category] = categories.get(category, 0) + 1
+        for job in summary.jobs:
             statuses[job.status] = statuses.get(job.status, 0) + 1
-        failed = [j for j in jobs if job_category(j.status) == "failed"]
-        late = [j for j in jobs if is_late(j, self._now(), self._long)]
-        workstations = self.plan.workstations
+        failed = summary.of("failed")
         data: dict[str, Any] = {
-            "jobs": len(jobs),
-            "by_category": categories,
+            "jobs": len(summary.jobs),
+            "by_category": {category: len(jobs) for category, jobs in summary.by_category.items()},
             "by_status": statuses,
             "failed": [f"{j.job_id} {j.status}" for j in failed[:LIST_CAP]],
-            "late": [j.job_id for j in late[:LIST_CAP]],
+            "late": [j.job_id for j in summary.late[:LIST_CAP]],
             "job_streams": len(self.plan.streams),
-            "workstations": len(workstations),
-            "workstations_offline": [w.name for w in workstations if w.status == "OFFLINE"],
+            "workstations": len(summary.workstations),
+            "workstations_offline": [w.name for w in summary.offline],
         }
         return ToolOutcome(data, jobs=[j.id for j in failed[:LIST_CAP]])
 
