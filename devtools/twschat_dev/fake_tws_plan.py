@@ -10,6 +10,9 @@ v1: queries answer at most ``How-Many`` rows (0 = all; absent = 500; over 10000 
 wildcards), ``lastInRerunChain``, ``internalStatusList``/``statusList``, ``promptName``/``promptNumber``.
 v2: the ``{"count", "results"}`` envelope, OQL ``field = 'v'`` and ``field IN ['a','b']`` terms joined
 by AND, refusals as HTTP 500 wrapping AWSBIN076E (as a real install answered).
+
+Over 400 lines: one method per operation of the API the client uses, both versions (the shapes are
+rendered elsewhere: this is only which objects answer a request).
 """
 
 from __future__ import annotations

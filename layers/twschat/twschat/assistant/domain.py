@@ -5,6 +5,9 @@ job and for a job stream (they use different words) and its REST ``commonStatus`
 operators ask for ("jobs em abend", "job streams em hold"), the summary and the demo plan derive from it.
 :func:`blocked` is the domain rule "which actions a job's state allows", as data, returning a reason
 code (worded by the message catalogues). Pure: no I/O, no wording.
+
+Over 400 lines: every object of a plan (jobs, streams, workstations, prompts, resources) and the two
+tables the whole assistant follows (statuses, what a state allows) are one vocabulary, kept together.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Each :class:`IntentRule` has a name and a match function over the message's :class:`Features`; the
 order of :data:`RULES` is the decision order (a yes/no before an action, an action before a listing,
 help and greetings last). Rules can be tested one by one (``rule("confirm_yes").match(features)``).
+
+Over 400 lines: the decision order is one table, and the rules it orders are kept beside it, one short
+section per kind of question, so that the order can be read in one place.
 """
 
 from __future__ import annotations
