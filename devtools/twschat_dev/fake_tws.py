@@ -7,15 +7,15 @@ with a test certificate). What it serves is rendered by :mod:`twschat.adapters.t
 answered by :mod:`twschat_dev.fake_tws_plan`; tests/contract/ validates every request and answer
 against the vendor's spec (reduced copies), so the fake cannot drift from it.
 
-v1 (``/twsd/plan/current``): ``POST {job,jobstream,workstation,prompt}/query`` and ``.../query_next``
-(``How-Many``, ``Last-Object``); ``GET job/{jobId}`` (with ``dependencies``, ``internalSuccessors``,
+v1 (``/twsd/plan/current``): ``POST {job,jobstream,workstation,prompt,resource}/query`` and
+``.../query_next`` (``How-Many``, ``Last-Object``); ``GET job/{jobId}`` (with ``dependencies``, ``internalSuccessors``,
 ``externalSuccessors``), ``GET job/{jobId}/predecessors``, ``GET job/{jobId}/jobsuccessors/preview``,
 ``GET job/{jobId}/joblog`` (``JobLog``); ``PUT job/{jobId}/action/{rerun,hold,release,cancel,kill,
 confirm_succ,confirm_abend}`` (202), ``PUT jobstream/{id}/action/{hold,release,cancel}`` (202),
 ``PUT workstation/{id}/action/link`` (200) and ``unlink`` (202), ``PUT prompt/{id}/action/reply`` with
 the ``Answer`` header and no body (202). A refusal: 400 with ``messages``.
 
-v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation|prompt?oql=&limit=&offset=`` (envelope
+v2 (``/twsd/api/v2/plan``): ``GET job|jobstream|workstation|prompt|resource?oql=&limit=&offset=`` (envelope
 ``{"count", "results"}``); ``GET job/{uuid}`` (with ``dependencies``); ``PUT job/{uuid}/action/{hold,
 release,cancel,kill,confirm-succ,confirm-abend}``, ``PUT job/run/{runId}/action/rerun``, ``PUT
 jobstream/{uuid}/action/*``, ``PUT workstation/{uuid}/action/{link,unlink}``, ``PUT prompt/{uuid}/
@@ -46,10 +46,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from twschat.adapters.tws_rest import is_loopback
+from twschat.adapters.tws_rest.shapes import Kind
 from twschat.assistant.demo import DemoTwsClient, PlanSpec
 from twschat.assistant.tws import TwsError
 from twschat_dev.fake_tws_plan import JOB_ACTIONS, LINK_STATUS, STREAM_ACTIONS, Answer, FakePlan
@@ -66,10 +67,12 @@ V2_ACTIONS = {a.replace("_", "-"): a for a in JOB_ACTIONS if a != "rerun"}
 
 _V1 = "/twsd/plan/current"
 _V2 = "/twsd/api/v2/plan"
+_KINDS = "|".join(get_args(Kind))
+"""The plan objects listed by query (v1) or GET (v2): the dialects' own list (a new read adds none here)."""
 # (method, pattern) -> handler name; groups are URL-decoded path segments
 _ROUTES_V1: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("POST", re.compile(rf"^{_V1}/(job|jobstream|workstation|prompt)/query$"), "_v1_query"),
-    ("POST", re.compile(rf"^{_V1}/(job|jobstream|workstation|prompt)/query_next$"), "_v1_query_next"),
+    ("POST", re.compile(rf"^{_V1}/({_KINDS})/query$"), "_v1_query"),
+    ("POST", re.compile(rf"^{_V1}/({_KINDS})/query_next$"), "_v1_query_next"),
     ("GET", re.compile(rf"^{_V1}/job/([^/]+)$"), "_v1_job"),
     ("GET", re.compile(rf"^{_V1}/job/([^/]+)/predecessors$"), "_v1_predecessors"),
     ("GET", re.compile(rf"^{_V1}/job/([^/]+)/jobsuccessors/preview$"), "_v1_successors"),
@@ -80,7 +83,7 @@ _ROUTES_V1: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("PUT", re.compile(rf"^{_V1}/prompt/([^/]+)/action/reply$"), "_v1_reply"),
 )
 _ROUTES_V2: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("GET", re.compile(rf"^{_V2}/(job|jobstream|workstation|prompt)$"), "_v2_list"),
+    ("GET", re.compile(rf"^{_V2}/({_KINDS})$"), "_v2_list"),
     ("GET", re.compile(rf"^{_V2}/job/run/([^/]+)/joblog$"), "_v2_joblog"),
     ("PUT", re.compile(rf"^{_V2}/job/run/([^/]+)/action/rerun$"), "_v2_rerun"),
     ("GET", re.compile(rf"^{_V2}/job/([^/]+)$"), "_v2_job"),

@@ -10,6 +10,9 @@ v1: queries answer at most ``How-Many`` rows (0 = all; absent = 500; over 10000 
 wildcards), ``lastInRerunChain``, ``internalStatusList``/``statusList``, ``promptName``/``promptNumber``.
 v2: the ``{"count", "results"}`` envelope, OQL ``field = 'v'`` and ``field IN ['a','b']`` terms joined
 by AND, refusals as HTTP 500 wrapping AWSBIN076E (as a real install answered).
+
+Over 400 lines: one method per operation of the API the client uses, both versions (the shapes are
+rendered elsewhere: this is only which objects answer a request).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -31,6 +34,7 @@ from twschat.adapters.tws_rest.render import (
     uuid_of,
     workstation_to_v2,
 )
+from twschat.adapters.tws_rest.resources import RESOURCE_DEPENDENCY_FILTER, resource_to_rest, resource_to_v2
 from twschat.adapters.tws_rest.shapes import CONMAN_TO_SPEC, common_status, rest_time
 from twschat.assistant.demo import DemoTwsClient, PlanSpec, plan_spec
 from twschat.assistant.domain import ActionResult, Job, JobAction, JobStream, StreamAction, WorkstationAction
@@ -146,13 +150,36 @@ class FakePlan:
             headers["Last-Object"] = str(page[-1].get("id", ""))
         return Answer(200, page, headers)
 
+    def _resources(self) -> list[tuple[Any, dict[str, Any]]]:
+        """Each resource with its v1 item (the holders' stream instances' start times filled)."""
+        with self._lock:
+            starts = {s.id: s.start_time for s in self.client.list_job_streams()}
+            return [(r, resource_to_rest(r, starts)) for r in self.client.list_resources()]
+
+    def _needing(self, name: str) -> set[str]:
+        """The plan ids of the jobs whose dependencies name resource ``name`` (``resourceDependencyName``)."""
+        with self._lock:
+            client = self.client
+            return {
+                j.id
+                for j in client.list_jobs()
+                if any(d.kind == "resource" and d.name == name for d in client.job_dependencies(j))
+            }
+
     def _v1_items(self, kind: str, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         plan = self.snapshot()
+        if kind == "resource":
+            flt = filters.get("resourceInPlanFilter") or {}
+            return [item for r, item in self._resources() if _matches(flt, {"resourceName": r.name})]
         if kind == "job":
             flt = dict(filters.get("jobInPlanFilter") or {})
             last_only = flt.pop("lastInRerunChain", False) is True
+            needing = flt.pop(RESOURCE_DEPENDENCY_FILTER, None)
+            ids = self._needing(str(needing)) if needing is not None else None
             out = []
             for j in plan["jobs"]:
+                if ids is not None and j["id"] not in ids:
+                    continue
                 values = {
                     "jobName": j["name"],
                     "jobStreamName": j["jobStreamInPlan"]["name"],
@@ -358,11 +385,23 @@ class FakePlan:
                 return [(workstation_to_v2(w), {"name": w.name}) for w in client.list_workstations()]
             if kind == "prompt":
                 return [(prompt_to_v2(p), {"name": p.id}) for p in client.list_prompts()]
+            if kind == "resource":
+                return self._v2_resources()
             instances = client.instances()
             kept = {j.id: client.kept_state(j.id) for j, _last, _root in instances}
             streams = {s.id: s for s in client.list_job_streams()}
             stream_ws = {s.name: s.workstation for s in client.list_job_streams()}
         return self._v2_jobs(instances, kept, stream_ws, streams)
+
+    def _v2_resources(self) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """Resources by UUID; their holders' job stream instances by the UUID v2 gives them."""
+        starts = {uuid_of(s.id): s.start_time for s in self.client.list_job_streams()}
+        rows = []
+        for r in self.client.list_resources():
+            holders = tuple(replace(h, stream_id=uuid_of(h.stream_id)) for h in r.holders if h.stream_id)
+            item = resource_to_v2(replace(r, holders=holders), starts, uuid_of("resource:" + r.id))
+            rows.append((item, {"name": r.name}))
+        return rows
 
     @staticmethod
     def _v2_jobs(

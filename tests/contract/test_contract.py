@@ -28,6 +28,7 @@ V1_OPERATIONS = {
     ("POST", "/plan/{planId}/job/query"),
     ("POST", "/plan/{planId}/job/query_next"),
     ("POST", "/plan/{planId}/prompt/query"),
+    ("POST", "/plan/{planId}/resource/query"),
     ("GET", "/plan/{planId}/job/{jobId}"),
     ("GET", "/plan/{planId}/job/{jobId}/joblog"),
     ("GET", "/plan/{planId}/job/{jobId}/predecessors"),
@@ -46,7 +47,7 @@ V1_OPERATIONS = {
     ("PUT", "/plan/{planId}/prompt/{promptId}/action/reply"),
 }
 V2_OPERATIONS = {
-    *(("GET", f"/api/v2/plan/{kind}") for kind in ("job", "jobstream", "workstation", "prompt")),
+    *(("GET", f"/api/v2/plan/{kind}") for kind in ("job", "jobstream", "workstation", "prompt", "resource")),
     ("GET", "/api/v2/plan/job/{job_id}"),
     ("GET", "/api/v2/plan/job/run/{run_id}/joblog"),
     ("PUT", "/api/v2/plan/job/run/{run_id}/action/rerun"),
@@ -79,6 +80,9 @@ def exercise(tws: RestTwsClient) -> None:
     tws.list_jobs(job_name="JOB001", last_in_rerun_chain=False)
     prompts = {p.id: p for p in tws.list_prompts()}
     tws.list_prompts(prompt="1")
+    resources = {r.name: r for r in tws.list_resources()}
+    assert tws.list_resources(resource="ETL_DB_SLOTS") == (resources["ETL_DB_SLOTS"],)
+    assert [j.job_id for j in tws.resource_waiters(resources["ETL_DB_SLOTS"])] == ["JOB014"]
     tws.job_log(_job(tws, "JOB002"))
     tws.job_dependencies(_job(tws, "JOB014"))
     tws.job_dependencies(_job(tws, "JOB009"))

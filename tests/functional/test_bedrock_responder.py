@@ -346,6 +346,7 @@ def test_the_schemas_are_generated_from_the_domain() -> None:
         "job_successors",
         "plan_summary",
         "list_prompts",
+        "list_resources",
     }
     names = [s.name for s in tool_specs(with_prompts=False, with_action=False)]
     assert "list_prompts" not in names and ACTION_TOOL not in names

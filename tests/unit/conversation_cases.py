@@ -827,6 +827,45 @@ SCENARIOS += [
     ),
 ]
 
+# ------------------------------------------------------------- reads (resources, conman "sr")
+ETL_ROW = "ETL_DB_SLOTS (TWS_MASTER): 0 de 4 livres; em uso por: JOB006"
+PT_CASES += [
+    c("quais recursos estão esgotados?", "resources", "1 recurso esgotado", ETL_ROW, absent=("ERP_API",)),
+    c("sr", "resources", "2 recursos no plano:", ETL_ROW, "ERP_API_SLOTS (TWS_AGENT1): 1 de 2 livres"),
+    c(
+        "como está o recurso ETL_DB_SLOTS?",
+        "resources",
+        ETL_ROW,
+        "Data Warehouse Load (JOB006)",
+        "; segura 4",
+        "1 job ainda não começou e precisa do ETL_DB_SLOTS:",
+        "Stock Reconciliation (JOB014)",
+    ),
+    c("quem está esperando o recurso ETL_DB_SLOTS?", "resource_waiting", "Stock Reconciliation (JOB014)"),
+]
+EN_CASES += [
+    e("show resources", "resources", "2 resources in the plan:", "0 of 4 free; in use by: JOB006"),
+    e("which resources are exhausted?", "resources", "1 exhausted resource (no unit free):"),
+    e(
+        "who is waiting for resource ERP_API_SLOTS?",
+        "resource_waiting",
+        "No job is waiting for ERP_API_SLOTS.",
+    ),
+]
+SCENARIOS += [
+    Scenario(
+        "resources: exhausted, who waits, the holder killed frees the units",
+        (
+            s("quais recursos estão esgotados?", "resources", ETL_ROW),
+            s("e quem está esperando ele?", "resource_waiting", "Stock Reconciliation (JOB014)"),
+            s("mata o JOB006", "action_kill", "Confirma o kill de Data Warehouse Load (JOB006)"),
+            s("sim", "confirm_yes", "ABEND"),
+            s("quais recursos estão esgotados?", "resources", "Nenhum recurso esgotado"),
+        ),
+        audits=(("kill", "JOB006", "accepted"),),
+    ),
+]
+
 # ------------------------------- history, advice and negation for job streams and workstations
 PT_CASES += [
     c(

@@ -52,3 +52,9 @@ def test_only_the_responder_puts_skills_and_catalogues_together() -> None:
         if {m.split(".")[0] for m in _imports(p)} >= {"skills", "messages"}
     }
     assert users == {"responder.py"}
+
+
+def test_the_projections_are_plain_data_under_the_skills_and_the_tools() -> None:
+    """What a read means is decided once, below both its users: never a skill, a catalogue or the NLU."""
+    imported = {m.split(".")[0] for m in _imports(ASSISTANT / "projections.py")}
+    assert imported <= {"domain", "exceptions", "plan", "tws"}

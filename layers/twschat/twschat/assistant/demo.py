@@ -34,6 +34,8 @@ from .domain import (
     JobAction,
     JobStream,
     Prompt,
+    Resource,
+    ResourceHolder,
     StreamAction,
     Workstation,
     WorkstationAction,
@@ -86,7 +88,8 @@ _JOB_WORKSTATION = {"JOB012": "TWS_AGENT3"}
 
 # -- reads: what jobs wait for (conman "sj ;deps"), and AT times (minutes from now).
 # ("job", JOBID): a predecessor, satisfied once it ends SUCC; ("prompt", ID): satisfied once answered
-# yes; ("resource", NAME, units needed, units free).
+# yes; ("resource", NAME, units needed, units free): the units free are the resource's in _RESOURCES
+# when it is there (the last number is kept for plans without that table).
 _DEPENDENCIES: dict[str, tuple[tuple[Any, ...], ...]] = {
     "JOB014": (("job", "JOB002"), ("prompt", "3"), ("resource", "ETL_DB_SLOTS", 2, 0)),
     "JOB007": (("job", "JOB005"),),
@@ -95,6 +98,14 @@ _DEPENDENCIES: dict[str, tuple[tuple[Any, ...], ...]] = {
     "JOB015": (("job", "JOB003"), ("job", "JOB013")),
 }
 _AT: dict[str, int] = {"JOB009": 90, "JOB015": 150}
+
+# Resources (conman "sr"): name, workstation, units defined, holders (job, units). A holder holds its
+# units while it runs; the units free are the rest. JOB006 (running for hours, stuck on a lock) holds
+# every ETL_DB_SLOTS unit, which is why JOB014 waits.
+_RESOURCES: tuple[tuple[str, str, int, tuple[tuple[str, int], ...]], ...] = (
+    ("ETL_DB_SLOTS", "TWS_MASTER", 4, (("JOB006", 4),)),
+    ("ERP_API_SLOTS", "TWS_AGENT1", 2, (("JOB005", 1),)),
+)
 
 # job id, name, stream, status, start (minutes from now, None = not started), duration (minutes, None =
 # still running / never ran), return code
@@ -190,6 +201,8 @@ class PlanSpec:
     at: Mapping[str, int] = dataclasses.field(default_factory=dict)
     log_bodies: Mapping[str, tuple[tuple[int, str], ...]] = dataclasses.field(default_factory=dict)
     prompts: tuple[tuple[str, str, str], ...] = ()
+    resources: tuple[tuple[str, str, int, tuple[tuple[str, int], ...]], ...] = ()
+    """Name, workstation, units defined, holders (a job as the tables name it, units held)."""
     users: Mapping[str, str] = dataclasses.field(default_factory=dict)
     reruns: Mapping[str, tuple[str, int, int | None, int | None]] = dataclasses.field(default_factory=dict)
     """Job (``STREAMID.JOB``) -> its rerun already in the plan: status, start (minutes from now),
@@ -205,6 +218,7 @@ SMALL_PLAN = PlanSpec(
     at=_AT,
     log_bodies=_LOG_BODIES,
     prompts=_PROMPTS,
+    resources=_RESOURCES,
     users=_USERS,
 )
 """Today's demo plan (the README's JOB002 story)."""
@@ -467,9 +481,9 @@ class DemoTwsClient:
                 text = prompt.text if prompt is not None else ""
                 out.append(Dependency("prompt", name, status == "YES", status=status, text=text))
             else:
-                out.append(
-                    Dependency("resource", name, extra[1] >= extra[0], quantity=extra[0], available=extra[1])
-                )
+                free = next((r.available for r in self.list_resources() if r.name == name), None)
+                free = extra[1] if free is None else free
+                out.append(Dependency("resource", name, free >= extra[0], quantity=extra[0], available=free))
         if current.at_time is not None:
             out.append(Dependency("time", "AT", current.at_time <= self._now(), at=current.at_time))
         return tuple(out)
@@ -495,6 +509,33 @@ class DemoTwsClient:
                     )
                     break
         return tuple(out)
+
+    # -- reads (resources)
+    def list_resources(self) -> Sequence[Resource]:
+        """The plan's resources; a holder holds its units while it runs (then they are free again)."""
+        running = [j for j in self.list_jobs() if job_category(j.status) == "running"]
+        out: list[Resource] = []
+        for name, ws, quantity, holders in self.spec.resources:
+            held = tuple(
+                ResourceHolder(job.job_id, job.job_stream, units, job.stream_id)
+                for ref, units in holders
+                if (job := _resolve(ref, running)) is not None
+            )
+            free = max(0, quantity - sum(h.quantity or 0 for h in held))
+            out.append(Resource(name, ws, quantity, free, held, id=f"{ws};{name}"))
+        return tuple(out)
+
+    def resource_waiters(self, resource: Resource) -> Sequence[Job]:
+        """The jobs not started yet whose dependencies name ``resource``."""
+        return tuple(
+            job
+            for job in self.list_jobs()
+            if job_category(job.status) in ("waiting", "ready")
+            and any(
+                kind == "resource" and name == resource.name
+                for kind, name, *_ in _keyed(self.spec.dependencies, job, ())
+            )
+        )
 
     def job_log(self, job: Job) -> str:
         current = self._find(job)

@@ -110,6 +110,13 @@ _PROMPTS: tuple[tuple[str, str, str], ...] = (
     ("5", "Fechamento contábil autorizado pela controladoria?", "NOT ASKED"),
 )
 _RESOURCES = (("ETL_DB_SLOTS", 2, 0), ("SAP_RFC_CONN", 1, 3), ("TAPE_DRIVES", 1, 0))
+"""What a generated job may need: name, units needed, units free (the free units are the plan's
+resources' below; the seeded draws pick from this table, so its order and length are the plan's)."""
+_FIXED_RESOURCES: tuple[tuple[str, str, int, tuple[tuple[str, int], ...]], ...] = (
+    # the 07:48 BILLING instance's Invoice Export holds every ETL_DB_SLOTS unit: JOB014 waits
+    ("ETL_DB_SLOTS", "AGT_ETL1", 4, (("0AAAAAAAAAAAAAB8.JOB005", 4),)),
+    ("SAP_RFC_CONN", "XA_SAPPRD", 3, ()),
+)
 _USERS = {w[0]: ("batch" + w[0].split("_")[-1].lower()) for w in _WORKSTATIONS}
 
 
@@ -185,6 +192,9 @@ def large_plan(seed: int = LARGE_PLAN_SEED) -> PlanSpec:
     waiting = [f"{sid}.{job_id}" for job_id, _d, sid, status, *_ in gen.jobs if status in ("HOLD", "SCHED")]
     for key, prompt in zip((waiting[0], waiting[len(waiting) // 2]), ("1", "4"), strict=True):
         gen.dependencies[key] = (*gen.dependencies.get(key, ()), ("prompt", prompt))
+    # the one tape drive is held by the first generated job running now (none running: it is free)
+    running = [f"{sid}.{job_id}" for job_id, _d, sid, status, *_ in gen.jobs if status == "EXEC"]
+    tape = ("TAPE_DRIVES", "AGT_BKP1", 1, ((running[0], 1),) if running else ())
     return PlanSpec(
         workstations=_WORKSTATIONS,
         streams=(*_FIXED_STREAMS, *gen.streams),
@@ -194,6 +204,7 @@ def large_plan(seed: int = LARGE_PLAN_SEED) -> PlanSpec:
         at=gen.at,
         log_bodies={**_FIXED_LOGS, **gen.logs},
         prompts=_PROMPTS,
+        resources=(*_FIXED_RESOURCES, tape),
         users=_USERS,
         reruns=gen.reruns,
     )

@@ -5,6 +5,9 @@ job and for a job stream (they use different words) and its REST ``commonStatus`
 operators ask for ("jobs em abend", "job streams em hold"), the summary and the demo plan derive from it.
 :func:`blocked` is the domain rule "which actions a job's state allows", as data, returning a reason
 code (worded by the message catalogues). Pure: no I/O, no wording.
+
+Over 400 lines: every object of a plan (jobs, streams, workstations, prompts, resources) and the two
+tables the whole assistant follows (statuses, what a state allows) are one vocabulary, kept together.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ __all__ = [
     "Listing",
     "Prompt",
     "PromptAction",
+    "Resource",
+    "ResourceHolder",
     "StatusInfo",
     "StreamAction",
     "Target",
@@ -146,6 +151,40 @@ class Prompt:
     status: str
     key: str = ""
     """The id the TWS source addresses it by when that differs from ``id`` (REST API v2: a UUID)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceHolder:
+    """A job holding units of a resource (``ResourceHolderInPlan``: job, job stream, quantity)."""
+
+    job: str
+    """The job's name as TWS knows it (``JOB006``)."""
+    job_stream: str = ""
+    quantity: int | None = None
+    """Units it holds (None: not reported)."""
+    stream_id: str = ""
+    """Its job stream INSTANCE's id when the source says it (a job name is unique only in one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource in the plan (conman ``sr``): units defined on a workstation, held by running jobs; a
+    job that needs more units than are available waits (a ``resource`` :class:`Dependency`)."""
+
+    name: str
+    workstation: str = ""
+    quantity: int | None = None
+    """Units defined (``quantityDefined`` / v2 ``quantity``; None: not reported)."""
+    available: int | None = None
+    """Units free now (``quantityAvailable``; None: not reported)."""
+    holders: tuple[ResourceHolder, ...] = ()
+    id: str = ""
+    """The id the TWS source addresses it by (REST v1 ``id``, v2 a UUID); "" when none."""
+
+    @property
+    def exhausted(self) -> bool:
+        """No unit free now (an operator's "esgotado")."""
+        return self.available is not None and self.available <= 0
 
 
 _T = TypeVar("_T")

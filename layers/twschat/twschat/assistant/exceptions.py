@@ -16,6 +16,6 @@ class TwsFailure(TwsChatError):
         super().__init__(str(error))
         self.error = error
         self.what = what
-        """What the turn was doing: ``jobs``, ``workstations``, ``streams``, ``log``, ``act`` or ``prompts``."""
+        """What the turn was doing: ``jobs``, ``workstations``, ``streams``, ``log``, ``act``, ``prompts``, ``resources``: a ``what.*`` entry of the message catalogues."""
         self.lang = lang
         """The language to answer in when the turn's is not the conversation's (a confirmation)."""

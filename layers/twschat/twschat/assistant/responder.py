@@ -25,7 +25,7 @@ from twschat.core.responder import Reply, ResponderRequest
 from .answer import Answer, msg
 from .blocks import worded
 from .exceptions import TwsFailure
-from .messages import LANGUAGES, render
+from .messages import CATALOGS, LANGUAGES, render
 from .nlu import recognize
 from .nlu.alerts import ALERT_INTENTS
 from .plan import CatalogCache, TurnPlan
@@ -41,8 +41,9 @@ __all__ = ["RuleResponder"]
 _log = logging.getLogger(__name__)
 
 _ERROR_KINDS = frozenset(get_args(TwsErrorKind))
-_FAILING = frozenset({"jobs", "workstations", "streams", "log", "act", "prompts"})
-"""What a turn may have been doing when the TWS failed (:attr:`TwsFailure.what`)."""
+_FAILING = frozenset(key.removeprefix("what.") for key in CATALOGS["pt"] if key.startswith("what."))
+"""What a turn may have been doing when the TWS failed (:attr:`TwsFailure.what`): every ``what.*`` the
+catalogues word (a new read adds its entry there, nothing here)."""
 
 
 def _utc_now() -> datetime:

@@ -49,6 +49,12 @@ class PendingAction:
     """That instance's scheduled time (ISO 8601), named in the confirmation question."""
 
     @property
+    def target(self) -> str:
+        """What the action acts on (``kind`` says which): a job's plan id, a stream's id, a workstation's
+        name or a prompt's id. The same value as ``job``, which keeps its name in the stored JSON."""
+        return self.job
+
+    @property
     def confirmable(self) -> bool:
         """One this version can confirm: one stored before actions had ids is not."""
         return self.action in ACTIONS and bool(self.id) and self.proposed_at is not None
@@ -125,6 +131,8 @@ class DialogueState:
     choosing: str = ""
     """``job`` / ``stream``: the reply asked which of ``jobs`` / ``streams`` (instances of one name)
     the operator means; the answer ("o do PAYROLL", "a das 07:48", "o segundo") continues ``intent``."""
+    resource: str = ""
+    """The name of the one resource the reply was about ("e quem está esperando ele?")."""
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
@@ -138,6 +146,7 @@ class DialogueState:
             "error": self.error,
             "streams": list(self.streams),
             "choosing": self.choosing,
+            "resource": self.resource,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
         return stored
@@ -159,6 +168,7 @@ class DialogueState:
             error=str(raw.get("error") or ""),
             streams=tuple(x for x in streams if isinstance(x, str)) if isinstance(streams, list) else (),
             choosing=str(raw.get("choosing") or ""),
+            resource=str(raw.get("resource") or ""),
         )
 
 

@@ -20,6 +20,7 @@ from .domain import (
     JobAction,
     JobStream,
     Prompt,
+    Resource,
     StreamAction,
     Workstation,
     WorkstationAction,
@@ -59,6 +60,15 @@ class TwsClient(Protocol):
 
     def job_successors(self, job: Job) -> Sequence[Dependency]:
         """The jobs that wait for ``job`` (``kind`` job)."""
+        ...
+
+    # -- reads (resources)
+    def list_resources(self) -> Sequence[Resource]:
+        """The plan's resources (conman ``sr``): units defined, available, and the jobs holding them."""
+        ...
+
+    def resource_waiters(self, resource: Resource) -> Sequence[Job]:
+        """The jobs that have not started and need ``resource`` (they wait for its units)."""
         ...
 
     # -- actions: ``justification`` is the operator's reason, sent where the API takes it (v2 headers)

@@ -3,7 +3,7 @@
 Pure: no AWS, no I/O of its own except through the TWS source it is given. The chat service calls
 ``Responder.respond`` once per turn with the window it loaded from the store. The reply is a typed
 contract: the text and its buttons, the responder's own state (``Reply.context``: opaque to the
-platform, stored beside the reply and handed back in ``Turn.context`` on later turns, so it survives
+platform, stored beside the reply and handed back in ``WindowMessage.context`` on later turns, so it survives
 reconnects and cold starts), the model's per-turn figures (``Reply.telemetry``) and the TWS failure it
 explains (``Reply.error_code``). The platform reads the typed fields, never the state.
 
@@ -26,7 +26,7 @@ ProgressCallback = Callable[[str, str], None]
 
 
 @dataclass(frozen=True, slots=True)
-class Turn:
+class WindowMessage:
     """One stored message as the responder sees it (oldest first in a window)."""
 
     role: Role
@@ -34,6 +34,10 @@ class Turn:
     context: Mapping[str, Any] = field(default_factory=dict)
     created_at_ms: int = 0
     """When the message was received (user) or stored and sent (agent), epoch milliseconds; 0 unknown."""
+
+
+Turn = WindowMessage
+"""The former name of :class:`WindowMessage` (kept: callers and tests use it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,10 @@ are DATA: the system prompt says so and nothing here acts on their content.
 The action tool (:data:`ACTION_TOOL`) is executed by the responder, not here: it goes through the rule
 skills and :class:`~twschat.assistant.actions.ActionDesk` (permission, state rules, the pending action
 the operator must confirm with "sim" in a later message).
+
+What a read means (which plan job a successor names, who holds a resource) is decided once, in
+:mod:`twschat.assistant.projections`, for these tools and the rule skills alike. Over 400 lines: one
+method per tool, each spec beside its handler (the registry's point).
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ from twschat.assistant.domain import (
 )
 from twschat.assistant.exceptions import TwsFailure
 from twschat.assistant.plan import TurnPlan
+from twschat.assistant.projections import (
+    ResourceView,
+    exhausted,
+    find_resource,
+    plan_summary,
+    read_links,
+    read_resources,
+    resource_view,
+)
 from twschat.assistant.skills.jobs import first_error
 from twschat.assistant.tws import TwsError
 
@@ -117,6 +130,11 @@ def find_job(jobs: Sequence[Job], text: str) -> Job | None:
     (never a guess: ``JOB002`` in two streams is not the first of them)."""
     hits = find_jobs(jobs, text)
     return hits[0] if len(hits) == 1 else None
+
+
+def _not_reported(job: Job) -> ToolOutcome:
+    """A source that does not report a job's dependencies (404): as the TWS error it is."""
+    return ToolOutcome({"error": "tws_unavailable", "kind": "not_found"}, ok=False)
 
 
 def _in_stream(job: Job, stream: JobStream) -> bool:
@@ -387,7 +405,9 @@ class ToolBox:
         job = self._one_job(args)
         if isinstance(job, ToolOutcome):
             return job
-        deps = self.plan.tws.job_dependencies(job)
+        deps = read_links(self.plan.tws, job, "dependencies")
+        if deps is None:
+            return _not_reported(job)
         data = {"job": job.job_id, "status": job.status, "waits_for": [self._dep(d) for d in deps]}
         rows = [structured.dependency_item(d, self._zone, satisfied=d.satisfied) for d in deps]
         return ToolOutcome(
@@ -403,7 +423,9 @@ class ToolBox:
         job = self._one_job(args)
         if isinstance(job, ToolOutcome):
             return job
-        deps = self.plan.tws.job_successors(job)
+        deps = read_links(self.plan.tws, job, "successors")
+        if deps is None:
+            return _not_reported(job)
         data = {"job": job.job_id, "status": job.status, "successors": [self._dep(d) for d in deps]}
         met = job_category(job.status) == "success"  # a successor's link to this job
         rows = [structured.dependency_item(d, self._zone, satisfied=met) for d in deps]
@@ -418,28 +440,23 @@ class ToolBox:
         _NOTHING,
     )
     def _t_plan_summary(self, args: Mapping[str, Any]) -> ToolOutcome:
-        jobs = self.plan.jobs
-        categories: dict[str, int] = {}
+        summary = plan_summary(self.plan, self._now(), self._long)
         statuses: dict[str, int] = {}
-        for job in jobs:
-            category = job_category(job.status) or "other"
-            categories[category] = categories.get(category, 0) + 1
+        for job in summary.jobs:
             statuses[job.status] = statuses.get(job.status, 0) + 1
-        failed = [j for j in jobs if job_category(j.status) == "failed"]
-        late = [j for j in jobs if is_late(j, self._now(), self._long)]
-        workstations = self.plan.workstations
+        failed = summary.of("failed")
         data: dict[str, Any] = {
-            "jobs": len(jobs),
-            "by_category": categories,
+            "jobs": len(summary.jobs),
+            "by_category": {category: len(jobs) for category, jobs in summary.by_category.items()},
             "by_status": statuses,
             "failed": [f"{j.job_id} {j.status}" for j in failed[:LIST_CAP]],
-            "late": [j.job_id for j in late[:LIST_CAP]],
+            "late": [j.job_id for j in summary.late[:LIST_CAP]],
             "job_streams": len(self.plan.streams),
-            "workstations": len(workstations),
-            "workstations_offline": [w.name for w in workstations if w.status == "OFFLINE"],
+            "workstations": len(summary.workstations),
+            "workstations_offline": [w.name for w in summary.offline],
         }
         blocks = shown_blocks(
-            structured.summary_block(jobs, late=len(late)),
+            structured.summary_block(summary.jobs, late=len(summary.late)),
             structured.jobs_block(failed[:LIST_CAP], self._zone),
         )
         return ToolOutcome(data, jobs=[j.id for j in failed[:LIST_CAP]], blocks=blocks)
@@ -459,6 +476,59 @@ class ToolBox:
             },
             blocks=shown_blocks(structured.prompts_block(found[:LIST_CAP])),
         )
+
+    @tool(
+        "list_resources",
+        "The resources of the plan (recursos, conman sr): units defined and free, the jobs holding "
+        "them; for one resource also the jobs not started that need it (waiting for its units).",
+        object_schema(
+            {
+                "resource": {"type": "string", "description": "one resource's name (e.g. ETL_DB_SLOTS)"},
+                "exhausted": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "only resources with no unit free (esgotados)",
+                },
+            },
+            [],
+        ),
+    )
+    def _t_list_resources(self, args: Mapping[str, Any]) -> ToolOutcome:
+        found = read_resources(self.plan.tws)
+        if found is None:
+            return ToolOutcome({"error": "not_reported", "what": "resources"}, ok=False)
+        wanted = str(args.get("resource") or "").strip()
+        if wanted:
+            one = find_resource(found, wanted)
+            if one is None:
+                known = ", ".join(r.name for r in found[:LIST_CAP])
+                return ToolOutcome(
+                    {"error": "resource_not_found", "resource": wanted, "known": known}, ok=False
+                )
+            view = resource_view(self.plan, one)
+            return ToolOutcome(self._resource(view), jobs=[j.id for j in view.jobs])
+        shown = exhausted(found) if args.get("exhausted") is True else list(found)
+        views = [resource_view(self.plan, r, with_waiting=False) for r in shown[:LIST_CAP]]
+        data: dict[str, Any] = {"count": len(shown), "resources": [self._resource(v) for v in views]}
+        if is_truncated(found):
+            data["incomplete"] = True
+        return ToolOutcome(data)
+
+    def _resource(self, view: ResourceView) -> dict[str, Any]:
+        r = view.resource
+        out: dict[str, Any] = {"resource": r.name, "workstation": r.workstation}
+        for key, value in (("quantity", r.quantity), ("available", r.available)):
+            if value is not None:
+                out[key] = value
+        out["exhausted"] = r.exhausted
+        out["holders"] = [
+            {"job": h.job, "job_stream": h.job_stream, "quantity": h.quantity}
+            | ({"status": job.status} if job is not None else {})
+            for h, job in view.holders
+        ]
+        if view.waiting is not None:
+            out["waiting"] = [self._job(j) for j in view.waiting[:LIST_CAP]]
+        return out
 
 
 def shown_blocks(*blocks: dict[str, Any] | None) -> list[dict[str, Any]]:

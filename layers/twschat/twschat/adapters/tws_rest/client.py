@@ -22,6 +22,8 @@ What it guarantees:
 - **Rerun chains**: job queries ask for the last instance of each rerun chain only, and the state after
   a rerun is the new instance.
 - **The operator's reason** goes with every action where the API takes it (v2 ``Justification-*``).
+
+Over 400 lines: one class holding every operation of the protocol (each a few lines over the dialect).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from twschat.assistant.domain import (
     JobStream,
     Listing,
     Prompt,
+    Resource,
     StreamAction,
     Workstation,
     WorkstationAction,
@@ -50,6 +53,7 @@ from twschat.assistant.tws import TwsError
 from .credentials import CredentialsProvider, TwsCredentials, credentials_from_secret
 from .dependencies import time_dependency
 from .dialect import ActionRequest, Kind, TwsApiDialect
+from .resources import needs_resource, waiting
 from .transport import HttpTransport, Response, RetryPolicy, Timeouts, is_loopback
 
 __all__ = [
@@ -165,6 +169,27 @@ class RestTwsClient:
         """The plan's prompts (conman ``sp``)."""
         items, truncated = self._list("prompt", {"prompt": prompt})
         return Listing((self.dialect.parse_prompt(item) for item in items), truncated)
+
+    def list_resources(self, *, resource: str = "") -> Listing[Resource]:
+        """The plan's resources (conman ``sr``), with the jobs holding them."""
+        items, truncated = self._list("resource", {"resource": resource})
+        return Listing((self.dialect.parse_resource(item) for item in items), truncated)
+
+    def resource_waiters(self, resource: Resource) -> Listing[Job]:
+        """The jobs not started that need ``resource``: v1 asks the master (a job filter); v2 reads the
+        dependencies of at most ``successor_scan`` waiting jobs (no such filter read)."""
+        if self.dialect.resource_dependency_filter:
+            items, truncated = self._list("job", {"resource": resource.name})
+            return Listing(waiting([self.dialect.parse_job(item) for item in items]), truncated)
+        jobs = waiting(self.list_jobs())
+        found = [
+            j
+            for j in jobs[: self.successor_scan]
+            if needs_resource(
+                self.dialect.parse_dependencies(self._get_json(self.dialect.job_target(j), j)) or [], resource
+            )
+        ]
+        return Listing(found, len(jobs) > self.successor_scan)
 
     def job_dependencies(self, job: Job) -> Listing[Dependency]:
         """The job's own answer (``dependencies``, its AT time); v1's ``predecessors`` path when that

@@ -25,6 +25,7 @@ Sources. The vendor's own spec as an HWA 10.2.8 master generates it (shared/refe
   NOT_APPLICABLE, ``jobmanUp``, ``writerUp``, ``type`` (items 16-19).
 - prompts (``PromptInPlan``): ``promptInPlanKey.name``, ``number``, ``text``, ``status`` (items 29-31);
   the reply has no body: header ``Answer`` (item 33).
+- resources (``ResourceInPlan``): see :mod:`.resources` (parsers and rendering together).
 - actions: the seven job actions (underscored) answering 202; rerun's optional ``RerunDetails`` body;
   stream hold/release/cancel 202; workstation ``link`` 200, ``unlink`` 202 (items 22-28).
 - the job log ``GET .../job/{jobId}/joblog`` answering ``JobLog {log, ...}`` or text (items 20-21).
@@ -47,10 +48,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from twschat.assistant.domain import Dependency, Job, JobStream, Prompt, Workstation
+from twschat.assistant.domain import Dependency, Job, JobStream, Prompt, Resource, Workstation
 from twschat.assistant.tws import TwsError
 
 from .dependencies import v1_dependencies, v1_predecessors, v1_successors, v1_successors_preview
+from .resources import RESOURCE_DEPENDENCY_FILTER, v1_resource
 from .shapes import (
     CONMAN_TO_SPEC,
     REST_TIME_FORMAT,
@@ -70,6 +72,7 @@ _FILTER_KEY: Mapping[str, str] = {
     "jobstream": "jobStreamInPlanFilter",
     "workstation": "workstationInPlanFilter",
     "prompt": "promptInPlanFilter",
+    "resource": "resourceInPlanFilter",
 }
 
 
@@ -135,6 +138,8 @@ class TwsApiDialect:
     end_time_path: tuple[str, ...] = ("timeInfo", "actualEndTime")
     return_code_path: tuple[str, ...] = ("jobDefinition", "returnCode")
     at_time_path: tuple[str, ...] = ("timeRestriction", "startTime")
+    resource_dependency_filter: str = RESOURCE_DEPENDENCY_FILTER
+    """The job filter naming a resource its dependencies need (see :mod:`.resources`); "": none."""
 
     # -- paths
     def path(self, template: str, *, job_id: str = "", action: str = "", kind: str = "") -> str:
@@ -170,6 +175,7 @@ class TwsApiDialect:
             "jobstream": self.job_stream_filter,
             "workstation": self.workstation_filter,
             "prompt": self.prompt_filter,
+            "resource": self.resource_filter,
         }
         return {_FILTER_KEY[kind]: builders[kind](**filters)}
 
@@ -181,12 +187,15 @@ class TwsApiDialect:
         workstation: str = "",
         last_in_rerun_chain: bool = True,
         statuses: Iterable[str] | None = None,
+        resource: str = "",
     ) -> dict[str, Any]:
         flt: dict[str, Any] = {
             "jobName": job_name,
             "jobStreamName": job_stream,
             "workstationName": workstation,
         }
+        if self.resource_dependency_filter:
+            flt[self.resource_dependency_filter] = resource
         flt = {k: v for k, v in flt.items() if v}
         flt.update(self.status_filter(statuses))
         if last_in_rerun_chain:
@@ -213,6 +222,10 @@ class TwsApiDialect:
         if not prompt:
             return {}
         return {"promptNumber": int(prompt)} if prompt.isdigit() else {"promptName": prompt}
+
+    def resource_filter(self, *, resource: str = "") -> dict[str, Any]:
+        """``ResourceInPlanFilter.resourceName``."""
+        return {"resourceName": resource} if resource else {}
 
     def page(self, data: Any, *, limit: int, offset: int) -> tuple[list[Mapping[str, Any]], bool]:
         """The items of one answer and whether more may remain (a full page: ``query_next`` continues)."""
@@ -336,6 +349,9 @@ class TwsApiDialect:
             status=status.upper().replace("_", " "),
             key=ident if ident and ident != name else "",
         )
+
+    def parse_resource(self, item: Mapping[str, Any]) -> Resource:
+        return v1_resource(item)
 
     def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
         name = text(dig(item, "workstationInPlanKey", "name")) or text(dig(item, "key", "name"))

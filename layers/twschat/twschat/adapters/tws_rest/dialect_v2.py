@@ -4,8 +4,8 @@ Sources: the vendor's ``WA_API3_v2.json`` as digested in shared/reference/tws-op
 parts read; reduced copy in tests/contract/v2_plan_reduced.json) and a lab install's notes; "item N"
 is comparison.md's row.
 
-- lists ``GET /api/v2/plan/{job,jobstream,workstation,prompt}`` with ``oql``, ``limit``/``offset`` and
-  the ``Include-Count: true`` header (the spec's text: "By default, it is false."; item 43); envelope
+- lists ``GET /api/v2/plan/{job,jobstream,workstation,prompt,resource}`` with ``oql``,
+  ``limit``/``offset`` and the ``Include-Count: true`` header (the spec's text: "By default, it is false."; item 43); envelope
   ``{"count", "results"}`` (lab; ``next`` UNKNOWN, read when present: item 42); OQL ``name = '...'``
   (item 44), ``jobruns.compositeStatus.status`` (the spec's example) with ``IN [...]`` (the spec's
   ``folder IN [...]`` example) for the server-side status filter.
@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from twschat.assistant.domain import Dependency, Job, JobStream, Prompt, Workstation
+from twschat.assistant.domain import Dependency, Job, JobStream, Prompt, Resource, Workstation
 from twschat.assistant.tws import TwsError
 
 from .dependencies import v2_dependencies
 from .dialect import ActionRequest, TwsApiDialect
+from .resources import v2_resource
 from .shapes import (
     CONMAN_TO_SPEC,
     Kind,
@@ -125,6 +126,7 @@ class TwsApiDialectV2(TwsApiDialect):
         }
     )
     status_oql_field: str = "jobruns.compositeStatus.status"
+    resource_dependency_filter: str = ""  # no OQL field read for it: the client reads dependencies
 
     # -- lists
     def list_request(self, kind: Kind, filters: Mapping[str, Any], *, limit: int, offset: int) -> ListRequest:
@@ -258,6 +260,9 @@ class TwsApiDialectV2(TwsApiDialect):
         if name and prompt.id == text(item.get("id")):
             return Prompt(object_name(name), prompt.text, prompt.status, prompt.id)
         return prompt
+
+    def parse_resource(self, item: Mapping[str, Any]) -> Resource:
+        return v2_resource(item)
 
     def parse_workstation(self, item: Mapping[str, Any]) -> Workstation:
         name = object_name(item.get("name"))

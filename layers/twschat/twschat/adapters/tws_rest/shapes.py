@@ -35,7 +35,7 @@ __all__ = [
 logger = logging.getLogger("twschat.adapters.tws_rest.dialect")
 
 REST_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-Kind = Literal["job", "jobstream", "workstation", "prompt"]
+Kind = Literal["job", "jobstream", "workstation", "prompt", "resource"]
 
 SPEC_TO_CONMAN: Mapping[str, str] = {
     "FAILED": "FAIL",

@@ -358,4 +358,31 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "quick.yes": "yes",
     "quick.no": "no",
     "quick.log": "log of {id}",
+    # ------------------------------------------------------------------ resources (conman "sr")
+    "what.resources": "listing the resources",
+    "resources.head": lambda p: f"{p['n']} resource{'s' if p['n'] != 1 else ''} in the plan:",
+    "resources.head_exhausted": lambda p: (
+        f"{p['n']} exhausted resource{'s' if p['n'] != 1 else ''} (no unit free):"
+    ),
+    "resources.row": "{name} ({workstation}): {available} of {quantity} free; in use by: {holders}",
+    "resources.none": "The plan has no resources.",
+    "resources.none_exhausted": "No resource is exhausted: the plan's {n} resources have units free.",
+    "resources.holders": lambda p: f"In use by {p['n']} job{'s' if p['n'] != 1 else ''}:",
+    "resources.no_holder": "No job is using this resource now.",
+    "resources.held": "{line}; holds {n}",
+    "resources.holder": "{job} (stream {stream}); holds {n}",
+    "resources.waiting": lambda p: (
+        f"{p['n']} job{'s' if p['n'] != 1 else ''} not started yet need{'s' if p['n'] == 1 else ''} "
+        f"{p['name']}:"
+    ),
+    "resources.none_waiting": "No job is waiting for {name}.",
+    "resources.waiting_unknown": "TWS did not say which jobs wait for this resource.",
+    "resources.advice_exhausted": "They start only when units of {name} are freed (when the jobs "
+    "holding it end).",
+    "resources.not_found": "I could not find resource {name} in the plan. Resources: {names}.",
+    "resources.which": "Which resource? Resources: {names}.",
+    "resources.unknown": 'TWS did not report the plan\'s resources; check with conman ("sr").',
+    "resources.may_be_incomplete": "Note: TWS answered a full page, so the list may be incomplete.",
+    "refine.resource": '"how is resource NAME"',
+    "ask.resource_waiting": "who is waiting for resource {name}?",
 }

@@ -358,4 +358,34 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "quick.yes": "sim",
     "quick.no": "não",
     "quick.log": "log do {id}",
+    # ------------------------------------------------------------------ resources (conman "sr")
+    "what.resources": "listar os recursos",
+    "resources.head": lambda p: f"{p['n']} recurso{'s' if p['n'] != 1 else ''} no plano:",
+    "resources.head_exhausted": lambda p: (
+        f"{p['n']} recurso{'s' if p['n'] != 1 else ''} esgotado{'s' if p['n'] != 1 else ''} "
+        "(nenhuma unidade livre):"
+    ),
+    "resources.row": "{name} ({workstation}): {available} de {quantity} livres; em uso por: {holders}",
+    "resources.none": "O plano não tem recursos.",
+    "resources.none_exhausted": "Nenhum recurso esgotado: os {n} recursos do plano têm unidades livres.",
+    "resources.holders": lambda p: f"Em uso por {p['n']} job{'s' if p['n'] != 1 else ''}:",
+    "resources.no_holder": "Nenhum job está usando esse recurso agora.",
+    "resources.held": "{line}; segura {n}",
+    "resources.holder": "{job} (stream {stream}); segura {n}",
+    "resources.waiting": lambda p: (
+        f"{p['n']} job{'s' if p['n'] != 1 else ''} ainda não "
+        f"{'começaram' if p['n'] != 1 else 'começou'} e "
+        f"precisa{'m' if p['n'] != 1 else ''} do {p['name']}:"
+    ),
+    "resources.none_waiting": "Nenhum job está esperando pelo {name}.",
+    "resources.waiting_unknown": "O TWS não informou quais jobs esperam por esse recurso.",
+    "resources.advice_exhausted": "Eles só começam quando unidades do {name} forem liberadas (quando os "
+    "jobs que o seguram terminarem).",
+    "resources.not_found": "Não encontrei o recurso {name} no plano. Recursos: {names}.",
+    "resources.which": "De qual recurso? Recursos: {names}.",
+    "resources.unknown": 'O TWS não informou os recursos do plano; confira no conman ("sr").',
+    "resources.may_be_incomplete": "Atenção: o TWS devolveu uma página cheia, então a lista pode estar "
+    "incompleta.",
+    "refine.resource": '"como está o recurso NOME"',
+    "ask.resource_waiting": "quem está esperando o recurso {name}?",
 }

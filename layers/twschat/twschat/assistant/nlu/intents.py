@@ -33,6 +33,9 @@ INTENTS: tuple[str, ...] = (
     "job_successors",
     "due_jobs",
     "prompts",
+    # -- reads (resources)
+    "resources",
+    "resource_waiting",
     "action_rerun",
     "action_hold",
     "action_release",
@@ -129,3 +132,5 @@ class Intent:
     watch: str = ""
     """``alert_subscribe``: what to watch, ``kind|condition|states`` (``job|final|``,
     ``job|state|ABEND,FAIL``, ``workstation|state|ONLINE``, ``stream|change|``); see :mod:`.alerts`."""
+    resource: str = ""
+    """The resource a ``resources`` / ``resource_waiting`` question names (folded: "etl_db_slots")."""

@@ -3,6 +3,9 @@
 Each :class:`IntentRule` has a name and a match function over the message's :class:`Features`; the
 order of :data:`RULES` is the decision order (a yes/no before an action, an action before a listing,
 help and greetings last). Rules can be tested one by one (``rule("confirm_yes").match(features)``).
+
+Over 400 lines: the decision order is one table, and the rules it orders are kept beside it, one short
+section per kind of question, so that the order can be read in one place.
 """
 
 from __future__ import annotations
@@ -218,6 +221,30 @@ def _prompts(f: Features) -> Intent | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------- resources
+_RESOURCE_INTENTS = ("resources", "resource_waiting")
+_ABOUT_A_JOB = ("log", "why", "deps", "depend", "succ")
+
+
+def _resources(f: Features) -> Intent | None:
+    # "quais recursos estão esgotados?", "como está o recurso ETL_DB_SLOTS?", "show resources", conman
+    # "sr"; after a resources answer: "e quem está esperando ele?" (the jobs waiting for its units),
+    # "e o ERP_API_SLOTS?". The resource's name is a word the plan's jobs and the vocabulary do not know.
+    named = f.unknown_tokens[0] if f.unknown_tokens else ""
+    after = f.previous.intent in _RESOURCE_INTENTS and not f.target and not f.has(*_ABOUT_A_JOB)
+    # "quais jobs estão esperando?" after a resource is still a listing: a waiter question says whom
+    waiting = f.has("waiting") and (
+        f.has("who") or bool(f.referent) or bool(named) or (f.has("resource") and f.has("job"))
+    )
+    if f.has("resource") or after:
+        if waiting:
+            return f.make("resource_waiting", resource=named, jobs=(), candidates=())
+        if f.has("resource") or f.has("exhausted") or (named and not f.content):
+            state = "exhausted" if f.has("exhausted") else ""
+            return f.make("resources", resource=named, state=state, jobs=(), candidates=())
+    return None
+
+
 # ----------------------------------------------------------------------------------- log and why
 def _job_log(f: Features) -> Intent | None:
     if f.has("log"):
@@ -420,6 +447,7 @@ RULES: tuple[IntentRule, ...] = (
     IntentRule("action_request", _action_request),
     IntentRule("who_ran", _who_ran),
     IntentRule("prompts", _prompts),
+    IntentRule("resources", _resources),
     IntentRule("dependencies", _dependencies),
     IntentRule("due_jobs", _jobs_due),
     IntentRule("job_log", _job_log),

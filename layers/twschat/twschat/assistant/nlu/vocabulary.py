@@ -141,6 +141,12 @@ VOCAB: dict[str, tuple[str, str]] = {
     ),
     "succ": ("sucessor sucessores dependentes", "successors successor dependents"),
     "next": ("proxima proximas proximo proximos previstos previsto", "next upcoming due"),
+    # -- reads (resources): conman "sr" (showresources); an exhausted one has no unit free
+    "resource": ("recurso recursos sr showresources", "resource resources"),
+    "exhausted": (
+        "esgotado esgotados esgotada esgotadas esgotou lotado lotados",
+        "exhausted depleted",
+    ),
     "tws": ("tws hwa iws twsd maestro workload scheduler automation conman", ""),
     "and": ("e tambem", "and also"),
     # -- alerts (issue 18): "me avisa quando o JOB014 terminar", "para de me avisar", "quais avisos?"
@@ -222,7 +228,7 @@ NEUTRAL = words(
     "workstation workstations ws cpu cpus node nodes host hosts schedule schedules hold ready abend "
     "abends exec succ cancl sched intro fail sj ss sc rr rj cj tws hwa iws twsd conman rerun release ok "
     "linked unlinked menu agent agents server servers abenp abendp kill link unlink reply prompt prompts "
-    "hs rs cs sp showprompts"
+    "hs rs cs sp showprompts sr showresources"
 )
 
 STATE_CONCEPTS = (

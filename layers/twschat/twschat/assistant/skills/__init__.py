@@ -11,19 +11,20 @@ modules' tables are merged here and an intent registered twice is an error at im
 - :mod:`.dependencies` why a job waits, what depends on it, jobs due in the next hours
 - :mod:`.prompts` prompts waiting for an answer (conman ``sp``)
 - :mod:`.alerts` alert subscriptions: subscribe, list, cancel (issue 18)
+- :mod:`.resources` resources: exhausted ones, one resource's holders and waiters (conman ``sr``)
 - :mod:`.referents` which job a message is about ("e o log dele?", "and the other one?")
-- :mod:`.base` the :class:`Turn` a skill gets and the shared message builders
+- :mod:`.base` the :class:`SkillContext` a skill gets (``Turn``, its former name) and the shared builders
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import actions, alerts, audit, jobs, plan_views, prompts, smalltalk
+from . import actions, alerts, audit, jobs, plan_views, prompts, resources, smalltalk
 from . import dependencies as reads_dependencies
-from .base import Services, Skill, Turn, last_agent_turn
+from .base import Services, Skill, SkillContext, Turn, last_agent_turn
 
-__all__ = ["SKILLS", "Services", "Skill", "Turn", "last_agent_turn"]
+__all__ = ["SKILLS", "Services", "Skill", "SkillContext", "Turn", "last_agent_turn"]
 
 
 def _registry(*tables: Mapping[str, Skill]) -> dict[str, Skill]:
@@ -45,4 +46,5 @@ SKILLS: Mapping[str, Skill] = _registry(
     reads_dependencies.SKILLS,
     prompts.SKILLS,
     alerts.SKILLS,
+    resources.SKILLS,
 )

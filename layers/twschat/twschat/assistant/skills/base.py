@@ -1,6 +1,6 @@
-"""What every skill gets (:class:`Turn`, :class:`Services`) and the message builders they share.
+"""What every skill gets (:class:`SkillContext`, :class:`Services`) and the message builders they share.
 
-A skill is a function ``Turn -> Answer``: it reads the previous :class:`~..state.DialogueState`, the
+A skill is a function ``SkillContext -> Answer`` (``Turn`` is its former name, kept as an alias): it reads the previous :class:`~..state.DialogueState`, the
 recognized intent and the plan, and returns a wording-free :class:`~..answer.Answer`. May import the
 assistant's domain, state, plan, actions and answer modules; never the message catalogues.
 """
@@ -34,6 +34,7 @@ __all__ = [
     "SUCCESS_STATES",
     "Services",
     "Skill",
+    "SkillContext",
     "Turn",
     "cap_lines",
     "count_states",
@@ -111,7 +112,10 @@ def build_services(
 
 
 @dataclass(frozen=True, slots=True)
-class Turn:
+class SkillContext:
+    """What one skill call sees: the recognized intent, the request, the state the previous reply left,
+    the turn's plan, the language, and the responder's services."""
+
     intent: Intent
     request: ResponderRequest
     prev: DialogueState
@@ -182,7 +186,9 @@ class Turn:
         return tuple(ids)
 
 
-Skill = Callable[[Turn], Answer]
+Turn = SkillContext
+"""The former name of :class:`SkillContext` (kept: the skills use it)."""
+Skill = Callable[[SkillContext], Answer]
 
 
 def last_agent_turn(history: Sequence[StoredTurn]) -> StoredTurn:

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
 from ..blocks import dependencies_block, dependency_item, jobs_block
 from ..domain import Dependency, Job, job_category
-from ..exceptions import TwsFailure
-from ..tws import TwsError
+from ..projections import plan_job, read_links
 from .base import FAILED_STATES, Skill, Turn, bullet_item, cap_lines, job_line
 from .jobs import may_be_incomplete
 from .referents import one_target
@@ -20,25 +19,11 @@ __all__ = ["SKILLS", "dependency_row"]
 
 def _read(t: Turn, job: Job, what: str) -> Sequence[Dependency] | None:
     """The job's dependencies or successors; None when the source does not report them (404)."""
-    tws = t.services.tws
-    try:
-        return tws.job_dependencies(job) if what == "dependencies" else tws.job_successors(job)
-    except TwsError as err:
-        if err.kind == "not_found":
-            return None
-        raise TwsFailure(err, "jobs") from err
+    return read_links(t.services.tws, job, "dependencies" if what == "dependencies" else "successors")
 
 
 def _plan_job(t: Turn, dep: Dependency, near: Job | None = None) -> Job | None:
-    """The plan's job a job dependency names (same name, and stream when the source says it); of
-    several instances, the one in ``near``'s job stream instance (an internal dependency)."""
-    hits = [
-        j
-        for j in t.plan.jobs
-        if j.job_id == dep.name and (not dep.job_stream or j.job_stream == dep.job_stream)
-    ]
-    same = [j for j in hits if near is not None and near.stream_id and j.stream_id == near.stream_id]
-    return next(iter(same or hits), None)
+    return plan_job(t.plan.jobs, dep, near)
 
 
 def _dep_line(t: Turn, dep: Dependency, near: Job | None = None) -> Msg:

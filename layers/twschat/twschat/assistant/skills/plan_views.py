@@ -6,14 +6,12 @@ from collections.abc import Sequence
 
 from ..answer import Answer, Msg, Part, join, lines, msg
 from ..blocks import jobs_block, streams_block, summary_block, workstations_block
-from ..domain import STREAM_FILTERS, JobStream, Workstation, job_category
+from ..domain import STREAM_FILTERS, JobStream, Workstation
 from ..plan import TurnPlan
+from ..projections import plan_summary
 from .base import (
     FAILED_STATES,
-    READY_STATES,
-    RUNNING_STATES,
     SUCCESS_STATES,
-    WAITING_STATES,
     Skill,
     Turn,
     bullet_item,
@@ -130,15 +128,16 @@ def _workstation_status(t: Turn) -> Answer:
 
 
 def _summary(t: Turn) -> Answer:
-    jobs = t.plan.jobs
-    workstations = sorted(t.plan.workstations, key=lambda w: w.name)
-    failed = sorted((j for j in jobs if j.status in FAILED_STATES), key=lambda j: j.job_id)
-    running = [j for j in jobs if j.status in RUNNING_STATES]
-    waiting = [j for j in jobs if j.status in WAITING_STATES]
-    ready = [j for j in jobs if j.status in READY_STATES]
-    done = [j for j in jobs if j.status in SUCCESS_STATES]
-    cancelled = [j for j in jobs if job_category(j.status) == "cancelled"]
-    late = sorted((j for j in jobs if t.is_late(j)), key=lambda j: j.job_id)
+    summary = plan_summary(t.plan, t.services.now(), t.services.long_minutes)
+    jobs = summary.jobs
+    workstations = sorted(summary.workstations, key=lambda w: w.name)
+    failed = sorted(summary.of("failed"), key=lambda j: j.job_id)
+    running = summary.of("running")
+    waiting = summary.of("waiting")
+    ready = summary.of("ready")
+    done = summary.of("success")
+    cancelled = summary.of("cancelled")
+    late = sorted(summary.late, key=lambda j: j.job_id)
     offline = [w for w in workstations if w.status == "OFFLINE"]
     parts = join(
         join(msg("summary.failed", n=len(failed)), f" ({count_states(failed)})" if failed else ""),
