@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import errno
 import hmac
 import json
 import re
@@ -515,11 +516,34 @@ class _FakeTwsHandler(BaseHTTPRequestHandler):
 
 
 # ------------------------------------------------------------------------------------------------- CLI
+# The command's help in plain text (the module docstring above is for readers of the code).
+_DESCRIPTION = (
+    "A fake TWS plan REST API (v1, or v2 with --api v2) over real HTTP, serving the demo plan in the\n"
+    "vendor's shapes (held to the vendor's OpenAPI spec by tests/contract). Development and tests only:\n"
+    "loopback addresses, plain HTTP."
+)
+_EPILOG = """\
+point the chat at it:
+  twschat serve --tws-url http://127.0.0.1:31116/twsd [--tws-api v2]
+
+at run time (no auth needed):
+  POST /__fault  {"mode": "slow", "delay": 3} | {"mode": "500"} | {"mode": "401"} | {"mode": "none"}
+  GET  /__fault  the fault in force
+  POST /__plan   {"job": "JOB014", "status": "SUCC"} or {"workstation": "TWS_AGENT2", "status": "ONLINE"}
+  POST /__reset  the plan as it started, and an empty request log
+
+example:
+  curl -X POST http://127.0.0.1:31116/__fault -d '{"mode": "slow", "delay": 3}'
+"""
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "fake-tws",
         help="serve the demo plan through a fake TWS plan REST API v1 or v2 (loopback, plain HTTP)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=31116, help="port (default 31116; 0 = any free port)")
@@ -554,7 +578,16 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] | None = None) -
             api=getattr(args, "api", "v1"),
             plan=getattr(args, "plan", "small"),
         )
-    except (ValueError, OSError) as exc:
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            emit(
+                f"fake-tws: port {args.port} on {args.host} is already in use (another fake-tws?); "
+                "stop it, or choose another with --port (0 = any free port)"
+            )
+        else:
+            emit(f"fake-tws: cannot listen on {args.host} port {args.port}: {exc.strerror or exc}")
+        return 2
+    except ValueError as exc:
         emit(f"fake-tws: {exc}")
         return 2
     auth = [f"basic user {args.user}"] if args.user else []
