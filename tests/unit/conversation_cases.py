@@ -888,6 +888,27 @@ LIST_CAP = 20
 JOB002_WHICH = "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?"
 BILLING_WHICH = "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?"
 
+
+# Issue 17 section 2: answers that agree with each other
+SCENARIOS += [
+    Scenario(
+        "a prompt answered NO is not waiting in the job's dependencies either",
+        (
+            s("responde não ao prompt 3", "action_reply_no", "prompt 3"),
+            s("sim", "confirm_yes", "NO"),
+            s(
+                "por que o JOB014 está esperando?",
+                "job_dependencies",
+                "prompt 3",
+                "NO",
+                absent=("aguardando resposta", "Prompts pendentes"),
+            ),
+            s("quais prompts estão aguardando?", "prompts", "3 (NO)", absent=("prompt 3:",)),
+        ),
+        audits=(("reply_no", "Extrato de vendas do dia conferido para a reconciliação (JOB014)?", "accepted"),),
+    ),
+]
+
 LARGE_PT_CASES: list[Case] = [
     c(
         "quais jobs estão em abend?",

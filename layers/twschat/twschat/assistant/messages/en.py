@@ -324,6 +324,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
     "deps.stream": "predecessor job stream {name} — {status}",
     "deps.prompt": 'prompt {id}: "{text}" — {status}, waiting for a reply',
+    "deps.prompt_answered": 'prompt {id}: "{text}" — answered {status}: the job does not start on it',
     "deps.resource": "resource {name}: needs {quantity}, {available} available",
     "deps.time": "time: AT {at} (in {ahead})",
     "deps.file": "file {name}",

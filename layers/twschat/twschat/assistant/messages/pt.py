@@ -321,6 +321,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
     "deps.stream": "job stream predecessor {name} — {status}",
     "deps.prompt": 'prompt {id}: "{text}" — {status}, aguardando resposta',
+    "deps.prompt_answered": 'prompt {id}: "{text}" — respondido {status}: o job não inicia por ele',
     "deps.resource": "recurso {name}: precisa de {quantity}, disponíveis {available}",
     "deps.time": "horário: AT {at} (daqui a {ahead})",
     "deps.file": "arquivo {name}",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
@@ -12,6 +13,7 @@ from ..exceptions import TwsFailure
 from ..tws import TwsError
 from .base import FAILED_STATES, Skill, Turn, bullet_item, cap_lines, job_line
 from .jobs import may_be_incomplete
+from .prompts import WAITING
 from .referents import one_target
 
 __all__ = ["SKILLS"]
@@ -49,6 +51,8 @@ def _dep_line(t: Turn, dep: Dependency, near: Job | None = None) -> Msg:
     if dep.kind == "stream":
         return msg("deps.stream", name=dep.name, status=dep.status or "?")
     if dep.kind == "prompt":
+        if dep.status and dep.status != WAITING:  # answered NO: blocks the job, waits for nobody
+            return msg("deps.prompt_answered", id=dep.name, text=dep.text or "-", status=dep.status)
         return msg("deps.prompt", id=dep.name, text=dep.text or "-", status=dep.status or "?")
     if dep.kind == "resource":
         need = "?" if dep.quantity is None else dep.quantity
@@ -66,6 +70,8 @@ def _dependencies(t: Turn) -> Answer:
         return job
     about = {"name": job.name, "job_id": job.job_id, "status": job.status}
     deps = _read(t, job, "dependencies")
+    if deps is not None:
+        deps = _with_prompt_state(t, deps)
     if deps is None:
         return t.answer(msg("deps.unknown", **about), focus=job.id, jobs=t.carry([job.id]))
     # a job predecessor is satisfied when it ended well, whatever the source said before an action
@@ -86,7 +92,7 @@ def _dependencies(t: Turn) -> Answer:
     ]
     for pred in failed[:1]:
         out.append(msg("deps.advice_failed", id=pred.job_id, status=pred.status))
-    if any(d.kind == "prompt" for d in pending):
+    if any(d.kind == "prompt" and d.status in (WAITING, None, "") for d in pending):
         out.append(msg("deps.advice_prompt"))
     if not pending and job.status == "HOLD":
         out.append(msg("advice.job_hold", id=job.job_id))
@@ -97,6 +103,23 @@ def _dependencies(t: Turn) -> Answer:
         focus=job.id,
         quick=(msg("quick.log", id=failed[0].job_id),) if failed else (),
     )
+
+
+def _with_prompt_state(t: Turn, deps: Sequence[Dependency]) -> list[Dependency]:
+    """The dependencies with each prompt's state as the prompt list says it: one source of truth, so
+    "why is JOB014 waiting?" and "which prompts are waiting?" never disagree after a reply."""
+    if not any(d.kind == "prompt" for d in deps):
+        return list(deps)
+    try:
+        states = {p.id: p.status for p in t.services.tws.list_prompts()}
+    except TwsError:  # the dependency's own word is the best there is
+        return list(deps)
+    return [
+        replace(d, status=states[d.name], satisfied=states[d.name] == "YES")
+        if d.kind == "prompt" and states.get(d.name)
+        else d
+        for d in deps
+    ]
 
 
 def _satisfied(t: Turn, dep: Dependency, job: Job) -> bool:
