@@ -804,6 +804,99 @@ SCENARIOS += [
             s("responde sim ao prompt 3", "action_reply_yes", "Confirma responder SIM ao prompt 3"),
             s("sim", "confirm_yes", "Resposta SIM ao prompt 3", "YES"),
             s("sp", "prompts", "1 prompt aguardando resposta", PROMPT_1, absent=(PROMPT_3,)),
+            s(
+                "por que o JOB014 está esperando?",
+                "job_dependencies",
+                "aguarda 2 dependências",
+                "Já satisfeitas: 3",
+            ),
+        ),
+        audits=(
+            ("reply_yes", "Extrato de vendas do dia conferido para a reconciliação (JOB014)?", "accepted"),
+        ),
+    ),
+    Scenario(
+        "english: prompts, reply no",
+        (
+            s("show pending prompts", "prompts", "2 prompts waiting for an answer"),
+            s("reply no to prompt 1", "action_reply_no", "Confirm replying NO to prompt 1"),
+            s("yes", "confirm_yes", "NO"),
+            s("show pending prompts", "prompts", "1 prompt waiting for an answer", PROMPT_3),
+        ),
+        audits=(("reply_no", "Fita TAPE01 montada para o Month End Close (JOB009)?", "accepted"),),
+    ),
+]
+
+# ------------------------------- history, advice and negation for job streams and workstations
+PT_CASES += [
+    c(
+        "devo segurar o stream BILLING?",
+        "action_advice",
+        "BILLING (TWS_AGENT1) — EXEC",
+        '"segura o stream BILLING"',
+        absent=("Confirma", "Qual deles"),
+    ),
+    c("não segura o stream BILLING", "action_negated", "não vou colocar o job stream em HOLD BILLING"),
+    c(
+        "não linka a TWS_AGENT2",
+        "action_negated",
+        "não vou linkar a workstation TWS_AGENT2",
+        absent=("nada.",),
+    ),
+    c("quem segurou o stream BILLING?", "action_history", "job stream BILLING", absent=("JOB005",)),
+]
+EN_CASES += [
+    e(
+        "should I link TWS_AGENT2?",
+        "action_advice",
+        "TWS_AGENT2 — OFFLINE",
+        '"link TWS_AGENT2"',
+        absent=("Confirm",),
+    ),
+    e("who held stream BILLING?", "action_history", "job stream BILLING"),
+    e("don't hold the stream BILLING", "action_negated", "BILLING", absent=("anything",)),
+]
+SCENARIOS += [
+    Scenario(
+        "who held the stream, who linked the workstation",
+        (
+            s("segura o stream BILLING", "action_stream_hold", "job stream BILLING"),
+            s("sim", "confirm_yes", "Hold do job stream BILLING enviado"),
+            s("quem segurou o stream BILLING?", "action_history", "maria: Hold do job stream em TWS_AGENT1"),
+            s("linka a TWS_AGENT2", "action_link", "TWS_AGENT2"),
+            s("sim", "confirm_yes", "Link da workstation TWS_AGENT2 enviado"),
+            s("who linked TWS_AGENT2?", "action_history", "maria: Link of workstation on TWS_AGENT2"),
+        ),
+        audits=(("stream_hold", "BILLING", "accepted"), ("link", "TWS_AGENT2", "accepted")),
+    ),
+]
+
+
+# ------------------------------------------------ the large plan (issue 16): names repeat, instances
+def _large_counts() -> tuple[int, int, int]:
+    """Jobs, ABEND jobs and job streams of the generated large plan, read from the plan itself."""
+    from twschat.assistant.demo import DemoTwsClient
+
+    tws = DemoTwsClient(clock=lambda: NOW, plan="large")
+    jobs = tws.list_jobs()
+    return len(jobs), sum(1 for j in jobs if j.status == "ABEND"), len(tws.list_job_streams())
+
+
+LARGE_JOBS, LARGE_ABENDS, LARGE_STREAMS = _large_counts()
+LIST_CAP = 20
+"""The responder's default listing cap: a listing shows this many, then "e mais N"."""
+JOB002_WHICH = "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?"
+BILLING_WHICH = "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?"
+
+
+# Issue 17 section 2: answers that agree with each other
+_WAITING = ("aguardando resposta", "Prompts pendentes")
+SCENARIOS += [
+    Scenario(
+        "a prompt answered NO is not waiting in the job's dependencies either",
+        (
+            s("responde não ao prompt 3", "action_reply_no", "prompt 3"),
+            s("sim", "confirm_yes", "NO"),
             s("por que o JOB014 está esperando?", "job_dependencies", "prompt 3", "NO", absent=_WAITING),
             s("quais prompts estão aguardando?", "prompts", "3 (NO)", absent=("prompt 3:",)),
         ),
