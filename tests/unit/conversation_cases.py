@@ -556,7 +556,7 @@ PT_CASES += [
     c(
         "mostra os jobs do stream BILLING",
         "jobs_list",
-        "2 jobs no plano no stream BILLING",
+        "2 jobs no stream BILLING",
         "Invoice Export (JOB005)",
         "Customer Sync (JOB007)",
         absent=("DAILY_BACKUP", "job streams"),

@@ -1,4 +1,4 @@
-"""English: the same keys as :mod:`.pt` (a unit test holds them equal). Imports only :mod:`..answer`.
+"""English: the same keys as :mod:`.pt` (a unit test holds them equal). Imports only :mod:`..answer` and :mod:`.forms`.
 
 Two refinement hints still show the Portuguese example (``refine.ask_which``,
 ``refine.workstation_status``), as the responder always did; change them with the tests that pin them.
@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..answer import When
+from .forms import all_of, by_count, scoped
 
 __all__ = ["MESSAGES"]
 
@@ -84,17 +85,22 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "target.missing": 'I did not find {ids} in the current plan. List the jobs with "sj" or '
     '"which jobs are in abend?".',
     "target.which_job": 'Which job? Give its name or id, for example: "status of JOB002" or "log of JOB002".',
-    "which.ambiguous": "More than one job matches:",
+    "which.ambiguous": "More than one job matches. Which one?",
     "which.head": "Which one?",
     # one job name in several job stream instances: which instance?
-    "which.instances": "{id} exists in {count} streams: {options}. Which one?",
+    "which.instances": lambda p: (
+        f"{p['id']} exists in {p['count']} {by_count(p, 'stream', 'streams', 'count')}: {p['options']}. Which one?"
+    ),
     "which.instance": "{stream} ({status}, {at})",
     "which.instance_plain": "{stream} ({status})",
     "which.and": " and ",
     "which.and_more": " and {extra} more",
-    "which.stream_instances": "Job stream {name} has {count} instances: {options}. Which one?",
+    "which.stream_instances": lambda p: (
+        f"Job stream {p['name']} has {p['count']} {by_count(p, 'instance', 'instances', 'count')}: "
+        f"{p['options']}. Which one?"
+    ),
     "which.stream_instance": "{at} ({status})",
-    "which.tail": 'Which one? E.g. "status of {id}" or "the first one".',
+    "which.tail": 'E.g. "status of {id}" or "the first one".',
     # ----------------------------------------------------------------------------------- jobs
     "state.abend": "in ABEND",
     "state.failed": "failed (ABEND/FAIL/ERROR)",
@@ -104,15 +110,15 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "state.sched": "scheduled (SCHED)",
     "state.ready": "ready (READY)",
     "state.success": "completed successfully",
-    "state.cancelled": "cancelled (CANCL)",
+    "state.cancelled": "cancelled",
     "state.late": "running for more than {m} min",
     "state.all": "in the plan",
     "where.workstation": " on {workstation}",
     "where.stream": " in stream {stream}",
     "where.among_previous": " (among the previous ones)",
-    "jobs.none": "No jobs {label}{where}.",
+    "jobs.none": lambda p: f"No jobs {scoped(p['label'], p['where'])}.",
     "jobs.but_failed": "But these jobs failed:",
-    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.count": lambda p: f"{p['n']} {by_count(p, 'job', 'jobs')} {scoped(p['label'], p['where'])}:",
     "jobs.also_failed": "Also failed:",
     "advice.failed": 'Advice: check the log ("log of {id}"), check its dependencies (predecessors, resources, '
     'files) and, once the cause is fixed, ask for a rerun ("rerun {id}").',
@@ -128,7 +134,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "log.not_run": "{name} ({job_id}) has not run yet (status {status}): there is no log.",
     "log.none": "TWS has no log for {name} ({job_id}) (status {status}).",
     "log.head": "Log of {name} ({job_id}) — {status} on {workstation}",
-    "log.last_lines": " (last {n} lines):",
+    "log.last_lines": lambda p: " (last line):" if p["n"] == 1 else f" (last {p['n']} lines):",
     "log.error_found": "Error found: {error}",
     "log.rerun_hint": 'Once the cause is fixed, ask for a rerun: "rerun {id}".',
     # ------------------------------------------------------------------ streams, workstations
@@ -144,7 +150,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "ws.details": "{name} — {status} ({bits})",
     "ws.offline_advice": '{name} is OFFLINE: check the agent/netman on the host and link it (conman "link {name}").',
     "ws.affected_jobs": " Affected jobs on it: {counts}.",
-    "ws.none_offline": "No workstation is OFFLINE: all {n} are ONLINE.",
+    "ws.none_offline": lambda p: (
+        "No workstation is OFFLINE" + all_of(p, ": the only one is ONLINE.", ": all {n} are ONLINE.")
+    ),
     "ws.none": "No workstations found.",
     "ws.count": lambda p: (
         f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
@@ -157,7 +165,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "summary.failed": "{n} failed",
     "summary.running": "{n} running",
     "summary.waiting": "{n} waiting",
-    "summary.head": "Plan summary: {total} jobs — {parts}.",
+    "summary.head": lambda p: (
+        f"Plan summary: {p['total']} {by_count(p, 'job', 'jobs', 'total')} — {p['parts']}."
+    ),
     "summary.workstations": "Workstations: {online} of {total} ONLINE",
     "summary.attention": "Needs attention:",
     "summary.ask_log": 'Ask "log of JOBxxx" to see the cause.',
@@ -165,15 +175,19 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -------------------------------------------------------------------------------- actions
     "action.rerun.what": "rerun",
     "action.rerun.title": "Rerun",
+    "action.rerun.sent": "sent",
     "action.rerun.verb": "rerun",
     "action.hold.what": "putting on HOLD",
     "action.hold.title": "Hold",
+    "action.hold.sent": "sent",
     "action.hold.verb": "hold",
     "action.release.what": "releasing",
     "action.release.title": "Release",
+    "action.release.sent": "sent",
     "action.release.verb": "release",
     "action.cancel.what": "cancelling",
     "action.cancel.title": "Cancel",
+    "action.cancel.sent": "sent",
     "action.cancel.verb": "cancel",
     "ask.rerun": "rerun {id}",
     "ask.hold": "hold {id}",
@@ -190,33 +204,43 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -- actions (kill, confirm, streams, workstations, prompts, justification)
     "action.kill.what": "killing",
     "action.kill.title": "Kill",
+    "action.kill.sent": "sent",
     "action.kill.verb": "kill",
     "action.confirm_succ.what": "marking as SUCC",
     "action.confirm_succ.title": "SUCC confirmation",
+    "action.confirm_succ.sent": "sent",
     "action.confirm_succ.verb": "confirm SUCC for",
     "action.confirm_abend.what": "marking as ABEND",
     "action.confirm_abend.title": "ABEND confirmation",
+    "action.confirm_abend.sent": "sent",
     "action.confirm_abend.verb": "confirm ABEND for",
     "action.stream_hold.what": "putting on HOLD the job stream",
     "action.stream_hold.title": "Hold of job stream",
+    "action.stream_hold.sent": "sent",
     "action.stream_hold.verb": "hold the job stream",
     "action.stream_release.what": "releasing the job stream",
     "action.stream_release.title": "Release of job stream",
+    "action.stream_release.sent": "sent",
     "action.stream_release.verb": "release the job stream",
     "action.stream_cancel.what": "cancelling the job stream",
     "action.stream_cancel.title": "Cancel of job stream",
+    "action.stream_cancel.sent": "sent",
     "action.stream_cancel.verb": "cancel the job stream",
     "action.link.what": "linking the workstation",
     "action.link.title": "Link of workstation",
+    "action.link.sent": "sent",
     "action.link.verb": "link the workstation",
     "action.unlink.what": "unlinking the workstation",
     "action.unlink.title": "Unlink of workstation",
+    "action.unlink.sent": "sent",
     "action.unlink.verb": "unlink the workstation",
     "action.reply_yes.what": "replying YES to prompt",
     "action.reply_yes.title": "YES reply to prompt",
+    "action.reply_yes.sent": "sent",
     "action.reply_yes.verb": "reply to the prompt",
     "action.reply_no.what": "replying NO to prompt",
     "action.reply_no.title": "NO reply to prompt",
+    "action.reply_no.sent": "sent",
     "action.reply_no.verb": "reply to the prompt",
     "ask.kill": "kill {id}",
     "ask.confirm_succ": "confirm {id} succ",
@@ -247,7 +271,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.question_plain": "Confirm {what} {label}? Reply yes or no (expires in {minutes} min).",
     "confirm.reason": " Reason: {reason}.",
     "reason.ask": "For {what} {label}, what is the reason? (it goes to the audit trail)",
-    "confirm.sent_plain": "{title} {label} sent to TWS. Status now: {status}.",
+    "confirm.sent_plain": "{title} {label} {sent} to TWS. Status now: {status}.",
     "confirm.instance": ", stream {stream} ({at})",
     "confirm.instance_plain": ", stream {stream}",
     "confirm.stream_at": " ({at})",
@@ -270,12 +294,12 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.gone": "{label} is no longer in the current plan; nothing was done.",
     "confirm.expired": "The confirmation for {what} {label} expired; nothing was done. "
     "Ask again if you still want it.",
-    "confirm.sent": "{title} of {name} ({job_id}) on {workstation} sent to TWS. Status now: {status}.",
+    "confirm.sent": "{title} of {name} ({job_id}) on {workstation} {sent} to TWS. Status now: {status}.",
     "confirm.starts_when_linked": " {workstation} is OFFLINE: the job starts once it links.",
     "confirm.follow": ' Follow it with "status of {id}".',
     "confirm.refused_by_tws": "TWS refused {what} {name} ({job_id}): {detail}.",
     "nothing_done": " Nothing was done.",
-    "already.head": "{title} of {label} was already sent to TWS, confirmed by {who} at {when}; I did not send it "
+    "already.head": "{title} of {label} was already {sent} to TWS, confirmed by {who} at {when}; I did not send it "
     "again.",
     "already.accepted": "TWS accepted it.",
     "already.rejected": "TWS refused it: {detail}.",
@@ -317,7 +341,12 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
         f"{p['n']} {'dependency' if p['n'] == 1 else 'dependencies'}:"
     ),
     "deps.none": "{name} ({job_id}) — {status}: it has no dependencies in the plan.",
-    "deps.all_met": "{name} ({job_id}) — {status}: all {n} dependencies are already satisfied.",
+    "deps.all_met": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']}: "
+        + all_of(
+            p, "its only dependency is already satisfied.", "all {n} dependencies are already satisfied.", "."
+        )
+    ),
     "deps.unknown": "TWS did not report the dependencies of {name} ({job_id}) (status {status}); "
     'check with conman ("sj {job_id};deps").',
     "deps.met": "Already satisfied: {names}.",

@@ -1,7 +1,7 @@
 """Portuguese (the default): every message code the skills use, and how times and durations read.
 
 An entry is a ``str.format`` template over the message's parameters, or a function of them. The
-English catalogue (:mod:`.en`) has exactly the same keys. Imports only :mod:`..answer`.
+English catalogue (:mod:`.en`) has exactly the same keys. Imports only :mod:`..answer` and :mod:`.forms`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..answer import When
+from .forms import all_of, by_count, scoped
 
 __all__ = ["MESSAGES"]
 
@@ -84,35 +85,40 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # ------------------------------------------------------------------------------ referents
     "target.missing": 'Não encontrei {ids} no plano atual. Veja os jobs com "sj" ou "quais jobs estão em abend?".',
     "target.which_job": 'Qual job? Diga o nome ou o id, por exemplo: "status do JOB002" ou "log do JOB002".',
-    "which.ambiguous": "Mais de um job combina:",
+    "which.ambiguous": "Mais de um job combina. Qual deles?",
     "which.head": "Qual deles?",
     # one job name in several job stream instances: which instance?
-    "which.instances": "{id} existe em {count} streams: {options}. Qual?",
+    "which.instances": lambda p: (
+        f"{p['id']} existe em {p['count']} {by_count(p, 'stream', 'streams', 'count')}: {p['options']}. Qual?"
+    ),
     "which.instance": "{stream} ({status}, {at})",
     "which.instance_plain": "{stream} ({status})",
     "which.and": " e ",
     "which.and_more": " e mais {extra}",
-    "which.stream_instances": "O job stream {name} tem {count} instâncias: {options}. Qual?",
+    "which.stream_instances": lambda p: (
+        f"O job stream {p['name']} tem {p['count']} {by_count(p, 'instância', 'instâncias', 'count')}: "
+        f"{p['options']}. Qual?"
+    ),
     "which.stream_instance": "{at} ({status})",
-    "which.tail": 'Qual deles? Ex.: "status do {id}" ou "o primeiro".',
+    "which.tail": 'Ex.: "status do {id}" ou "o primeiro".',
     # ----------------------------------------------------------------------------------- jobs
     "state.abend": "em ABEND",
     "state.failed": "com falha (ABEND/FAIL/ERROR)",
     "state.running": "em execução",
     "state.waiting": "aguardando (HOLD/SCHED/...)",
     "state.hold": "em HOLD",
-    "state.sched": "agendados (SCHED)",
-    "state.ready": "prontos (READY)",
-    "state.success": "concluídos com sucesso",
-    "state.cancelled": "cancelados (CANCL)",
+    "state.sched": lambda p: by_count(p, "agendado", "agendados") + " (SCHED)",
+    "state.ready": lambda p: by_count(p, "pronto", "prontos") + " (READY)",
+    "state.success": lambda p: by_count(p, "concluído", "concluídos") + " com sucesso",
+    "state.cancelled": lambda p: by_count(p, "cancelado", "cancelados"),
     "state.late": "rodando há mais de {m} min",
     "state.all": "no plano",
     "where.workstation": " na {workstation}",
     "where.stream": " no stream {stream}",
     "where.among_previous": " (entre os anteriores)",
-    "jobs.none": "Nenhum job {label}{where}.",
+    "jobs.none": lambda p: f"Nenhum job {scoped(p['label'], p['where'])}.",
     "jobs.but_failed": "Mas há jobs com falha:",
-    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.count": lambda p: f"{p['n']} {by_count(p, 'job', 'jobs')} {scoped(p['label'], p['where'])}:",
     "jobs.also_failed": "Também com falha:",
     "advice.failed": 'Sugestão: veja o log ("log do {id}"), confira as dependências (predecessores, recursos, '
     'arquivos) e, corrigida a causa, peça o rerun ("reroda o {id}").',
@@ -128,7 +134,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "log.not_run": "{name} ({job_id}) ainda não rodou (status {status}): não há log.",
     "log.none": "O TWS não tem log para {name} ({job_id}) (status {status}).",
     "log.head": "Log de {name} ({job_id}) — {status} em {workstation}",
-    "log.last_lines": " (últimas {n} linhas):",
+    "log.last_lines": lambda p: " (última linha):" if p["n"] == 1 else f" (últimas {p['n']} linhas):",
     "log.error_found": "Erro encontrado: {error}",
     "log.rerun_hint": 'Corrigida a causa, peça o rerun: "reroda o {id}".',
     # ------------------------------------------------------------------ streams, workstations
@@ -144,7 +150,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "ws.details": "{name} — {status} ({bits})",
     "ws.offline_advice": '{name} está OFFLINE: verifique o agente/netman na máquina e faça o link (conman "link {name}").',
     "ws.affected_jobs": " Jobs afetados nela: {counts}.",
-    "ws.none_offline": "Nenhuma workstation OFFLINE: todas as {n} estão ONLINE.",
+    "ws.none_offline": lambda p: (
+        "Nenhuma workstation OFFLINE" + all_of(p, ": a única está ONLINE.", ": todas as {n} estão ONLINE.")
+    ),
     "ws.none": "Nenhuma workstation encontrada.",
     "ws.count": lambda p: (
         f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
@@ -157,7 +165,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "summary.failed": "{n} com falha",
     "summary.running": "{n} em execução",
     "summary.waiting": "{n} aguardando",
-    "summary.head": "Resumo do plano: {total} jobs — {parts}.",
+    "summary.head": lambda p: (
+        f"Resumo do plano: {p['total']} {by_count(p, 'job', 'jobs', 'total')} — {p['parts']}."
+    ),
     "summary.workstations": "Workstations: {online} de {total} ONLINE",
     "summary.attention": "Atenção:",
     "summary.ask_log": 'Peça "log do JOBxxx" para ver a causa.',
@@ -165,15 +175,19 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -------------------------------------------------------------------------------- actions
     "action.rerun.what": "o rerun de",
     "action.rerun.title": "Rerun",
+    "action.rerun.sent": "enviado",
     "action.rerun.verb": "rerodar",
     "action.hold.what": "colocar em HOLD",
     "action.hold.title": "Hold",
+    "action.hold.sent": "enviado",
     "action.hold.verb": "colocar em HOLD",
     "action.release.what": "liberar (release)",
     "action.release.title": "Release",
+    "action.release.sent": "enviado",
     "action.release.verb": "liberar",
     "action.cancel.what": "cancelar",
     "action.cancel.title": "Cancelamento",
+    "action.cancel.sent": "enviado",
     "action.cancel.verb": "cancelar",
     "ask.rerun": "reroda o {id}",
     "ask.hold": "segura o {id}",
@@ -190,33 +204,43 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -- actions (kill, confirm, streams, workstations, prompts, justification)
     "action.kill.what": "o kill de",
     "action.kill.title": "Kill",
+    "action.kill.sent": "enviado",
     "action.kill.verb": "matar (kill)",
     "action.confirm_succ.what": "marcar como SUCC",
     "action.confirm_succ.title": "Confirmação SUCC",
+    "action.confirm_succ.sent": "enviada",
     "action.confirm_succ.verb": "confirmar como SUCC",
     "action.confirm_abend.what": "marcar como ABEND",
     "action.confirm_abend.title": "Confirmação ABEND",
+    "action.confirm_abend.sent": "enviada",
     "action.confirm_abend.verb": "confirmar como ABEND",
     "action.stream_hold.what": "colocar em HOLD o job stream",
     "action.stream_hold.title": "Hold do job stream",
+    "action.stream_hold.sent": "enviado",
     "action.stream_hold.verb": "colocar o job stream em HOLD",
     "action.stream_release.what": "liberar (release) o job stream",
     "action.stream_release.title": "Release do job stream",
+    "action.stream_release.sent": "enviado",
     "action.stream_release.verb": "liberar o job stream",
     "action.stream_cancel.what": "cancelar o job stream",
     "action.stream_cancel.title": "Cancelamento do job stream",
+    "action.stream_cancel.sent": "enviado",
     "action.stream_cancel.verb": "cancelar o job stream",
     "action.link.what": "o link da workstation",
     "action.link.title": "Link da workstation",
+    "action.link.sent": "enviado",
     "action.link.verb": "linkar a workstation",
     "action.unlink.what": "o unlink da workstation",
     "action.unlink.title": "Unlink da workstation",
+    "action.unlink.sent": "enviado",
     "action.unlink.verb": "deslinkar a workstation",
     "action.reply_yes.what": "responder SIM ao prompt",
     "action.reply_yes.title": "Resposta SIM ao prompt",
+    "action.reply_yes.sent": "enviada",
     "action.reply_yes.verb": "responder ao prompt",
     "action.reply_no.what": "responder NÃO ao prompt",
     "action.reply_no.title": "Resposta NÃO ao prompt",
+    "action.reply_no.sent": "enviada",
     "action.reply_no.verb": "responder ao prompt",
     "ask.kill": "mata o {id}",
     "ask.confirm_succ": "confirma o {id} como SUCC",
@@ -247,7 +271,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.question_plain": "Confirma {what} {label}? Responda sim ou não (expira em {minutes} min).",
     "confirm.reason": " Motivo: {reason}.",
     "reason.ask": "Para {what} {label}, qual o motivo? (fica registrado na auditoria)",
-    "confirm.sent_plain": "{title} {label} enviado ao TWS. Status agora: {status}.",
+    "confirm.sent_plain": "{title} {label} {sent} ao TWS. Status agora: {status}.",
     "confirm.instance": ", stream {stream} ({at})",
     "confirm.instance_plain": ", stream {stream}",
     "confirm.stream_at": " ({at})",
@@ -269,12 +293,12 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.unclear": "Não entendi se confirma. ",
     "confirm.gone": "{label} não está mais no plano atual; nada foi feito.",
     "confirm.expired": "A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser.",
-    "confirm.sent": "{title} de {name} ({job_id}) em {workstation} enviado ao TWS. Status agora: {status}.",
+    "confirm.sent": "{title} de {name} ({job_id}) em {workstation} {sent} ao TWS. Status agora: {status}.",
     "confirm.starts_when_linked": " {workstation} está OFFLINE: o job inicia quando ela linkar.",
     "confirm.follow": ' Acompanhe com "status do {id}".',
     "confirm.refused_by_tws": "O TWS recusou {what} {name} ({job_id}): {detail}.",
     "nothing_done": " Nada foi feito.",
-    "already.head": "{title} de {label} já foi enviado ao TWS, confirmado por {who} às {when}; não enviei de novo.",
+    "already.head": "{title} de {label} já foi {sent} ao TWS, confirmado por {who} às {when}; não enviei de novo.",
     "already.accepted": "O TWS aceitou.",
     "already.rejected": "O TWS recusou: {detail}.",
     "already.failed": 'A chamada ao TWS falhou ({detail}): pode ter rodado ou não — confira com "status do {id}".',
@@ -314,7 +338,15 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
         f"{p['n']} {'dependência' if p['n'] == 1 else 'dependências'}:"
     ),
     "deps.none": "{name} ({job_id}) — {status}: não tem dependências no plano.",
-    "deps.all_met": "{name} ({job_id}) — {status}: todas as {n} dependências já estão satisfeitas.",
+    "deps.all_met": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']}: "
+        + all_of(
+            p,
+            "a única dependência já está satisfeita.",
+            "todas as {n} dependências já estão satisfeitas.",
+            ".",
+        )
+    ),
     "deps.unknown": "O TWS não informou as dependências de {name} ({job_id}) (status {status}); "
     'confira no conman ("sj {job_id};deps").',
     "deps.met": "Já satisfeitas: {names}.",
@@ -346,7 +378,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "prompts.row": 'prompt {id}: "{text}" — {status}',
     "prompts.hint": 'Para responder: "{yes}" ou "{no}" (vou pedir confirmação).',
     "prompts.none_waiting": "Nenhum prompt aguardando resposta.",
-    "prompts.answered": "Já respondidos: {ids}.",
+    "prompts.answered": lambda p: f"Já {by_count(p, 'respondido', 'respondidos')}: {p['ids']}.",
     "prompts.answered_one": "Esse prompt já foi respondido ({status}): não há o que responder.",
     "prompts.not_found": "Não encontrei o prompt {id} no plano. Prompts: {ids}.",
     "prompts.unknown": 'O TWS não informou os prompts do plano; confira no conman ("sp").',

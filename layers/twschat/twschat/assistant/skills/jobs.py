@@ -57,7 +57,10 @@ def _jobs_list(t: Turn) -> Answer:
         return states is None or job.status in states
 
     selected = sorted((j for j in scope if matches(j)), key=lambda j: j.job_id)
-    label = msg(f"state.{state}", m=t.services.long_minutes)
+    # "2 jobs no stream BILLING", not "no plano no stream BILLING"; the label agrees with the count
+    label: Part = msg(f"state.{state}", m=t.services.long_minutes, n=len(selected))
+    if state == "all" and (intent.workstation or intent.stream):
+        label = ""
     wheres: list[Part] = []
     if intent.workstation:
         wheres.append(msg("where.workstation", workstation=intent.workstation))
