@@ -161,6 +161,21 @@ class Features:
         return Intent(name, self.lang, **fields)
 
 
+_CLEAR_LEAD = 2
+"""Marker words a one-word phrase ("help", "/help", "yes") would need over the conversation's language
+to switch it: one such word alone never does. A longer phrase switches on a lead of one."""
+
+
+def _clearly(text: str, tokens: Sequence[str], lang: str) -> bool:
+    """Whether ``text`` is clearly ``lang``, not a word or two of it in the other language."""
+    if lang == "pt" and detect_language(text, "en", tokens=(), markers=MARKERS) == "pt":
+        return True  # accents
+    pt = sum(1 for t in tokens if t in MARKERS.pt)
+    en = sum(1 for t in tokens if t in MARKERS.en)
+    lead = pt - en if lang == "pt" else en - pt
+    return lead >= _CLEAR_LEAD or (lead >= 1 and len(tokens) > 1)
+
+
 def read(
     text: str, catalog: CatalogSource, previous: DialogueState, default_language: str
 ) -> Features | None:
@@ -175,6 +190,10 @@ def read(
         cat = catalog()
     tokens = [_correct(t, cat) for t in raw_tokens]
     lang = detect_language(text, default_language, tokens=tokens, markers=MARKERS)
+    if previous.lang and lang != previous.lang and not _clearly(text, tokens, lang):
+        # "hold no JOB008", "sim", "/help" in a Portuguese conversation: a word or two of the other
+        # language is not a switch; the conversation keeps its language until a phrase clearly is
+        lang = previous.lang
     entities = _Entities(tokens)
     times = entities.skip_times(text)
     if cat is not None:
