@@ -104,7 +104,7 @@ class RuleResponder:
             lang = failure.lang or lang
             kind = failure.error.kind if failure.error.kind in _ERROR_KINDS else "server"
             what = msg(f"what.{failure.what}") if failure.what in _FAILING else failure.what
-            state = DialogueState(lang=lang, intent=name, error=failure.error.kind)
+            state = DialogueState(lang=lang, intent=name, error=failure.error.kind, settled=prev.settled)
             return _reply(Answer.of(msg(f"tws_error.{kind}", what=what), state))
         except StorageUnavailable:
             # Not a bug to hide behind "internal error": the action did not run because it could not be

@@ -125,6 +125,9 @@ class DialogueState:
     choosing: str = ""
     """``job`` / ``stream``: the reply asked which of ``jobs`` / ``streams`` (instances of one name)
     the operator means; the answer ("o do PAYROLL", "a das 07:48", "o segundo") continues ``intent``."""
+    settled: bool = False
+    """Some message of the conversation said its language (markers, accents), so ``lang`` is not just
+    the default: a phrase that is not clearly the other language keeps it ("sim", "/help")."""
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
@@ -138,6 +141,7 @@ class DialogueState:
             "error": self.error,
             "streams": list(self.streams),
             "choosing": self.choosing,
+            "settled": self.settled or None,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
         return stored
@@ -159,6 +163,7 @@ class DialogueState:
             error=str(raw.get("error") or ""),
             streams=tuple(x for x in streams if isinstance(x, str)) if isinstance(streams, list) else (),
             choosing=str(raw.get("choosing") or ""),
+            settled=raw.get("settled") is True,
         )
 
 

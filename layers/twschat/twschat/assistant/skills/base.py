@@ -141,6 +141,7 @@ class Turn:
             workstation=workstation,
             streams=tuple(streams),
             choosing=choosing,
+            settled=self.prev.settled or self.intent.said_language,
         )
         return Answer.of(message, new, quick)
 
