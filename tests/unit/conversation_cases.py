@@ -95,7 +95,7 @@ PT_CASES: list[Case] = [
     c("status do backup", "job_status", "Mais de um job", "JOB001", "JOB012"),
     # logs
     c("preciso ver o log do job JOB002", "job_log", "ORA-01653", "reroda o JOB002"),
-    c("por que o JOB002 falhou?", "job_log", "Erro encontrado", "ORA-01653"),
+    c("por que o JOB002 falhou?", "job_log", "Erro no log", "ORA-01653", "tablespace ETL_DATA está cheio"),
     c("log do payroll", "job_log", "AWSBHT061E", "not linked"),
     c("mostra o stdlist do JOB006", "job_log", "lock"),
     c("log do JOB009", "job_log", "ainda não rodou"),
@@ -221,7 +221,7 @@ EN_CASES: list[Case] = [
     e("what is the status of JOB002?", "job_status", "ABEND on TWS_AGENT2"),
     e("how long has JOB006 been running?", "job_status", "5h10m"),
     e("what is the status of data processing?", "job_status", "(JOB002)"),
-    e("why did JOB002 fail?", "job_log", "ORA-01653", "Error found"),
+    e("why did JOB002 fail?", "job_log", "ORA-01653", "Error in the log", "tablespace ETL_DATA is full"),
     e("show the log of JOB002", "job_log", "Log of Data Processing"),
     e("show me the log of data procesing", "job_log", "ORA-01653"),
     e("show the job streams", "job_streams", "DATA_PIPELINE", "7 job streams"),

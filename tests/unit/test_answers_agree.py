@@ -8,6 +8,7 @@ import pytest
 
 from twschat.assistant.demo import DemoTwsClient
 from twschat.assistant.responder import RuleResponder
+from twschat.assistant.skills.diagnosis import cause_of
 from twschat.core.audit import InMemoryAuditSink
 
 from .test_rules import NOW, BrokenTws, converse
@@ -47,3 +48,48 @@ def test_an_en_conversation_stays_en_and_a_clearly_pt_phrase_switches() -> None:
 def test_a_clearly_english_phrase_switches_a_pt_conversation() -> None:
     replies = converse(_demo_bot(), "quais jobs estão rodando?", "which jobs failed?")
     assert [r.language for r in replies] == ["pt", "en"]
+
+
+def test_why_did_it_fail_is_the_diagnosis_not_the_log_again() -> None:
+    replies = converse(_demo_bot(), "qual job esta em abend?", "por que ele falhou?", "e o log dele?")
+    why, log = replies[1], replies[2]
+    assert why.intent == "job_log" and why.text != log.text
+    assert "ORA-01653: unable to extend table ETL.SALES_FACT" in why.text  # the error line
+    assert "rc 12" in why.text and "tablespace" in why.text.lower()  # the return code, the cause class
+    assert "reroda o JOB002" in why.text  # the next step
+    assert "Starting data processing batch" not in why.text and "Starting data processing batch" in log.text
+    assert why.quick_replies[0] == "log do JOB002"  # the log one quick reply away
+
+
+DIAGNOSES = [
+    ("por que o JOB004 falhou?", "pt", "workstation TWS_AGENT2 não está linkada", "linka a TWS_AGENT2"),
+    ("why did JOB004 fail?", "en", "workstation TWS_AGENT2 is not linked", "link TWS_AGENT2"),
+    ("why did JOB002 fail?", "en", "tablespace ETL_DATA is full", "rerun JOB002"),
+]
+"""What the operator asks, the answer's language, the cause class as worded, the next step."""
+
+
+@pytest.mark.parametrize(("text", "lang", "cause", "step"), DIAGNOSES)
+def test_the_diagnosis_names_the_cause_class_and_the_next_step(
+    text: str, lang: str, cause: str, step: str
+) -> None:
+    (reply,) = converse(_demo_bot(), text)
+    assert reply.language == lang and cause in reply.text and step in reply.text, reply.text
+    assert "Batchman could not launch job" in reply.text or "ORA-01653" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (
+            "ERROR ORA-01653: unable to extend table ETL.SALES_FACT by 8192 in tablespace ETL_DATA",
+            "tablespace",
+        ),
+        ("cat: /data/in/sales_extract.csv: No such file or directory", "file"),
+        ("ERROR ORA-01017: invalid username/password; logon denied", "credentials"),
+        ("AWSBHT061E Batchman could not launch job: workstation TWS_AGENT2 is not linked", "unlinked"),
+        ("ERROR Batch aborted after 1,200,000 rows; rolling back", ""),
+    ],
+)
+def test_the_cause_class_is_what_the_log_says(error: str, cause: str) -> None:
+    assert cause_of([error]) == cause

@@ -137,6 +137,18 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "log.last_lines": lambda p: " (last line):" if p["n"] == 1 else f" (last {p['n']} lines):",
     "log.error_found": "Error found: {error}",
     "log.rerun_hint": 'Once the cause is fixed, ask for a rerun: "rerun {id}".',
+    # -- why a job failed: the diagnosis (skills/diagnosis.py)
+    "why.errors": "Error in the log:",
+    "why.no_error": "The log has no recognizable error line.",
+    "why.cause.tablespace": "Likely cause: tablespace {name} is full (the database could not extend the table).",
+    "why.cause.unlinked": "Likely cause: workstation {workstation} is not linked (TWS could not launch the job).",
+    "why.cause.file": "Likely cause: a file the job uses was not found.",
+    "why.cause.credentials": "Likely cause: credentials refused (the job's user/password).",
+    "why.next.tablespace": 'Next step: ask the DBA to extend tablespace {name}; then "rerun {id}".',
+    "why.next.unlinked": 'Next step: "link {workstation}"; once linked, "rerun {id}".',
+    "why.next.file": 'Next step: check that the file arrived where the job expects it; then "rerun {id}".',
+    "why.next.credentials": 'Next step: fix the user/password the job uses; then "rerun {id}".',
+    "why.next.unknown": 'See the full log ("log of {id}"); once the cause is fixed, ask "rerun {id}".',
     # ------------------------------------------------------------------ streams, workstations
     "streams.none": "No job streams{states}{where} in the plan.",
     "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",

@@ -137,6 +137,18 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "log.last_lines": lambda p: " (última linha):" if p["n"] == 1 else f" (últimas {p['n']} linhas):",
     "log.error_found": "Erro encontrado: {error}",
     "log.rerun_hint": 'Corrigida a causa, peça o rerun: "reroda o {id}".',
+    # -- why a job failed: the diagnosis (skills/diagnosis.py)
+    "why.errors": "Erro no log:",
+    "why.no_error": "O log não tem uma linha de erro reconhecível.",
+    "why.cause.tablespace": "Causa provável: o tablespace {name} está cheio (o banco não conseguiu estender a tabela).",
+    "why.cause.unlinked": "Causa provável: a workstation {workstation} não está linkada (o TWS não conseguiu lançar o job).",
+    "why.cause.file": "Causa provável: um arquivo que o job usa não foi encontrado.",
+    "why.cause.credentials": "Causa provável: credenciais recusadas (usuário/senha do job).",
+    "why.next.tablespace": 'Próximo passo: peça ao DBA para ampliar o tablespace {name}; depois, "reroda o {id}".',
+    "why.next.unlinked": 'Próximo passo: "linka a {workstation}"; linkada, "reroda o {id}".',
+    "why.next.file": 'Próximo passo: confira se o arquivo chegou no caminho esperado; depois, "reroda o {id}".',
+    "why.next.credentials": 'Próximo passo: corrija o usuário/senha que o job usa; depois, "reroda o {id}".',
+    "why.next.unknown": 'Veja o log completo ("log do {id}"); corrigida a causa, peça "reroda o {id}".',
     # ------------------------------------------------------------------ streams, workstations
     "streams.none": "Nenhum job stream{states}{where} no plano.",
     "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",

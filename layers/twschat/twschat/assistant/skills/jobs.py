@@ -11,6 +11,7 @@ from ..nlu import INTENTS
 from ..plan import TurnPlan
 from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, cap_lines, job_line
+from .diagnosis import diagnosis
 from .referents import targets
 
 __all__ = ["SKILLS", "failed_advice", "first_error", "may_be_incomplete", "ran_today"]
@@ -185,6 +186,8 @@ def _job_log(t: Turn) -> Answer:
         if err.kind == "not_found":
             return t.answer(msg("log.none", **about), "job_log", jobs=jobs, focus=job.id)
         raise TwsFailure(err, "log") from err
+    if t.intent.asks_why and job.status in FAILED_STATES:
+        return diagnosis(t, job, error_lines(log))
     all_lines = [ln.rstrip()[:200] for ln in log.splitlines() if ln.strip().strip("=")]
     tail = all_lines[-15:]
     error = first_error(log)
@@ -205,7 +208,12 @@ _ERROR_MARKERS = ("ERROR", "ORA-", "FATAL", "Exception", "AWSB", "SEVERE", "fail
 
 def first_error(log: str) -> str:
     """The first error line of a job log ("" when there is none)."""
-    return next((ln.rstrip()[:200].strip() for ln in log.splitlines() if _looks_like_error(ln)), "")
+    return next(iter(error_lines(log)), "")
+
+
+def error_lines(log: str) -> list[str]:
+    """The error lines of a job log, in order, each at most 200 characters."""
+    return [ln.rstrip()[:200].strip() for ln in log.splitlines() if _looks_like_error(ln)]
 
 
 def _looks_like_error(line: str) -> bool:
