@@ -93,3 +93,32 @@ def test_the_diagnosis_names_the_cause_class_and_the_next_step(
 )
 def test_the_cause_class_is_what_the_log_says(error: str, cause: str) -> None:
     assert cause_of([error]) == cause
+
+
+def test_advice_on_an_intro_job_matches_what_the_actions_allow() -> None:
+    bot = _demo_bot()
+    replies = converse(bot, "reroda o JOB002", "sim", "devo rerodar o JOB002?", "libera o JOB002")
+    advice, release = replies[2], replies[3]
+    assert "INTRO" in advice.text and "libera o JOB002" not in advice.text and "libere" not in advice.text
+    assert "linka a TWS_AGENT2" in advice.text, advice.text  # what the plan says it waits for
+    assert "não está em HOLD" in release.text  # the action rules: release is for HOLD only
+
+
+def test_reroda_a_held_job_says_release_it() -> None:
+    (reply,) = converse(_demo_bot(), "reroda o JOB007")
+    assert "HOLD" in reply.text and "libera o JOB007" in reply.text
+
+
+def test_the_status_of_an_intro_job_says_why_it_is_there() -> None:
+    texts = (
+        "reroda o JOB002",
+        "sim",
+        "como está o JOB002?",
+        "linka a TWS_AGENT2",
+        "sim",
+        "como está o JOB002?",
+    )
+    replies = converse(_demo_bot(), *texts)
+    offline, linked = replies[2], replies[5]
+    assert "TWS_AGENT2 (OFFLINE)" in offline.text and "linka a TWS_AGENT2" in offline.text
+    assert "INTRO" in linked.text and "status da TWS_AGENT2" in linked.text, linked.text

@@ -14,7 +14,7 @@ from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, cap_lines, job_lin
 from .diagnosis import diagnosis
 from .referents import targets
 
-__all__ = ["SKILLS", "failed_advice", "first_error", "may_be_incomplete", "ran_today"]
+__all__ = ["SKILLS", "failed_advice", "first_error", "job_advice", "may_be_incomplete", "ran_today"]
 
 
 def failed_advice(t: Turn, jobs: Sequence[Job], plan: TurnPlan) -> Msg:
@@ -142,7 +142,7 @@ def _job_status(t: Turn) -> Answer:
         return found
     job = found[0]
     if len(found) == 1:
-        out: list[Part] = [job_line(t, job, bullet=False), *_job_advice(t, job)]
+        out: list[Part] = [job_line(t, job, bullet=False), *job_advice(t, job)]
     else:
         out = [job_line(t, j) for j in found]
     failed = len(found) == 1 and job.status in FAILED_STATES
@@ -155,7 +155,8 @@ def _job_status(t: Turn) -> Answer:
     )
 
 
-def _job_advice(t: Turn, job: Job) -> list[Msg]:
+def job_advice(t: Turn, job: Job) -> list[Msg]:
+    """Why the job is where it is, when the plan tells, and the next step the action rules allow."""
     if job.status in FAILED_STATES:
         return [failed_advice(t, [job], t.plan)]
     if t.is_late(job):
@@ -168,6 +169,7 @@ def _job_advice(t: Turn, job: Job) -> list[Msg]:
         ws = t.plan.workstation(job.workstation)
         if ws is not None and ws.status == "OFFLINE":
             return [msg("advice.job_intro_offline", workstation=ws.name)]
+        return [msg("advice.job_intro", workstation=job.workstation)]
     return []
 
 
