@@ -2,6 +2,8 @@
 
 Two refinement hints still show the Portuguese example (``refine.ask_which``,
 ``refine.workstation_status``), as the responder always did; change them with the tests that pin them.
+
+Over 400 lines on purpose: one flat table, the same keys as :mod:`.pt`.
 """
 
 from __future__ import annotations
