@@ -122,3 +122,36 @@ def test_the_status_of_an_intro_job_says_why_it_is_there() -> None:
     offline, linked = replies[2], replies[5]
     assert "TWS_AGENT2 (OFFLINE)" in offline.text and "linka a TWS_AGENT2" in offline.text
     assert "INTRO" in linked.text and "status da TWS_AGENT2" in linked.text, linked.text
+
+
+@pytest.mark.parametrize(
+    ("text", "running", "due"),
+    [("jobs atrasados", "60 min", "Sem iniciar"), ("late jobs", "60 min", "Not started")],
+)
+def test_late_means_not_started_in_time_and_running_too_long(text: str, running: str, due: str) -> None:
+    bot = _demo_bot()
+    (late,) = converse(bot, text)
+    (soon,) = converse(bot, "quais jobs vão rodar nas próximas 2 horas?")
+    overdue = soon.text.split("Já passaram do horário e ainda aguardam: ")[1].split(" (")[0].split(", ")
+    assert overdue == ["JOB007", "JOB008", "JOB014"]  # the due-jobs answer's list
+    for job_id in [*overdue, "JOB006"]:
+        assert job_id in late.text, late.text
+    assert running in late.text and due in late.text
+    assert "JOB005" not in late.text  # running 12 min: not late
+
+
+def test_a_running_job_is_late_past_its_estimated_duration() -> None:
+    from datetime import timedelta
+
+    from twschat.assistant.domain import Job, is_late
+
+    started = NOW - timedelta(minutes=30)
+    job = Job(
+        "p", "Load", "JOB100", "EXEC", "WS", start_time=started, estimated_duration=timedelta(minutes=10)
+    )
+    assert is_late(job, NOW, 60)  # three times its estimate, though under the 60 min fallback
+    assert not is_late(Job("p", "Load", "JOB100", "EXEC", "WS", start_time=started), NOW, 60)
+    quick = Job(
+        "p", "Load", "JOB100", "EXEC", "WS", start_time=started, estimated_duration=timedelta(minutes=25)
+    )
+    assert not is_late(quick, NOW, 60)  # within half again its estimate

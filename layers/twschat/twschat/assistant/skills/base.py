@@ -168,6 +168,16 @@ class Turn:
     def is_late(self, job: Job) -> bool:
         return is_late(job, self.services.now(), self.services.long_minutes)
 
+    def due(self, job: Job) -> datetime | None:
+        """When a job that has not started is due: its AT time, else its job stream's start."""
+        if job.at_time is not None:
+            return job.at_time
+        try:
+            streams = self.plan.streams
+        except TwsFailure:  # the job's own instance time is the next best
+            return job.stream_start
+        return next((s.start_time for s in streams if s.name == job.job_stream and s.start_time), None)
+
     def carry(self, ids: Sequence[str]) -> tuple[str, ...]:
         """Keep the previous list as referents when the new focus came from it ("and the other one?")."""
         if ids and all(i in self.prev.jobs for i in ids):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
-from ..domain import Dependency, Job, job_category
+from ..domain import Dependency, Job, is_overdue, job_category
 from ..exceptions import TwsFailure
 from ..tws import TwsError
 from .base import FAILED_STATES, Skill, Turn, bullet_item, cap_lines, job_line
@@ -153,16 +153,10 @@ def _successors(t: Turn) -> Answer:
     return t.answer(lines(*out), jobs=[j.id for j in found[: t.services.cap]], focus=job.id)
 
 
-def _due(t: Turn, job: Job, starts: dict[str, datetime]) -> datetime | None:
-    """When a job that has not started is due: its AT time, else its job stream's start."""
-    return job.at_time or starts.get(job.job_stream)
-
-
 def _jobs_due(t: Turn) -> Answer:
     hours = max(1, t.intent.hours)
     now = t.services.now()
     until = now + timedelta(hours=hours)
-    starts = {s.name: s.start_time for s in t.plan.streams if s.start_time is not None}
     pending = [
         j
         for j in t.plan.jobs
@@ -171,12 +165,11 @@ def _jobs_due(t: Turn) -> Answer:
         and (not t.intent.workstation or j.workstation == t.intent.workstation)
     ]
     upcoming = sorted(
-        ((d, j) for j in pending if (d := _due(t, j, starts)) is not None and now <= d <= until),
+        ((d, j) for j in pending if (d := t.due(j)) is not None and now <= d <= until),
         key=lambda pair: (pair[0], pair[1].job_id),
     )
-    overdue = sorted(
-        (j for j in pending if (d := _due(t, j, starts)) is not None and d < now), key=lambda j: j.job_id
-    )
+    # the same test as "jobs atrasados" (skills/late.py): one answer to "which are past their time?"
+    overdue = sorted((j for j in pending if is_overdue(j, t.due(j), now)), key=lambda j: j.job_id)
     out: list[Part] = []
     if upcoming:
         out.append(msg("due.head", n=len(upcoming), hours=hours, until=t.when(until)))

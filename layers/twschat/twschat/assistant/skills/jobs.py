@@ -12,6 +12,7 @@ from ..plan import TurnPlan
 from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, cap_lines, job_line
 from .diagnosis import diagnosis
+from .late import late_jobs
 from .referents import targets
 
 __all__ = ["SKILLS", "failed_advice", "first_error", "job_advice", "may_be_incomplete", "ran_today"]
@@ -51,6 +52,8 @@ def _jobs_list(t: Turn) -> Answer:
     if today:
         jobs = [j for j in jobs if ran_today(t, j)]
     scope = jobs
+    if state == "late":
+        return late_jobs(t, scope, _where(t, today=False, scoped=scoped))
 
     def matches(job: Job) -> bool:
         if state == "late":
@@ -62,16 +65,7 @@ def _jobs_list(t: Turn) -> Answer:
     label: Part = msg(f"state.{state}", m=t.services.long_minutes, n=len(selected))
     if state == "all" and (intent.workstation or intent.stream):
         label = ""
-    wheres: list[Part] = []
-    if intent.workstation:
-        wheres.append(msg("where.workstation", workstation=intent.workstation))
-    if intent.stream:
-        wheres.append(msg("where.stream", stream=intent.stream))
-    if today:
-        wheres.append(msg("where.today"))
-    if scoped:
-        wheres.append(msg("where.among_previous"))
-    where = join(*wheres)
+    where = _where(t, today=today, scoped=scoped)
     also: list[Job] = []
     if state == "abend":
         also = sorted(
@@ -115,6 +109,21 @@ def _jobs_list(t: Turn) -> Answer:
         focus=selected[0].id if n == 1 else "",
         quick=log_suggestion(failed[0]) if failed else (),
     )
+
+
+def _where(t: Turn, *, today: bool, scoped: bool) -> Msg:
+    """ " na TWS_AGENT1", " no stream BILLING", " hoje", " (entre os anteriores)": the listing's scope."""
+    intent = t.intent
+    wheres: list[Part] = []
+    if intent.workstation:
+        wheres.append(msg("where.workstation", workstation=intent.workstation))
+    if intent.stream:
+        wheres.append(msg("where.stream", stream=intent.stream))
+    if today:
+        wheres.append(msg("where.today"))
+    if scoped:
+        wheres.append(msg("where.among_previous"))
+    return join(*wheres)
 
 
 # "hoje" narrows the states a job reaches by running (the others are about now, whatever the date)
