@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
 from ..domain import Dependency, Job, is_overdue, job_category
