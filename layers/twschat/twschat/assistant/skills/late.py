@@ -20,8 +20,8 @@ def late_jobs(t: Turn, jobs: Sequence[Job], where: Part, state: str = "late") ->
     """The late jobs among ``jobs`` (already narrowed by workstation or stream; ``where`` says how)."""
     now = t.services.now()
     running = sorted((j for j in jobs if t.is_late(j)), key=lambda j: j.job_id)
-    dues = {j.id: t.due(j) for j in jobs}
-    overdue = sorted((j for j in jobs if is_overdue(j, dues[j.id], now)), key=lambda j: j.job_id)
+    dues = {j.id: due for j in jobs if (due := t.due(j)) is not None}
+    overdue = sorted((j for j in jobs if is_overdue(j, dues.get(j.id), now)), key=lambda j: j.job_id)
     n = len(running) + len(overdue)
     label = msg("state.late", n=n, m=t.services.long_minutes)
     if not n:
