@@ -4,6 +4,8 @@ failure diagnosis, the sticky conversation language."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from twschat.assistant.demo import DemoTwsClient
@@ -155,3 +157,26 @@ def test_a_running_job_is_late_past_its_estimated_duration() -> None:
         "p", "Load", "JOB100", "EXEC", "WS", start_time=started, estimated_duration=timedelta(minutes=25)
     )
     assert not is_late(quick, NOW, 60)  # within half again its estimate
+
+
+AFTER_MIDNIGHT = datetime(2024, 4, 13, 3, 30, tzinfo=UTC)  # 00:30 in Sao Paulo; the plan ran yesterday
+
+
+def _bot_at(now: datetime, **settings: str) -> RuleResponder:
+    tws = DemoTwsClient(clock=lambda: now)
+    return RuleResponder(tws, audit=InMemoryAuditSink(), clock=lambda: now, **settings)  # type: ignore[arg-type]
+
+
+def test_today_is_the_current_production_plan_and_the_answer_says_its_period() -> None:
+    (failed,) = converse(_bot_at(AFTER_MIDNIGHT, plan_start_of_day="06:00"), "quais jobs falharam hoje?")
+    assert "JOB002" in failed.text and "JOB004" in failed.text, failed.text
+    assert "plano desde 12/04 06:00" in failed.text
+    (done,) = converse(_bot_at(AFTER_MIDNIGHT, plan_start_of_day="06:00"), "which jobs succeeded today?")
+    assert "plan since 2024-04-12 06:00" in done.text and "JOB001" in done.text, done.text
+
+
+def test_the_plan_day_starts_at_midnight_by_default() -> None:
+    (failed,) = converse(_bot_at(AFTER_MIDNIGHT), "quais jobs falharam hoje?")
+    assert "Nenhum job com falha (ABEND/FAIL/ERROR) hoje (plano desde 00:00)." in failed.text
+    (noon,) = converse(_bot_at(NOW, plan_start_of_day="06:00"), "quais jobs falharam hoje?")
+    assert "plano desde 06:00" in noon.text and "JOB004" in noon.text

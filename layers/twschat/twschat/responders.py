@@ -52,6 +52,7 @@ def build_responder(
         audit=audit,
         tz=settings.time_zone,
         require_justification=settings.require_justification,
+        plan_start_of_day=settings.plan_start_of_day,
     )
     if settings.responder != "bedrock":
         return rules

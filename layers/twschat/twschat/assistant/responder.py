@@ -60,6 +60,7 @@ class RuleResponder:
         long_running_minutes: int = 60,
         id_factory: Callable[[], str] | None = None,
         require_justification: bool = False,
+        plan_start_of_day: str = "00:00",
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
@@ -73,6 +74,7 @@ class RuleResponder:
             long_running_minutes=long_running_minutes,
             id_factory=id_factory,
             require_justification=require_justification,
+            plan_start_of_day=plan_start_of_day,
         )
         self._catalogs = CatalogCache()
 

@@ -356,7 +356,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_succeeded": "It already completed successfully: a rerun runs it all again.",
     "advice.ask": 'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).',
     # -- reads (streams, dependencies, prompts, schedule)
-    "where.today": " today",
+    "where.today": " today (plan since {since})",
     "deps.head": lambda p: (
         f"{p['name']} ({p['job_id']}) — {p['status']} on {p['workstation']} — waits for "
         f"{p['n']} {'dependency' if p['n'] == 1 else 'dependencies'}:"

@@ -352,7 +352,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_succeeded": "Ele já terminou com sucesso: um rerun executa tudo de novo.",
     "advice.ask": 'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).',
     # -- reads (streams, dependencies, prompts, schedule)
-    "where.today": " hoje",
+    "where.today": " hoje (plano desde {since})",
     "deps.head": lambda p: (
         f"{p['name']} ({p['job_id']}) — {p['status']} em {p['workstation']} — aguarda "
         f"{p['n']} {'dependência' if p['n'] == 1 else 'dependências'}:"

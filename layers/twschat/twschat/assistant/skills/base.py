@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twschat.core.audit import AuditSink
@@ -59,6 +59,8 @@ class Services:
     """At most this many lines in a listing."""
     long_minutes: int
     """A job running longer than this is late."""
+    plan_start: time = time(0, 0)
+    """When the production plan's day starts in ``zone`` (PlanStartOfDay): what "hoje"/"today" means."""
 
 
 def zone_named(name: str) -> tzinfo:
@@ -83,6 +85,7 @@ def build_services(
     long_running_minutes: int = 60,
     id_factory: Callable[[], str] | None = None,
     require_justification: bool = False,
+    plan_start_of_day: str = "00:00",
 ) -> Services:
     """What every responder over the assistant's skills needs, built one way: the rule responder
     and the LLM responder share the action path (ActionDesk) and its settings."""
@@ -101,7 +104,16 @@ def build_services(
         now=now,
         cap=max(1, int(list_cap)),
         long_minutes=int(long_running_minutes),
+        plan_start=plan_start(plan_start_of_day),
     )
+
+
+def plan_start(value: str) -> time:
+    """``HH:MM`` (PlanStartOfDay) as a time of day; ValueError for anything else."""
+    hours, _, minutes = value.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"PLAN_START_OF_DAY must be HH:MM, got {value!r}")
+    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +173,14 @@ class Turn:
     def clock(self, value: datetime | None) -> str:
         """``HH:MM`` in the operator's zone ("" for None): how an operator names a stream instance."""
         return value.astimezone(self.services.zone).strftime("%H:%M") if value is not None else ""
+
+    def plan_day_start(self) -> datetime:
+        """When the current production plan's day began: today's start of day in the zone, or
+        yesterday's when it has not come yet (00:30 with plans starting at 06:00: yesterday 06:00)."""
+        zone = self.services.zone
+        local_now = self.services.now().astimezone(zone)
+        start = datetime.combine(local_now.date(), self.services.plan_start, tzinfo=zone)
+        return start if start <= local_now else start - timedelta(days=1)
 
     def since(self, start: datetime) -> Minutes:
         return Minutes(max(0, int((self.services.now() - start).total_seconds() // 60)))

@@ -120,7 +120,7 @@ def _where(t: Turn, *, today: bool, scoped: bool) -> Msg:
     if intent.stream:
         wheres.append(msg("where.stream", stream=intent.stream))
     if today:
-        wheres.append(msg("where.today"))
+        wheres.append(msg("where.today", since=t.when(t.plan_day_start())))
     if scoped:
         wheres.append(msg("where.among_previous"))
     return join(*wheres)
@@ -131,13 +131,11 @@ _DATED_STATES = frozenset({"abend", "failed", "success", "cancelled", "all"})
 
 
 def ran_today(t: Turn, job: Job) -> bool:
-    """The job ran (ended, or else started) on today's date in the operator's zone, by the injected
-    clock; a job the source gives no time for did not run today as far as anyone can tell."""
+    """The job ran (ended, or else started) in the current production plan's day (since its start of
+    day, PlanStartOfDay), by the injected clock; a job the source gives no time for did not run
+    today as far as anyone can tell."""
     when = job.end_time or job.start_time
-    if when is None:
-        return False
-    zone = t.services.zone
-    return when.astimezone(zone).date() == t.services.now().astimezone(zone).date()
+    return when is not None and when >= t.plan_day_start()
 
 
 def may_be_incomplete(items: Sequence[object]) -> list[Part]:
