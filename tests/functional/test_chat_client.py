@@ -577,3 +577,29 @@ def test_no_answer_is_bounded() -> None:
     server = FakeServer(handler)
     code, out, _ = run_client(server, "oi", "/ping", answer_timeout=0.2)
     assert code == 0 and out.count("sem resposta") == 2 and len(server.received) == 2
+
+
+def test_conversations_in_the_servers_time_zone_with_their_title() -> None:
+    from twschat_dev.client.render import server_zone
+
+    frame = {
+        "type": "conversations",
+        "conversationId": "c-2",
+        "conversations": [
+            {
+                "conversationId": "c-2",
+                "agent": "tws-general",
+                "createdAt": "2026-01-02T03:04:05Z",
+                "title": "qual job esta em abend?",
+            },
+            {
+                "conversationId": "c-1",
+                "agent": "tws-general",
+                "createdAt": "2026-01-01T13:00:00Z",
+                "title": "",
+            },
+        ],
+    }
+    shown = render(frame, server_zone("America/Sao_Paulo"))
+    assert "02/01 00:04" in shown and "01/01 10:00" in shown  # UTC-3, as the messages are
+    assert "qual job esta em abend?" in shown and "03:04" not in shown

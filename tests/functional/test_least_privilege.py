@@ -57,6 +57,9 @@ FAILURE_PATHS = {
     ("TurnWorkerFunction", "bedrock:InvokeModel", "BedrockModelId"),
     # Only with BedrockGuardrailId set.
     ("TurnWorkerFunction", "bedrock:ApplyGuardrail", "BedrockGuardrailId"),
+    # The conversation's title (issue 17), set by its first message: the worker turns here continue a
+    # conversation $default began.
+    ("TurnWorkerFunction", "dynamodb:UpdateItem", "HistoryTable"),
 }
 
 Permission = tuple[str, str, str]  # (function, action, resource)

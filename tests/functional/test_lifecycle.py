@@ -237,3 +237,26 @@ def test_a_viewer_may_ask_but_not_rerun(service, poster, clock):
     refusal = bia.send("reroda o JOB002")["message"]
     assert "viewer" in refusal.lower() or "permiss" in refusal.lower()
     assert "Confirma" not in refusal
+
+
+def test_conversations_carry_their_first_question_as_title(service, poster, clock):
+    outcome, ana = connect(service, poster, clock, "conn-1", ANA)
+    ana.send("  qual job   esta em abend?\n")
+    ana.send("e o log dele?")
+    clock.now += 60
+    connect(service, poster, clock, "conn-2", ANA)  # a second conversation, no message yet
+    page = ana.send(json.dumps({"type": "conversations", "limit": 5}))
+    titles = {c["conversationId"]: c["title"] for c in page["conversations"]}
+    assert titles[outcome.record.conversation_id] == "qual job esta em abend?"
+    assert sorted(titles.values()) == ["", "qual job esta em abend?"]
+
+
+def test_the_welcome_back_does_not_show_the_raw_conversation_id(service, poster, clock):
+    outcome, ana = connect(service, poster, clock, "conn-1", ANA)
+    ana.send("qual job esta em abend?")
+    conversation_id = outcome.record.conversation_id
+    connect(service, poster, clock, "conn-2", ANA, conversation_id)
+    assert service.send_welcome(connection_id="conn-2", poster=poster, sleep=lambda _: None)
+    welcome = [f for f in poster.sent("conn-2") if f.get("type") == "welcome"][-1]
+    assert welcome["continued"] is True and welcome["conversationId"] == conversation_id
+    assert conversation_id not in welcome["message"] and "Bem-vindo de volta" in welcome["message"]

@@ -305,3 +305,19 @@ def test_questions_about_an_action_and_a_pasted_question_are_not_requests() -> N
         assert rejected(chat.say(message)), message
         chat.say("sim")
         assert chat.audit.records == [] and chat.status("JOB006") == "EXEC", message
+
+
+def test_a_tws_that_fails_while_a_proposal_is_checked_puts_nothing_up() -> None:
+    from twschat.assistant.tws import TwsError
+
+    chat = Chat(Script(propose("rerun", "JOB002")))
+
+    def timing_out() -> object:
+        raise TwsError("timeout", "the test's fault")
+
+    chat.tws.list_jobs = timing_out  # type: ignore[method-assign]
+    reply = chat.say("reroda o JOB002")
+    assert "pending" not in reply.context and not reply.quick_replies
+    assert "demorou" in reply.text  # the rules' own wording for a TWS that did not answer in time
+    assert reply.context["llm"]["calls"][-1]["result"]["rejected"] == "tws_unavailable"
+    assert chat.audit.records == []

@@ -194,3 +194,20 @@ def test_open_connections_of_an_owner_and_of_everybody(store):
         ("conn-2", ()),
         ("conn-3", ("viewer",)),
     ]
+
+
+def test_a_conversation_is_titled_once_by_its_first_message(store):
+    from twschat.core.conversation import ConversationRecord, conversation_title
+
+    history = store.history
+    assert history.create_conversation(ConversationRecord("ana", "c-1", "tws-general", 1_795_608_000_000))
+    assert history.create_conversation(ConversationRecord("ana", "c-2", "tws-general", 1_795_608_001_000))
+    first = conversation_title("  qual job   está em\nABEND agora? " + "x" * 80)
+    assert first == "qual job está em ABEND agora? " + "x" * 29 + "…" and len(first) == 60
+    assert history.set_conversation_title("ana", "c-1", first) is True
+    assert history.set_conversation_title("ana", "c-1", "a later message") is False  # kept: the first
+    assert history.set_conversation_title("ana", "c-404", "no such conversation") is False
+    assert history.get_conversation("ana", "c-404") is None  # nothing created by a title
+    titles = {c.conversation_id: c.title for c in history.list_conversations("ana", 10)}
+    assert titles == {"c-1": first, "c-2": ""}
+    assert history.get_conversation("ana", "c-1").title == first

@@ -95,7 +95,7 @@ PT_CASES: list[Case] = [
     c("status do backup", "job_status", "Mais de um job", "JOB001", "JOB012"),
     # logs
     c("preciso ver o log do job JOB002", "job_log", "ORA-01653", "reroda o JOB002"),
-    c("por que o JOB002 falhou?", "job_log", "Erro encontrado", "ORA-01653"),
+    c("por que o JOB002 falhou?", "job_log", "Erro no log", "ORA-01653", "tablespace ETL_DATA está cheio"),
     c("log do payroll", "job_log", "AWSBHT061E", "not linked"),
     c("mostra o stdlist do JOB006", "job_log", "lock"),
     c("log do JOB009", "job_log", "ainda não rodou"),
@@ -221,7 +221,7 @@ EN_CASES: list[Case] = [
     e("what is the status of JOB002?", "job_status", "ABEND on TWS_AGENT2"),
     e("how long has JOB006 been running?", "job_status", "5h10m"),
     e("what is the status of data processing?", "job_status", "(JOB002)"),
-    e("why did JOB002 fail?", "job_log", "ORA-01653", "Error found"),
+    e("why did JOB002 fail?", "job_log", "ORA-01653", "Error in the log", "tablespace ETL_DATA is full"),
     e("show the log of JOB002", "job_log", "Log of Data Processing"),
     e("show me the log of data procesing", "job_log", "ORA-01653"),
     e("show the job streams", "job_streams", "DATA_PIPELINE", "7 job streams"),
@@ -556,7 +556,7 @@ PT_CASES += [
     c(
         "mostra os jobs do stream BILLING",
         "jobs_list",
-        "2 jobs no plano no stream BILLING",
+        "2 jobs no stream BILLING",
         "Invoice Export (JOB005)",
         "Customer Sync (JOB007)",
         absent=("DAILY_BACKUP", "job streams"),
@@ -926,6 +926,24 @@ LIST_CAP = 20
 """The responder's default listing cap: a listing shows this many, then "e mais N"."""
 JOB002_WHICH = "JOB002 existe em 2 streams: DATA_PIPELINE (ABEND, 01:36) e PAYROLL (SUCC, 05:10). Qual?"
 BILLING_WHICH = "O job stream BILLING tem 2 instâncias: 01:36 (SUCC) e 07:48 (EXEC). Qual?"
+
+
+# Issue 17 section 2: answers that agree with each other
+_WAITING = ("aguardando resposta", "Prompts pendentes")
+SCENARIOS += [
+    Scenario(
+        "a prompt answered NO is not waiting in the job's dependencies either",
+        (
+            s("responde não ao prompt 3", "action_reply_no", "prompt 3"),
+            s("sim", "confirm_yes", "NO"),
+            s("por que o JOB014 está esperando?", "job_dependencies", "prompt 3", "NO", absent=_WAITING),
+            s("quais prompts estão aguardando?", "prompts", "3 (NO)", absent=("prompt 3:",)),
+        ),
+        audits=(
+            ("reply_no", "Extrato de vendas do dia conferido para a reconciliação (JOB014)?", "accepted"),
+        ),
+    ),
+]
 
 LARGE_PT_CASES: list[Case] = [
     c(

@@ -43,3 +43,16 @@ def test_the_llm_window_must_hold_what_the_running_summary_has_not_folded_yet() 
         == 12
     )
     assert Settings.from_env({"HISTORY_WINDOW": "12"}).history_window == 12  # the rules need no summary
+
+
+def test_plan_start_of_day_is_a_setting_and_reaches_the_responder() -> None:
+    from twschat.config import Settings
+    from twschat.responders import build_responder
+
+    assert Settings.from_env({}).plan_start_of_day == "00:00"
+    settings = Settings.from_env({"PLAN_START_OF_DAY": "06:00"})
+    assert settings.plan_start_of_day == "06:00"
+    responder = build_responder(settings)
+    assert responder.services.plan_start.hour == 6  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="PLAN_START_OF_DAY"):
+        Settings.from_env({"PLAN_START_OF_DAY": "6h"})

@@ -76,7 +76,7 @@ def test_a_complete_list_does_not_say_so() -> None:
 def test_jobs_of_one_stream_pt(text: str) -> None:
     reply = _ask([text])
     assert reply.intent == "jobs_list"
-    assert "2 jobs no plano no stream BILLING" in reply.text
+    assert "2 jobs no stream BILLING" in reply.text
     assert "JOB005" in reply.text and "JOB007" in reply.text
     assert "JOB001" not in reply.text and "job streams" not in reply.text
 
@@ -159,7 +159,7 @@ def test_pending_prompts_with_their_text_id_and_how_to_answer() -> None:
         'prompt 3: "Extrato de vendas do dia conferido para a reconciliação (JOB014)?" — ASKED' in reply.text
     )
     assert '"responde sim ao prompt 1" ou "responde não ao prompt 1"' in reply.text
-    assert "Já respondidos: 2 (YES)." in reply.text
+    assert "Já respondido: 2 (YES)." in reply.text  # issue 17: agreement (was "respondidos")
     assert reply.quick_replies == ("responde sim ao prompt 1", "responde sim ao prompt 3")
 
 

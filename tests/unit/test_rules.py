@@ -686,7 +686,9 @@ def test_a_negation_never_acts_and_drops_the_pending_action(
     reply = ask(bot, text, history)
     assert reply.intent == "action_negated" and expect in reply.text and "pending" not in reply.context
     history += [Turn("user", text), Turn("agent", reply.text, reply.context)]
-    assert "Não há nenhuma ação pendente" in ask(bot, "sim", history).text
+    # "sim" keeps the conversation's language (issue 17): English after "don't rerun JOB002"
+    after = ask(bot, "sim", history).text
+    assert "Não há nenhuma ação pendente" in after or "There is no action waiting for confirmation" in after
     assert status_of(tws, "JOB002") == "ABEND" and status_of(tws, "JOB009") == "SCHED" and audit.records == []
 
 

@@ -156,7 +156,7 @@ def render(frame: Frame, zone: tzinfo | None = None) -> str:
     if kind == "history":
         return _render_history(frame, zone)
     if kind == "conversations":
-        return _render_conversations(frame)
+        return _render_conversations(frame, zone)
     if kind is None and text:  # API Gateway's own frames: {"message": "Forbidden", "requestId": ...}
         request_id = frame.get("requestId")
         return f"[gateway] {text}" + (f" (requestId {request_id})" if request_id else "")
@@ -179,7 +179,9 @@ def _render_history(frame: Frame, zone: tzinfo | None = None) -> str:
     return "\n".join(out)
 
 
-def _render_conversations(frame: Frame) -> str:
+def _render_conversations(frame: Frame, zone: tzinfo | None = None) -> str:
+    """The owner's conversations, their times in the server's zone (as history and replies) and
+    their titles (the first question)."""
     found = [c for c in frame.get("conversations") or [] if isinstance(c, dict)]
     if not found:
         return "[nenhuma conversa]"
@@ -187,8 +189,10 @@ def _render_conversations(frame: Frame) -> str:
     out = [f"[conversas: {len(found)}]"]
     for c in found:
         mark = "  (atual)" if c.get("conversationId") == current else ""
+        title = c.get("title")
+        about = f"  {title}" if isinstance(title, str) and title else ""
         out.append(
-            f"  {c.get('conversationId', '?')}  {c.get('agent', '?')}  {_when(c.get('createdAt'))}{mark}"
+            f"  {c.get('conversationId', '?')}  {c.get('agent', '?')}  {_when(c.get('createdAt'), zone)}{about}{mark}"
         )
     if frame.get("nextBefore"):
         out.append(f"[há mais: /conversations {len(found)} mais]")

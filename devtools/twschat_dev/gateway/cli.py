@@ -145,7 +145,23 @@ def register(subparsers: Any) -> None:
         help="also accept WebSocket handshakes from pages of ORIGIN (e.g. http://localhost:5173); repeat "
         "for several. Default: only this gateway's own page; clients that send no Origin always connect",
     )
+    parser.add_argument(
+        "--reset-demo",
+        action="store_true",
+        help="start the demo plan over: forget what was done to it (kept in --data-dir beside the "
+        "conversations, which stay)",
+    )
     parser.set_defaults(func=run_serve)
+
+
+def reset_demo(args: argparse.Namespace) -> list[str]:
+    """``--reset-demo``: delete the demo plans' saved state in the data directory; the files removed."""
+    if not getattr(args, "reset_demo", False):
+        return []
+    removed = sorted(p.name for p in Path(args.data_dir).glob("demo-plan-*.json"))
+    for name in removed:
+        (Path(args.data_dir) / name).unlink(missing_ok=True)
+    return removed
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -154,6 +170,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.host not in _LOOPBACK:
         log.warning("listening on %s: this development gateway has no authentication", args.host)
     errors = start_errors(args)
+    reset_demo(args)
     try:
         app = read_app(args.template, parameter_overrides=parameter_overrides(args))
     except TemplateError as exc:

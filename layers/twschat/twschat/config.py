@@ -55,6 +55,9 @@ class Settings:
     """TWS_API_VERSION: v1 (plan REST API, default) or v2 (10.1 FP1+)."""
     tws_secret_arn: str = ""
     time_zone: str = "America/Sao_Paulo"
+    plan_start_of_day: str = "00:00"
+    """``HH:MM`` in ``time_zone`` when the production plan's day starts (what "hoje"/"today" means),
+    when the TWS does not say."""
     require_justification: bool = False
     """REQUIRE_JUSTIFICATION=true: no action runs without the operator's reason (asked for when missing)."""
     auth_mode: str = "none"
@@ -153,6 +156,7 @@ class Settings:
             tws_api_version=env.get("TWS_API_VERSION", "v1") or "v1",
             tws_secret_arn=env.get("TWS_SECRET_ARN", ""),
             time_zone=env.get("TIME_ZONE", d.time_zone) or d.time_zone,
+            plan_start_of_day=_plan_start(env),
             require_justification=env.get("REQUIRE_JUSTIFICATION", "").strip().lower()
             in ("true", "1", "yes"),
             auth_mode=auth_mode,
@@ -253,3 +257,14 @@ class AlertSettings:
             watch_interval_seconds=interval,
             subscription_ttl_seconds=_int(env, "SUBSCRIPTION_TTL_SECONDS", 0),
         )
+
+
+def _plan_start(env: Mapping[str, str]) -> str:
+    """PLAN_START_OF_DAY as ``HH:MM`` (default 00:00); ValueError for anything else."""
+    value = env.get("PLAN_START_OF_DAY", "").strip() or "00:00"
+    hours, _, minutes = value.partition(":")
+    if not (
+        hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60
+    ):
+        raise ValueError(f"PLAN_START_OF_DAY must be HH:MM (00:00-23:59), got {value!r}")
+    return f"{int(hours):02d}:{minutes}"

@@ -4,6 +4,7 @@ or rest) from configuration."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twschat.assistant.tws import TwsClient
@@ -17,12 +18,24 @@ if TYPE_CHECKING:
     from twschat.llm.memory import SummaryStore
 
 
+def demo_state_path(settings: Settings, plan: str) -> Path | None:
+    """Where the demo plan's state lives: beside the SQLite chat database (None on DynamoDB: a Lambda
+    container keeps the demo plan in memory, as before)."""
+    if settings.store_backend != "sqlite":
+        return None
+    return Path(settings.sqlite_path).with_name(f"demo-plan-{plan}.json")
+
+
 def build_tws_client(settings: Settings) -> TwsClient:
     if settings.tws_mode == "demo":
         from twschat.assistant.demo import DemoTwsClient
+        from twschat.assistant.demo_state import PersistentDemoTwsClient
 
         # TWS_DEMO_PLAN: small (default) or large (twschat serve --demo-plan large)
-        return DemoTwsClient(plan=os.environ.get("TWS_DEMO_PLAN") or "small")
+        plan = os.environ.get("TWS_DEMO_PLAN") or "small"
+        # beside the SQLite chat database: the plan keeps what operators did, as the audit does
+        path = demo_state_path(settings, plan)
+        return DemoTwsClient(plan=plan) if path is None else PersistentDemoTwsClient(path, plan=plan)
     if settings.tws_mode == "rest":
         from twschat.adapters.tws_rest import build_rest_client
 
@@ -58,6 +71,7 @@ def build_responder(
         tz=settings.time_zone,
         require_justification=settings.require_justification,
         alerts=alerts,
+        plan_start_of_day=settings.plan_start_of_day,
     )
     if settings.responder != "bedrock":
         return rules

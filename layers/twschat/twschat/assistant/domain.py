@@ -131,6 +131,9 @@ class Job:
     stream_start: datetime | None = None
     """Its job stream instance's scheduled time (v1 ``jobStreamInPlan.startTime``, v2 ``schedTime``):
     what tells two instances of one stream apart for an operator (None: not reported)."""
+    estimated_duration: timedelta | None = None
+    """How long TWS expects a run to take (v1 ``estimatedDuration``, v2 ``timeInfo.estimatedDuration``;
+    None: not reported): a run well past it is late, whatever the fixed threshold says."""
 
     @property
     def instance(self) -> tuple[str, str, str, str]:
@@ -351,11 +354,28 @@ def same_stream_instance(job: Job, other: Job) -> bool:
     return (job.job_stream, job.stream_start) == (other.job_stream, other.stream_start)
 
 
+LATE_FACTOR = 1.5
+"""A run is late once it takes half again its estimated duration."""
+
+
 def is_late(job: Job, now: datetime, long_running_minutes: int) -> bool:
-    """Running for more than ``long_running_minutes``."""
+    """Running well past its estimated duration (:data:`LATE_FACTOR`), or, with no estimate, for more
+    than ``long_running_minutes``."""
     if job_category(job.status) != "running" or job.start_time is None:
         return False
+    if job.estimated_duration is not None and job.estimated_duration > timedelta(0):
+        return (now - job.start_time) > job.estimated_duration * LATE_FACTOR
     return (now - job.start_time) > timedelta(minutes=long_running_minutes)
+
+
+def is_overdue(job: Job, due: datetime | None, now: datetime) -> bool:
+    """Not started by ``due`` (its AT time, else its job stream's start): waiting or ready past it."""
+    return (
+        job.start_time is None
+        and due is not None
+        and due < now
+        and job_category(job.status) in ("waiting", "ready")
+    )
 
 
 # ------------------------------------------------------------------------------ what a state allows

@@ -66,6 +66,7 @@ class RuleResponder:
         id_factory: Callable[[], str] | None = None,
         require_justification: bool = False,
         alerts: SubscriptionDesk | None = None,
+        plan_start_of_day: str = "00:00",
     ) -> None:
         self._tws = tws
         self._clock = clock or _utc_now
@@ -80,6 +81,7 @@ class RuleResponder:
             id_factory=id_factory,
             require_justification=require_justification,
             alerts=alerts,
+            plan_start_of_day=plan_start_of_day,
         )
         self._catalogs = CatalogCache()
 
@@ -134,7 +136,7 @@ class RuleResponder:
             lang = failure.lang or lang
             kind = failure.error.kind if failure.error.kind in _ERROR_KINDS else "server"
             what = msg(f"what.{failure.what}") if failure.what in _FAILING else failure.what
-            state = DialogueState(lang=lang, intent=name, error=failure.error.kind)
+            state = DialogueState(lang=lang, intent=name, error=failure.error.kind, settled=prev.settled)
             return _reply(Answer.of(msg(f"tws_error.{kind}", what=what), state))
         except StorageUnavailable:
             # Not a bug to hide behind "internal error": the action did not run because it could not be

@@ -133,6 +133,9 @@ class DialogueState:
     the operator means; the answer ("o do PAYROLL", "a das 07:48", "o segundo") continues ``intent``."""
     resource: str = ""
     """The name of the one resource the reply was about ("e quem está esperando ele?")."""
+    settled: bool = False
+    """Some message of the conversation said its language (markers, accents), so ``lang`` is not just
+    the default: a phrase that is not clearly the other language keeps it ("sim", "/help")."""
 
     def to_dict(self) -> dict[str, Any]:
         stored: dict[str, Any] = {"lang": self.lang, "intent": self.intent}
@@ -147,6 +150,7 @@ class DialogueState:
             "streams": list(self.streams),
             "choosing": self.choosing,
             "resource": self.resource,
+            "settled": self.settled or None,
         }
         stored.update((key, value) for key, value in optional.items() if value not in ("", None, []))
         return stored
@@ -169,6 +173,7 @@ class DialogueState:
             streams=tuple(x for x in streams if isinstance(x, str)) if isinstance(streams, list) else (),
             choosing=str(raw.get("choosing") or ""),
             resource=str(raw.get("resource") or ""),
+            settled=raw.get("settled") is True,
         )
 
 

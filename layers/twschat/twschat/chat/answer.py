@@ -13,6 +13,7 @@ from twschat.core.exceptions import StorageUnavailable
 from twschat.core.ports import FramePoster
 from twschat.core.responder import AfterReply, Principal, Reply, ResponderRequest, StreamingResponder
 
+from .claim import title_if_first
 from .outcomes import TurnOutcome, TurnStatus
 from .replies import BLOCKS_KEY, LEAD_KEY, QUICK_REPLIES_KEY, reply_frames
 from .streaming import ReplyStream
@@ -29,6 +30,7 @@ def answer_turn(service: ChatService, turn: ClaimedTurn, poster: FramePoster) ->
     """The window, the responder, the reply stored, the reply posted."""
     keys, language, stats = turn.keys, turn.language, turn.stats
     window = service.stores.history.recent_messages(keys.conversation_key, service.settings.history_window)
+    title_if_first(service, turn, window)
     request = _request(service, turn.connection, keys, turn.text, window)
     started = time.perf_counter()
     stream = (

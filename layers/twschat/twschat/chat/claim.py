@@ -3,16 +3,19 @@ the conditional put of the user's message that only one delivery of a frame wins
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from twschat.core.conversation import (
     ConnectionRecord,
     MessageRecord,
+    conversation_title,
     reply_message_id,
     reply_message_key,
     user_message_key,
 )
+from twschat.core.exceptions import StorageUnavailable
 from twschat.persistence.accounting import StoreStats
 
 if TYPE_CHECKING:
@@ -59,6 +62,19 @@ class ClaimedTurn:
     text: str
     language: str
     stats: StoreStats
+
+
+def title_if_first(service: ChatService, turn: ClaimedTurn, window: Sequence[MessageRecord]) -> None:
+    """The conversation's first user message titles it: ``window`` (the turn's history, already read)
+    holds only this turn's message. A title is not worth a turn: a store failure is logged only."""
+    if [m.message_key for m in window] != [turn.keys.user_key]:
+        return
+    try:
+        service.stores.history.set_conversation_title(
+            turn.connection.owner, turn.keys.conversation_id, conversation_title(turn.text)
+        )
+    except StorageUnavailable as failure:
+        service.storage_failed(failure, "conversation title not stored")
 
 
 def claim(service: ChatService, keys: TurnKeys, text: str, now: float) -> bool:

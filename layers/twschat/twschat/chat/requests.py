@@ -33,7 +33,13 @@ def _conversations(
         conversation_id=connection.conversation_id,
         in_reply_to=message_id,
         conversations=[
-            {"conversationId": c.conversation_id, "agent": c.agent, "createdAt": iso(c.created_at)}
+            {
+                "conversationId": c.conversation_id,
+                "agent": c.agent,
+                "createdAt": iso(c.created_at),
+                # its first question, one line ("" until one is asked): what a sidebar shows
+                "title": c.title,
+            }
             for c in found
         ],
         next_before=found[-1].conversation_id if len(found) == request.limit else None,

@@ -107,6 +107,19 @@ class ConversationRecord:
     agent: str
     created_at: int
     """Epoch milliseconds."""
+    title: str = ""
+    """Its first user message on one line (:func:`conversation_title`); "" until one is stored."""
+
+
+TITLE_CHARS = 60
+"""A conversation's title is at most this long: a sidebar line, not the whole question."""
+
+
+def conversation_title(text: str) -> str:
+    """``text`` as a conversation's title: one line, whitespace collapsed, at most :data:`TITLE_CHARS`
+    characters (cut with "…")."""
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 def messages_in_last_minute(record: ConnectionRecord, now: float) -> float:

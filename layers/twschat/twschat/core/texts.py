@@ -16,8 +16,9 @@ WELCOME_TEXT = {
     ),
 }
 WELCOME_BACK_TEXT = {
-    "pt": "Bem-vindo de volta! Continuando a conversa {conversation_id}. Como posso ajudar?",
-    "en": "Welcome back! Continuing conversation {conversation_id}. How can I help?",
+    # no raw "c-…" id: the frame's conversationId carries it for clients; people read the conversation
+    "pt": "Bem-vindo de volta! Continuando a conversa. Como posso ajudar?",
+    "en": "Welcome back! Continuing the conversation. How can I help?",
 }
 CLOSING_TEXT = {
     "pt": {

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twschat.assistant.answer import Answer
+from twschat.assistant.answer import Answer, msg
 from twschat.assistant.blocks import worded
 from twschat.assistant.domain import ACTION_KINDS
+from twschat.assistant.exceptions import TwsFailure
 from twschat.assistant.messages import render
 from twschat.assistant.plan import CatalogCache, TurnPlan
 from twschat.assistant.skills import SKILLS, Turn
@@ -192,6 +193,17 @@ class Rounds:
         intent = extra.pop("intent", "llm")
         return Reply(text, lang, intent, context, telemetry=telemetry, **extra)
 
+    def _tws_failed(self, run: TurnRun, call: dict[str, Any], failure: TwsFailure) -> Reply:
+        """The TWS failed while a proposal was being checked or put up: nothing is pending, the
+        operator is told the TWS did not answer (as the rules tell it), the proposal is on record."""
+        run.figures.proposals_rejected += 1
+        call["result"] = {"proposed": False, "rejected": "tws_unavailable"}
+        kind = failure.error.kind
+        text = render(msg(f"tws_error.{kind}", what=msg("what.act")), run.lang)
+        prev = run.prev
+        state = DialogueState(lang=run.lang, intent="llm", jobs=prev.jobs, focus=prev.focus, error=kind)
+        return self._reply(run, text, state)
+
     def _answer(self, run: TurnRun, turn: ModelTurn) -> Reply:
         text = scrub_model_text(turn.text)
         if not text:
@@ -212,18 +224,21 @@ class Rounds:
         if str(args.get("action") or "") not in ACTION_KINDS:
             raise ModelError("malformed_tool_use", f"unknown action {args.get('action')!r}", retryable=False)
         request, prev, lang = run.request, run.prev, run.lang
-        verdict = judge_proposal(
-            args,
-            message=request.message,
-            prev=prev,
-            plan=run.plan,
-            lang=lang,
-            catalogs=self.catalogs,
-            make_turn=lambda intent: Turn(intent, request, prev, run.plan, lang, self.services),
-        )
-        lead = scrub_model_text(turn.text)
         call: dict[str, Any] = {"id": use.id, "name": ACTION_TOOL, "input": storable(dict(args)), "ok": True}
         run.calls.append(call)
+        try:
+            verdict = judge_proposal(
+                args,
+                message=request.message,
+                prev=prev,
+                plan=run.plan,
+                lang=lang,
+                catalogs=self.catalogs,
+                make_turn=lambda intent: Turn(intent, request, prev, run.plan, lang, self.services),
+            )
+        except TwsFailure as failure:
+            return self._tws_failed(run, call, failure)
+        lead = scrub_model_text(turn.text)
         if verdict.intent is None:
             run.figures.proposals_rejected += 1
             _log.warning("model proposal rejected: %s", verdict.rejected)
@@ -238,7 +253,10 @@ class Rounds:
         intent = verdict.intent or verdict.operator_request
         assert intent is not None
         skill_turn = Turn(intent, request, prev, run.plan, lang, self.services)
-        answer: Answer = SKILLS[intent.name](skill_turn)
+        try:
+            answer: Answer = SKILLS[intent.name](skill_turn)
+        except TwsFailure as failure:
+            return self._tws_failed(run, call, failure)
         state = answer.state
         said = state.lang or lang
         # the confirmation block from the code-written pending action, like the rules draw it

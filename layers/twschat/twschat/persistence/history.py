@@ -126,6 +126,11 @@ class HistoryStore(AccountedStore, ABC):
             return False
         return True
 
+    def set_conversation_title(self, owner: str, conversation_id: str, title: str) -> bool:
+        """Title the owner's conversation unless it has a title already (the first message wins) or
+        does not exist (a title never creates one): titled now?"""
+        return self._set_title_if_absent(conversations_key(owner), conversation_id, title)
+
     def get_conversation(self, owner: str, conversation_id: str) -> ConversationRecord | None:
         item = self._get_history_item(conversations_key(owner), conversation_id)
         return conversation_from_item(item) if item else None
@@ -149,6 +154,10 @@ class HistoryStore(AccountedStore, ABC):
         """Write a conversation item only if no item has its key; else raise ``ConversationAlreadyExists``."""
 
     @abstractmethod
+    def _set_title_if_absent(self, conversation_key: str, conversation_id: str, title: str) -> bool:
+        """Set ``title`` on an existing conversation item that has none: set?"""
+        raise NotImplementedError
+
     def _put_summary_item_if_version(self, item: dict[str, Any], expected_version: int) -> None:
         """Write the summary item only if none exists (``expected_version`` 0) or the stored one's
         ``version`` equals ``expected_version``; else raise ``SummaryVersionConflict``."""
@@ -215,6 +224,7 @@ def conversation_to_item(record: ConversationRecord) -> dict[str, Any]:
         "owner": record.owner,
         "agent": record.agent,
         "createdAt": record.created_at,
+        **({"title": record.title} if record.title else {}),
     }
 
 
@@ -224,4 +234,5 @@ def conversation_from_item(item: Mapping[str, Any]) -> ConversationRecord:
         conversation_id=str(item["messageKey"]),
         agent=str(item.get("agent", "")),
         created_at=int(item.get("createdAt", 0)),
+        title=str(item.get("title") or ""),
     )

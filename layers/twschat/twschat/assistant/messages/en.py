@@ -1,7 +1,9 @@
-"""English: the same keys as :mod:`.pt` (a unit test holds them equal). Imports only :mod:`..answer`.
+"""English: the same keys as :mod:`.pt` (a unit test holds them equal). Imports only :mod:`..answer` and :mod:`.forms`.
 
 Two refinement hints still show the Portuguese example (``refine.ask_which``,
 ``refine.workstation_status``), as the responder always did; change them with the tests that pin them.
+
+Over 400 lines on purpose: one flat table, the same keys as :mod:`.pt`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..answer import When
+from .forms import all_of, by_count, scoped
 
 __all__ = ["MESSAGES"]
 
@@ -84,17 +87,22 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "target.missing": 'I did not find {ids} in the current plan. List the jobs with "sj" or '
     '"which jobs are in abend?".',
     "target.which_job": 'Which job? Give its name or id, for example: "status of JOB002" or "log of JOB002".',
-    "which.ambiguous": "More than one job matches:",
+    "which.ambiguous": "More than one job matches. Which one?",
     "which.head": "Which one?",
     # one job name in several job stream instances: which instance?
-    "which.instances": "{id} exists in {count} streams: {options}. Which one?",
+    "which.instances": lambda p: (
+        f"{p['id']} exists in {p['count']} {by_count(p, 'stream', 'streams', 'count')}: {p['options']}. Which one?"
+    ),
     "which.instance": "{stream} ({status}, {at})",
     "which.instance_plain": "{stream} ({status})",
     "which.and": " and ",
     "which.and_more": " and {extra} more",
-    "which.stream_instances": "Job stream {name} has {count} instances: {options}. Which one?",
+    "which.stream_instances": lambda p: (
+        f"Job stream {p['name']} has {p['count']} {by_count(p, 'instance', 'instances', 'count')}: "
+        f"{p['options']}. Which one?"
+    ),
     "which.stream_instance": "{at} ({status})",
-    "which.tail": 'Which one? E.g. "status of {id}" or "the first one".',
+    "which.tail": 'E.g. "status of {id}" or "the first one".',
     # ----------------------------------------------------------------------------------- jobs
     "state.abend": "in ABEND",
     "state.failed": "failed (ABEND/FAIL/ERROR)",
@@ -104,15 +112,19 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "state.sched": "scheduled (SCHED)",
     "state.ready": "ready (READY)",
     "state.success": "completed successfully",
-    "state.cancelled": "cancelled (CANCL)",
-    "state.late": "running for more than {m} min",
+    "state.cancelled": "cancelled",
+    "state.late": "late",
+    "late.running": "Running for more than {m} min (or well past the estimated duration):",
+    "late.not_started": "Not started by their time:",
+    "late.due": " — due {at}",
+    "late.ask_why": 'To see what holds them: "why is {id} waiting?".',
     "state.all": "in the plan",
     "where.workstation": " on {workstation}",
     "where.stream": " in stream {stream}",
     "where.among_previous": " (among the previous ones)",
-    "jobs.none": "No jobs {label}{where}.",
+    "jobs.none": lambda p: f"No jobs {scoped(p['label'], p['where'])}.",
     "jobs.but_failed": "But these jobs failed:",
-    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.count": lambda p: f"{p['n']} {by_count(p, 'job', 'jobs')} {scoped(p['label'], p['where'])}:",
     "jobs.also_failed": "Also failed:",
     "advice.failed": 'Advice: check the log ("log of {id}"), check its dependencies (predecessors, resources, '
     'files) and, once the cause is fixed, ask for a rerun ("rerun {id}").',
@@ -124,13 +136,27 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     '("log of {id}") to see whether it is stuck.',
     "advice.job_hold": 'Waiting on dependencies. To release it by hand: "release {id}".',
     "advice.job_sched": "Waiting for its start time (AT).",
-    "advice.job_intro_offline": "Waiting for {workstation} (OFFLINE) to link before it starts.",
+    "advice.job_intro_offline": 'Waiting for {workstation} (OFFLINE) to link before it starts: "link {workstation}".',
+    "advice.job_intro": "In INTRO: TWS has submitted the job and {workstation} has not started it yet; if it "
+    'stays in INTRO for more than a few minutes, check the agent ("status of {workstation}").',
     "log.not_run": "{name} ({job_id}) has not run yet (status {status}): there is no log.",
     "log.none": "TWS has no log for {name} ({job_id}) (status {status}).",
     "log.head": "Log of {name} ({job_id}) — {status} on {workstation}",
-    "log.last_lines": " (last {n} lines):",
+    "log.last_lines": lambda p: " (last line):" if p["n"] == 1 else f" (last {p['n']} lines):",
     "log.error_found": "Error found: {error}",
     "log.rerun_hint": 'Once the cause is fixed, ask for a rerun: "rerun {id}".',
+    # -- why a job failed: the diagnosis (skills/diagnosis.py)
+    "why.errors": "Error in the log:",
+    "why.no_error": "The log has no recognizable error line.",
+    "why.cause.tablespace": "Likely cause: tablespace {name} is full (the database could not extend the table).",
+    "why.cause.unlinked": "Likely cause: workstation {workstation} is not linked (TWS could not launch the job).",
+    "why.cause.file": "Likely cause: a file the job uses was not found.",
+    "why.cause.credentials": "Likely cause: credentials refused (the job's user/password).",
+    "why.next.tablespace": 'Next step: ask the DBA to extend tablespace {name}; then "rerun {id}".',
+    "why.next.unlinked": 'Next step: "link {workstation}"; once linked, "rerun {id}".',
+    "why.next.file": 'Next step: check that the file arrived where the job expects it; then "rerun {id}".',
+    "why.next.credentials": 'Next step: fix the user/password the job uses; then "rerun {id}".',
+    "why.next.unknown": 'See the full log ("log of {id}"); once the cause is fixed, ask "rerun {id}".',
     # ------------------------------------------------------------------ streams, workstations
     "streams.none": "No job streams{states}{where} in the plan.",
     "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",
@@ -144,7 +170,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "ws.details": "{name} — {status} ({bits})",
     "ws.offline_advice": '{name} is OFFLINE: check the agent/netman on the host and link it (conman "link {name}").',
     "ws.affected_jobs": " Affected jobs on it: {counts}.",
-    "ws.none_offline": "No workstation is OFFLINE: all {n} are ONLINE.",
+    "ws.none_offline": lambda p: (
+        "No workstation is OFFLINE" + all_of(p, ": the only one is ONLINE.", ": all {n} are ONLINE.")
+    ),
     "ws.none": "No workstations found.",
     "ws.count": lambda p: (
         f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
@@ -157,7 +185,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "summary.failed": "{n} failed",
     "summary.running": "{n} running",
     "summary.waiting": "{n} waiting",
-    "summary.head": "Plan summary: {total} jobs — {parts}.",
+    "summary.head": lambda p: (
+        f"Plan summary: {p['total']} {by_count(p, 'job', 'jobs', 'total')} — {p['parts']}."
+    ),
     "summary.workstations": "Workstations: {online} of {total} ONLINE",
     "summary.attention": "Needs attention:",
     "summary.ask_log": 'Ask "log of JOBxxx" to see the cause.',
@@ -165,22 +195,27 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -------------------------------------------------------------------------------- actions
     "action.rerun.what": "rerun",
     "action.rerun.title": "Rerun",
+    "action.rerun.sent": "sent",
     "action.rerun.verb": "rerun",
     "action.hold.what": "putting on HOLD",
     "action.hold.title": "Hold",
+    "action.hold.sent": "sent",
     "action.hold.verb": "hold",
     "action.release.what": "releasing",
     "action.release.title": "Release",
+    "action.release.sent": "sent",
     "action.release.verb": "release",
     "action.cancel.what": "cancelling",
     "action.cancel.title": "Cancel",
+    "action.cancel.sent": "sent",
     "action.cancel.verb": "cancel",
     "ask.rerun": "rerun {id}",
     "ask.hold": "hold {id}",
     "ask.release": "release {id}",
     "ask.cancel": "cancel {id}",
     "blocked.rerun.running": "{name} is running ({s}): it cannot be rerun now.",
-    "blocked.rerun.not_started": '{name} has not run yet ({s}). If it is on HOLD, release it: "release {id}".',
+    "blocked.rerun.not_started": "{name} has not run yet ({s}): there is nothing to rerun.",
+    "blocked.rerun.held": '{name} is on HOLD and has not run yet: to let it run, release it: "release {id}".',
     "blocked.hold.already_held": "{name} is already on HOLD.",
     "blocked.hold.started": "{name} is {s}: only a job that has not started can be put on HOLD.",
     "blocked.release.not_held": "{name} is not on HOLD (it is {s}): nothing to release.",
@@ -190,33 +225,43 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -- actions (kill, confirm, streams, workstations, prompts, justification)
     "action.kill.what": "killing",
     "action.kill.title": "Kill",
+    "action.kill.sent": "sent",
     "action.kill.verb": "kill",
     "action.confirm_succ.what": "marking as SUCC",
     "action.confirm_succ.title": "SUCC confirmation",
+    "action.confirm_succ.sent": "sent",
     "action.confirm_succ.verb": "confirm SUCC for",
     "action.confirm_abend.what": "marking as ABEND",
     "action.confirm_abend.title": "ABEND confirmation",
+    "action.confirm_abend.sent": "sent",
     "action.confirm_abend.verb": "confirm ABEND for",
     "action.stream_hold.what": "putting on HOLD the job stream",
     "action.stream_hold.title": "Hold of job stream",
+    "action.stream_hold.sent": "sent",
     "action.stream_hold.verb": "hold the job stream",
     "action.stream_release.what": "releasing the job stream",
     "action.stream_release.title": "Release of job stream",
+    "action.stream_release.sent": "sent",
     "action.stream_release.verb": "release the job stream",
     "action.stream_cancel.what": "cancelling the job stream",
     "action.stream_cancel.title": "Cancel of job stream",
+    "action.stream_cancel.sent": "sent",
     "action.stream_cancel.verb": "cancel the job stream",
     "action.link.what": "linking the workstation",
     "action.link.title": "Link of workstation",
+    "action.link.sent": "sent",
     "action.link.verb": "link the workstation",
     "action.unlink.what": "unlinking the workstation",
     "action.unlink.title": "Unlink of workstation",
+    "action.unlink.sent": "sent",
     "action.unlink.verb": "unlink the workstation",
     "action.reply_yes.what": "replying YES to prompt",
     "action.reply_yes.title": "YES reply to prompt",
+    "action.reply_yes.sent": "sent",
     "action.reply_yes.verb": "reply to the prompt",
     "action.reply_no.what": "replying NO to prompt",
     "action.reply_no.title": "NO reply to prompt",
+    "action.reply_no.sent": "sent",
     "action.reply_no.verb": "reply to the prompt",
     "ask.kill": "kill {id}",
     "ask.confirm_succ": "confirm {id} succ",
@@ -247,7 +292,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.question_plain": "Confirm {what} {label}? Reply yes or no (expires in {minutes} min).",
     "confirm.reason": " Reason: {reason}.",
     "reason.ask": "For {what} {label}, what is the reason? (it goes to the audit trail)",
-    "confirm.sent_plain": "{title} {label} sent to TWS. Status now: {status}.",
+    "confirm.sent_plain": "{title} {label} {sent} to TWS. Status now: {status}.",
     "confirm.instance": ", stream {stream} ({at})",
     "confirm.instance_plain": ", stream {stream}",
     "confirm.stream_at": " ({at})",
@@ -270,12 +315,12 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.gone": "{label} is no longer in the current plan; nothing was done.",
     "confirm.expired": "The confirmation for {what} {label} expired; nothing was done. "
     "Ask again if you still want it.",
-    "confirm.sent": "{title} of {name} ({job_id}) on {workstation} sent to TWS. Status now: {status}.",
+    "confirm.sent": "{title} of {name} ({job_id}) on {workstation} {sent} to TWS. Status now: {status}.",
     "confirm.starts_when_linked": " {workstation} is OFFLINE: the job starts once it links.",
     "confirm.follow": ' Follow it with "status of {id}".',
     "confirm.refused_by_tws": "TWS refused {what} {name} ({job_id}): {detail}.",
     "nothing_done": " Nothing was done.",
-    "already.head": "{title} of {label} was already sent to TWS, confirmed by {who} at {when}; I did not send it "
+    "already.head": "{title} of {label} was already {sent} to TWS, confirmed by {who} at {when}; I did not send it "
     "again.",
     "already.accepted": "TWS accepted it.",
     "already.rejected": "TWS refused it: {detail}.",
@@ -311,19 +356,25 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_succeeded": "It already completed successfully: a rerun runs it all again.",
     "advice.ask": 'Your call. If you want it, ask explicitly: "{ask}" (I will ask for confirmation).',
     # -- reads (streams, dependencies, prompts, schedule)
-    "where.today": " today",
+    "where.today": " today (plan since {since})",
     "deps.head": lambda p: (
         f"{p['name']} ({p['job_id']}) — {p['status']} on {p['workstation']} — waits for "
         f"{p['n']} {'dependency' if p['n'] == 1 else 'dependencies'}:"
     ),
     "deps.none": "{name} ({job_id}) — {status}: it has no dependencies in the plan.",
-    "deps.all_met": "{name} ({job_id}) — {status}: all {n} dependencies are already satisfied.",
+    "deps.all_met": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']}: "
+        + all_of(
+            p, "its only dependency is already satisfied.", "all {n} dependencies are already satisfied.", "."
+        )
+    ),
     "deps.unknown": "TWS did not report the dependencies of {name} ({job_id}) (status {status}); "
     'check with conman ("sj {job_id};deps").',
     "deps.met": "Already satisfied: {names}.",
     "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
     "deps.stream": "predecessor job stream {name} — {status}",
     "deps.prompt": 'prompt {id}: "{text}" — {status}, waiting for a reply',
+    "deps.prompt_answered": 'prompt {id}: "{text}" — answered {status}: the job does not start on it',
     "deps.resource": "resource {name}: needs {quantity}, {available} available",
     "deps.time": "time: AT {at} (in {ahead})",
     "deps.file": "file {name}",

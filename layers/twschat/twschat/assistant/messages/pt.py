@@ -1,7 +1,8 @@
 """Portuguese (the default): every message code the skills use, and how times and durations read.
 
 An entry is a ``str.format`` template over the message's parameters, or a function of them. The
-English catalogue (:mod:`.en`) has exactly the same keys. Imports only :mod:`..answer`.
+English catalogue (:mod:`.en`) has exactly the same keys. Imports only :mod:`..answer` and :mod:`.forms`.
+Over 400 lines on purpose: one flat table, read side by side with :mod:`.en`; split, it would hide keys.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..answer import When
+from .forms import all_of, by_count, scoped
 
 __all__ = ["MESSAGES"]
 
@@ -84,35 +86,44 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # ------------------------------------------------------------------------------ referents
     "target.missing": 'Não encontrei {ids} no plano atual. Veja os jobs com "sj" ou "quais jobs estão em abend?".',
     "target.which_job": 'Qual job? Diga o nome ou o id, por exemplo: "status do JOB002" ou "log do JOB002".',
-    "which.ambiguous": "Mais de um job combina:",
+    "which.ambiguous": "Mais de um job combina. Qual deles?",
     "which.head": "Qual deles?",
     # one job name in several job stream instances: which instance?
-    "which.instances": "{id} existe em {count} streams: {options}. Qual?",
+    "which.instances": lambda p: (
+        f"{p['id']} existe em {p['count']} {by_count(p, 'stream', 'streams', 'count')}: {p['options']}. Qual?"
+    ),
     "which.instance": "{stream} ({status}, {at})",
     "which.instance_plain": "{stream} ({status})",
     "which.and": " e ",
     "which.and_more": " e mais {extra}",
-    "which.stream_instances": "O job stream {name} tem {count} instâncias: {options}. Qual?",
+    "which.stream_instances": lambda p: (
+        f"O job stream {p['name']} tem {p['count']} {by_count(p, 'instância', 'instâncias', 'count')}: "
+        f"{p['options']}. Qual?"
+    ),
     "which.stream_instance": "{at} ({status})",
-    "which.tail": 'Qual deles? Ex.: "status do {id}" ou "o primeiro".',
+    "which.tail": 'Ex.: "status do {id}" ou "o primeiro".',
     # ----------------------------------------------------------------------------------- jobs
     "state.abend": "em ABEND",
     "state.failed": "com falha (ABEND/FAIL/ERROR)",
     "state.running": "em execução",
     "state.waiting": "aguardando (HOLD/SCHED/...)",
     "state.hold": "em HOLD",
-    "state.sched": "agendados (SCHED)",
-    "state.ready": "prontos (READY)",
-    "state.success": "concluídos com sucesso",
-    "state.cancelled": "cancelados (CANCL)",
-    "state.late": "rodando há mais de {m} min",
+    "state.sched": lambda p: by_count(p, "agendado", "agendados") + " (SCHED)",
+    "state.ready": lambda p: by_count(p, "pronto", "prontos") + " (READY)",
+    "state.success": lambda p: by_count(p, "concluído", "concluídos") + " com sucesso",
+    "state.cancelled": lambda p: by_count(p, "cancelado", "cancelados"),
+    "state.late": lambda p: by_count(p, "atrasado", "atrasados"),
+    "late.running": "Rodando há mais de {m} min (ou bem além da duração estimada):",
+    "late.not_started": "Sem iniciar no horário:",
+    "late.due": " — previsto {at}",
+    "late.ask_why": 'Para saber o que seguram: "por que o {id} está esperando?".',
     "state.all": "no plano",
     "where.workstation": " na {workstation}",
     "where.stream": " no stream {stream}",
     "where.among_previous": " (entre os anteriores)",
-    "jobs.none": "Nenhum job {label}{where}.",
+    "jobs.none": lambda p: f"Nenhum job {scoped(p['label'], p['where'])}.",
     "jobs.but_failed": "Mas há jobs com falha:",
-    "jobs.count": lambda p: f"{p['n']} {'job' if p['n'] == 1 else 'jobs'} {p['label']}{p['where']}:",
+    "jobs.count": lambda p: f"{p['n']} {by_count(p, 'job', 'jobs')} {scoped(p['label'], p['where'])}:",
     "jobs.also_failed": "Também com falha:",
     "advice.failed": 'Sugestão: veja o log ("log do {id}"), confira as dependências (predecessores, recursos, '
     'arquivos) e, corrigida a causa, peça o rerun ("reroda o {id}").',
@@ -124,13 +135,27 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.job_late": 'Está rodando há mais de {m} min: veja o log ("log do {id}") para ver se está preso.',
     "advice.job_hold": 'Aguardando dependências. Para liberar manualmente: "libera o {id}".',
     "advice.job_sched": "Aguardando o horário de início (AT).",
-    "advice.job_intro_offline": "Aguardando {workstation} (OFFLINE) linkar para iniciar.",
+    "advice.job_intro_offline": 'Aguardando {workstation} (OFFLINE) linkar para iniciar: "linka a {workstation}".',
+    "advice.job_intro": "Em INTRO: o TWS já submeteu o job e a {workstation} ainda não o iniciou; se não sair "
+    'de INTRO em alguns minutos, veja o agente ("status da {workstation}").',
     "log.not_run": "{name} ({job_id}) ainda não rodou (status {status}): não há log.",
     "log.none": "O TWS não tem log para {name} ({job_id}) (status {status}).",
     "log.head": "Log de {name} ({job_id}) — {status} em {workstation}",
-    "log.last_lines": " (últimas {n} linhas):",
+    "log.last_lines": lambda p: " (última linha):" if p["n"] == 1 else f" (últimas {p['n']} linhas):",
     "log.error_found": "Erro encontrado: {error}",
     "log.rerun_hint": 'Corrigida a causa, peça o rerun: "reroda o {id}".',
+    # -- why a job failed: the diagnosis (skills/diagnosis.py)
+    "why.errors": "Erro no log:",
+    "why.no_error": "O log não tem uma linha de erro reconhecível.",
+    "why.cause.tablespace": "Causa provável: o tablespace {name} está cheio (o banco não conseguiu estender a tabela).",
+    "why.cause.unlinked": "Causa provável: a workstation {workstation} não está linkada (o TWS não conseguiu lançar o job).",
+    "why.cause.file": "Causa provável: um arquivo que o job usa não foi encontrado.",
+    "why.cause.credentials": "Causa provável: credenciais recusadas (usuário/senha do job).",
+    "why.next.tablespace": 'Próximo passo: peça ao DBA para ampliar o tablespace {name}; depois, "reroda o {id}".',
+    "why.next.unlinked": 'Próximo passo: "linka a {workstation}"; linkada, "reroda o {id}".',
+    "why.next.file": 'Próximo passo: confira se o arquivo chegou no caminho esperado; depois, "reroda o {id}".',
+    "why.next.credentials": 'Próximo passo: corrija o usuário/senha que o job usa; depois, "reroda o {id}".',
+    "why.next.unknown": 'Veja o log completo ("log do {id}"); corrigida a causa, peça "reroda o {id}".',
     # ------------------------------------------------------------------ streams, workstations
     "streams.none": "Nenhum job stream{states}{where} no plano.",
     "streams.count": lambda p: f"{p['n']} job stream{'s' if p['n'] != 1 else ''}{p['states']}{p['where']}:",
@@ -144,7 +169,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "ws.details": "{name} — {status} ({bits})",
     "ws.offline_advice": '{name} está OFFLINE: verifique o agente/netman na máquina e faça o link (conman "link {name}").',
     "ws.affected_jobs": " Jobs afetados nela: {counts}.",
-    "ws.none_offline": "Nenhuma workstation OFFLINE: todas as {n} estão ONLINE.",
+    "ws.none_offline": lambda p: (
+        "Nenhuma workstation OFFLINE" + all_of(p, ": a única está ONLINE.", ": todas as {n} estão ONLINE.")
+    ),
     "ws.none": "Nenhuma workstation encontrada.",
     "ws.count": lambda p: (
         f"{p['n']} workstation{'s' if p['n'] != 1 else ''}" + (f" {p['filter']}" if p["filter"] else "") + ":"
@@ -157,7 +184,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "summary.failed": "{n} com falha",
     "summary.running": "{n} em execução",
     "summary.waiting": "{n} aguardando",
-    "summary.head": "Resumo do plano: {total} jobs — {parts}.",
+    "summary.head": lambda p: (
+        f"Resumo do plano: {p['total']} {by_count(p, 'job', 'jobs', 'total')} — {p['parts']}."
+    ),
     "summary.workstations": "Workstations: {online} de {total} ONLINE",
     "summary.attention": "Atenção:",
     "summary.ask_log": 'Peça "log do JOBxxx" para ver a causa.',
@@ -165,22 +194,27 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -------------------------------------------------------------------------------- actions
     "action.rerun.what": "o rerun de",
     "action.rerun.title": "Rerun",
+    "action.rerun.sent": "enviado",
     "action.rerun.verb": "rerodar",
     "action.hold.what": "colocar em HOLD",
     "action.hold.title": "Hold",
+    "action.hold.sent": "enviado",
     "action.hold.verb": "colocar em HOLD",
     "action.release.what": "liberar (release)",
     "action.release.title": "Release",
+    "action.release.sent": "enviado",
     "action.release.verb": "liberar",
     "action.cancel.what": "cancelar",
     "action.cancel.title": "Cancelamento",
+    "action.cancel.sent": "enviado",
     "action.cancel.verb": "cancelar",
     "ask.rerun": "reroda o {id}",
     "ask.hold": "segura o {id}",
     "ask.release": "libera o {id}",
     "ask.cancel": "cancela o {id}",
     "blocked.rerun.running": "{name} está em execução ({s}): não dá para rerodar agora.",
-    "blocked.rerun.not_started": '{name} ainda não rodou ({s}). Se está em HOLD, libere: "libera o {id}".',
+    "blocked.rerun.not_started": "{name} ainda não rodou ({s}): não há o que rerodar.",
+    "blocked.rerun.held": '{name} está em HOLD e ainda não rodou: para que rode, libere: "libera o {id}".',
     "blocked.hold.already_held": "{name} já está em HOLD.",
     "blocked.hold.started": "{name} está {s}: só dá para colocar em HOLD um job que ainda não começou.",
     "blocked.release.not_held": "{name} não está em HOLD (está {s}): não há o que liberar.",
@@ -190,33 +224,43 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # -- actions (kill, confirm, streams, workstations, prompts, justification)
     "action.kill.what": "o kill de",
     "action.kill.title": "Kill",
+    "action.kill.sent": "enviado",
     "action.kill.verb": "matar (kill)",
     "action.confirm_succ.what": "marcar como SUCC",
     "action.confirm_succ.title": "Confirmação SUCC",
+    "action.confirm_succ.sent": "enviada",
     "action.confirm_succ.verb": "confirmar como SUCC",
     "action.confirm_abend.what": "marcar como ABEND",
     "action.confirm_abend.title": "Confirmação ABEND",
+    "action.confirm_abend.sent": "enviada",
     "action.confirm_abend.verb": "confirmar como ABEND",
     "action.stream_hold.what": "colocar em HOLD o job stream",
     "action.stream_hold.title": "Hold do job stream",
+    "action.stream_hold.sent": "enviado",
     "action.stream_hold.verb": "colocar o job stream em HOLD",
     "action.stream_release.what": "liberar (release) o job stream",
     "action.stream_release.title": "Release do job stream",
+    "action.stream_release.sent": "enviado",
     "action.stream_release.verb": "liberar o job stream",
     "action.stream_cancel.what": "cancelar o job stream",
     "action.stream_cancel.title": "Cancelamento do job stream",
+    "action.stream_cancel.sent": "enviado",
     "action.stream_cancel.verb": "cancelar o job stream",
     "action.link.what": "o link da workstation",
     "action.link.title": "Link da workstation",
+    "action.link.sent": "enviado",
     "action.link.verb": "linkar a workstation",
     "action.unlink.what": "o unlink da workstation",
     "action.unlink.title": "Unlink da workstation",
+    "action.unlink.sent": "enviado",
     "action.unlink.verb": "deslinkar a workstation",
     "action.reply_yes.what": "responder SIM ao prompt",
     "action.reply_yes.title": "Resposta SIM ao prompt",
+    "action.reply_yes.sent": "enviada",
     "action.reply_yes.verb": "responder ao prompt",
     "action.reply_no.what": "responder NÃO ao prompt",
     "action.reply_no.title": "Resposta NÃO ao prompt",
+    "action.reply_no.sent": "enviada",
     "action.reply_no.verb": "responder ao prompt",
     "ask.kill": "mata o {id}",
     "ask.confirm_succ": "confirma o {id} como SUCC",
@@ -247,7 +291,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.question_plain": "Confirma {what} {label}? Responda sim ou não (expira em {minutes} min).",
     "confirm.reason": " Motivo: {reason}.",
     "reason.ask": "Para {what} {label}, qual o motivo? (fica registrado na auditoria)",
-    "confirm.sent_plain": "{title} {label} enviado ao TWS. Status agora: {status}.",
+    "confirm.sent_plain": "{title} {label} {sent} ao TWS. Status agora: {status}.",
     "confirm.instance": ", stream {stream} ({at})",
     "confirm.instance_plain": ", stream {stream}",
     "confirm.stream_at": " ({at})",
@@ -269,12 +313,12 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "confirm.unclear": "Não entendi se confirma. ",
     "confirm.gone": "{label} não está mais no plano atual; nada foi feito.",
     "confirm.expired": "A confirmação para {what} {label} expirou; nada foi feito. Peça de novo se ainda quiser.",
-    "confirm.sent": "{title} de {name} ({job_id}) em {workstation} enviado ao TWS. Status agora: {status}.",
+    "confirm.sent": "{title} de {name} ({job_id}) em {workstation} {sent} ao TWS. Status agora: {status}.",
     "confirm.starts_when_linked": " {workstation} está OFFLINE: o job inicia quando ela linkar.",
     "confirm.follow": ' Acompanhe com "status do {id}".',
     "confirm.refused_by_tws": "O TWS recusou {what} {name} ({job_id}): {detail}.",
     "nothing_done": " Nada foi feito.",
-    "already.head": "{title} de {label} já foi enviado ao TWS, confirmado por {who} às {when}; não enviei de novo.",
+    "already.head": "{title} de {label} já foi {sent} ao TWS, confirmado por {who} às {when}; não enviei de novo.",
     "already.accepted": "O TWS aceitou.",
     "already.rejected": "O TWS recusou: {detail}.",
     "already.failed": 'A chamada ao TWS falhou ({detail}): pode ter rodado ou não — confira com "status do {id}".',
@@ -308,19 +352,28 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "advice.rerun_succeeded": "Ele já terminou com sucesso: um rerun executa tudo de novo.",
     "advice.ask": 'A decisão é sua. Se quiser, peça explicitamente: "{ask}" (vou pedir confirmação).',
     # -- reads (streams, dependencies, prompts, schedule)
-    "where.today": " hoje",
+    "where.today": " hoje (plano desde {since})",
     "deps.head": lambda p: (
         f"{p['name']} ({p['job_id']}) — {p['status']} em {p['workstation']} — aguarda "
         f"{p['n']} {'dependência' if p['n'] == 1 else 'dependências'}:"
     ),
     "deps.none": "{name} ({job_id}) — {status}: não tem dependências no plano.",
-    "deps.all_met": "{name} ({job_id}) — {status}: todas as {n} dependências já estão satisfeitas.",
+    "deps.all_met": lambda p: (
+        f"{p['name']} ({p['job_id']}) — {p['status']}: "
+        + all_of(
+            p,
+            "a única dependência já está satisfeita.",
+            "todas as {n} dependências já estão satisfeitas.",
+            ".",
+        )
+    ),
     "deps.unknown": "O TWS não informou as dependências de {name} ({job_id}) (status {status}); "
     'confira no conman ("sj {job_id};deps").',
     "deps.met": "Já satisfeitas: {names}.",
     "deps.job": "predecessor {name} ({id}), stream {stream} — {status}",
     "deps.stream": "job stream predecessor {name} — {status}",
     "deps.prompt": 'prompt {id}: "{text}" — {status}, aguardando resposta',
+    "deps.prompt_answered": 'prompt {id}: "{text}" — respondido {status}: o job não inicia por ele',
     "deps.resource": "recurso {name}: precisa de {quantity}, disponíveis {available}",
     "deps.time": "horário: AT {at} (daqui a {ahead})",
     "deps.file": "arquivo {name}",
@@ -345,7 +398,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "prompts.row": 'prompt {id}: "{text}" — {status}',
     "prompts.hint": 'Para responder: "{yes}" ou "{no}" (vou pedir confirmação).',
     "prompts.none_waiting": "Nenhum prompt aguardando resposta.",
-    "prompts.answered": "Já respondidos: {ids}.",
+    "prompts.answered": lambda p: f"Já {by_count(p, 'respondido', 'respondidos')}: {p['ids']}.",
     "prompts.answered_one": "Esse prompt já foi respondido ({status}): não há o que responder.",
     "prompts.not_found": "Não encontrei o prompt {id} no plano. Prompts: {ids}.",
     "prompts.unknown": 'O TWS não informou os prompts do plano; confira no conman ("sp").',

@@ -78,6 +78,8 @@ class Features:
     missing_workstation: str = ""
     stream: str = ""
     unknown_tokens: tuple[str, ...] = ()
+    said_language: bool = False
+    """The message said its language (markers, accents) rather than taking the default."""
     state: str = ""
     """The job state asked about (a key of ``JOB_FILTERS``), "" when none."""
     times: tuple[str, ...] = ()
@@ -158,7 +160,23 @@ class Features:
         fields.setdefault("referent", self.referent)
         fields.setdefault("period", self.period)
         fields.setdefault("time", self.times[0] if self.times else "")
+        fields.setdefault("said_language", self.said_language)
         return Intent(name, self.lang, **fields)
+
+
+_CLEAR_LEAD = 2
+"""Marker words a one-word phrase ("help", "/help", "yes") would need over the conversation's language
+to switch it: one such word alone never does. A longer phrase switches on a lead of one."""
+
+
+def _clearly(text: str, tokens: Sequence[str], lang: str) -> bool:
+    """Whether ``text`` is clearly ``lang``, not a word or two of it in the other language."""
+    if lang == "pt" and detect_language(text, "en", tokens=(), markers=MARKERS) == "pt":
+        return True  # accents
+    pt = sum(1 for t in tokens if t in MARKERS.pt)
+    en = sum(1 for t in tokens if t in MARKERS.en)
+    lead = pt - en if lang == "pt" else en - pt
+    return lead >= _CLEAR_LEAD or (lead >= 1 and len(tokens) > 1)
 
 
 def read(
@@ -174,7 +192,12 @@ def read(
     elif catalog is not None and _needs_catalog(raw_tokens):
         cat = catalog()
     tokens = [_correct(t, cat) for t in raw_tokens]
-    lang = detect_language(text, default_language, tokens=tokens, markers=MARKERS)
+    said = detect_language(text, "", tokens=tokens, markers=MARKERS)
+    lang = said or default_language
+    if previous.settled and previous.lang and lang != previous.lang and not _clearly(text, tokens, lang):
+        # "hold no JOB008", "sim", "/help" in a Portuguese conversation: a word or two of the other
+        # language is not a switch; the conversation keeps its language until a phrase clearly is
+        lang = previous.lang
     entities = _Entities(tokens)
     times = entities.skip_times(text)
     if cat is not None:
@@ -192,6 +215,7 @@ def read(
         candidates = ()
     return Features(
         lang=lang,
+        said_language=bool(said),
         tokens=tuple(tokens),
         concepts=concepts,
         previous=previous,

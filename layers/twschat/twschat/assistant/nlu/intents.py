@@ -127,6 +127,10 @@ class Intent:
     """The operator's justification for an action ("porque o banco voltou" -> "o banco voltou")."""
     prompt: str = ""
     """The prompt an action or a ``prompts`` question names (folded: "prompt 2" -> "2")."""
+    asks_why: bool = False
+    """``job_log``: the message asks why the job failed (the diagnosis), not for its log."""
+    said_language: bool = False
+    """The message itself said its language (marker words, accents), not the conversation's default."""
     time: str = ""
     """A clock time the message gives (``HH:MM``): which job stream instance it means ("o das 07:48")."""
     watch: str = ""

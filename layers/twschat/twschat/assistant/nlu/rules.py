@@ -250,13 +250,13 @@ def _job_log(f: Features) -> Intent | None:
     if f.has("log"):
         return f.make("job_log")
     if f.has("why") and (f.target or f.referent or not (f.has("job") and f.state)):
-        return f.make("job_log")
+        return f.make("job_log", asks_why=True)
     if (
         f.target
         and f.state == "failed"
         and any(t in ("erro", "error", "problema", "problem") for t in f.tokens)
     ):
-        return f.make("job_log")
+        return f.make("job_log", asks_why=True)
     return None
 
 

@@ -209,6 +209,7 @@ def _confirm(t: Turn) -> Answer:
             msg(
                 "confirm.sent",
                 title=_words(action, "title"),
+                sent=_words(action, "sent"),
                 workstation=job.workstation,
                 status=result.job.status,
                 **about,
@@ -239,6 +240,7 @@ def _sent_other(t: Turn, pending: PendingAction, accepted: bool, status: str, de
             msg(
                 "confirm.sent_plain",
                 title=_words(pending.action, "title"),
+                sent=_words(pending.action, "sent"),
                 label=label,
                 status=status,
             )
@@ -268,6 +270,7 @@ def _already_sent(t: Turn, record: AuditRecord, pending: PendingAction, lang: st
     head = msg(
         "already.head",
         title=_words(pending.action, "title"),
+        sent=_words(pending.action, "sent"),
         label=pending.label,
         who=record.username,
         when=t.when_iso(record.at),

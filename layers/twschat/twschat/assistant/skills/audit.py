@@ -10,7 +10,7 @@ from ..answer import Answer, Msg, Part, join, lines, msg
 from ..domain import ACTION_KINDS, ACTIONS, Job, JobStream, Prompt, Target, Workstation
 from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, bullet_item, job_line
-from .jobs import first_error
+from .jobs import first_error, job_advice
 from .plan_views import ws_details
 from .referents import one_target
 from .targets import blocked_message, target_blocked, target_of
@@ -137,6 +137,8 @@ def _advice(t: Turn) -> Answer:
     why_not = blocked_message(action, job)
     if why_not is not None:
         out.append(why_not)
+        if job.status not in FAILED_STATES and job.status != "HOLD":
+            out += job_advice(t, job)  # what it waits for, and what may be asked instead
     elif action == "rerun" and job.status in FAILED_STATES:
         out.append(msg("advice.rerun_failed"))
     elif action == "rerun" and job.status in SUCCESS_STATES:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +64,8 @@ class Services:
     """A job running longer than this is late."""
     alerts: SubscriptionDesk | None = None
     """The alert store (issue 18), handed in by the composition root; None: alerts are not offered."""
+    plan_start: time = time(0, 0)
+    """When the production plan's day starts in ``zone`` (PlanStartOfDay): what "hoje"/"today" means."""
 
 
 def zone_named(name: str) -> tzinfo:
@@ -89,6 +91,7 @@ def build_services(
     id_factory: Callable[[], str] | None = None,
     require_justification: bool = False,
     alerts: SubscriptionDesk | None = None,
+    plan_start_of_day: str = "00:00",
 ) -> Services:
     """What every responder over the assistant's skills needs, built one way: the rule responder
     and the LLM responder share the action path (ActionDesk) and its settings."""
@@ -108,7 +111,16 @@ def build_services(
         cap=max(1, int(list_cap)),
         long_minutes=int(long_running_minutes),
         alerts=alerts,
+        plan_start=plan_start(plan_start_of_day),
     )
+
+
+def plan_start(value: str) -> time:
+    """``HH:MM`` (PlanStartOfDay) as a time of day; ValueError for anything else."""
+    hours, _, minutes = value.strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        raise ValueError(f"PLAN_START_OF_DAY must be HH:MM, got {value!r}")
+    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +165,7 @@ class SkillContext:
             workstation=workstation,
             streams=tuple(streams),
             choosing=choosing,
+            settled=self.prev.settled or self.intent.said_language,
         )
         return Answer.of(message, new, quick, tuple(b for b in blocks if b is not None))
 
@@ -173,11 +186,29 @@ class SkillContext:
         """``HH:MM`` in the operator's zone ("" for None): how an operator names a stream instance."""
         return value.astimezone(self.services.zone).strftime("%H:%M") if value is not None else ""
 
+    def plan_day_start(self) -> datetime:
+        """When the current production plan's day began: today's start of day in the zone, or
+        yesterday's when it has not come yet (00:30 with plans starting at 06:00: yesterday 06:00)."""
+        zone = self.services.zone
+        local_now = self.services.now().astimezone(zone)
+        start = datetime.combine(local_now.date(), self.services.plan_start, tzinfo=zone)
+        return start if start <= local_now else start - timedelta(days=1)
+
     def since(self, start: datetime) -> Minutes:
         return Minutes(max(0, int((self.services.now() - start).total_seconds() // 60)))
 
     def is_late(self, job: Job) -> bool:
         return is_late(job, self.services.now(), self.services.long_minutes)
+
+    def due(self, job: Job) -> datetime | None:
+        """When a job that has not started is due: its AT time, else its job stream's start."""
+        if job.at_time is not None:
+            return job.at_time
+        try:
+            streams = self.plan.streams
+        except TwsFailure:  # the job's own instance time is the next best
+            return job.stream_start
+        return next((s.start_time for s in streams if s.name == job.job_stream and s.start_time), None)
 
     def carry(self, ids: Sequence[str]) -> tuple[str, ...]:
         """Keep the previous list as referents when the new focus came from it ("and the other one?")."""

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 from ..answer import Answer, Minutes, Msg, Part, join, lines, msg
 from ..blocks import dependencies_block, dependency_item, jobs_block
-from ..domain import Dependency, Job, job_category
+from ..domain import Dependency, Job, is_overdue, job_category
 from ..projections import plan_job, read_links
+from ..tws import TwsError
 from .base import FAILED_STATES, Skill, Turn, bullet_item, cap_lines, job_line
 from .jobs import may_be_incomplete
+from .prompts import WAITING
 from .referents import one_target
 
 __all__ = ["SKILLS", "dependency_row"]
@@ -35,6 +38,8 @@ def _dep_line(t: Turn, dep: Dependency, near: Job | None = None) -> Msg:
     if dep.kind == "stream":
         return msg("deps.stream", name=dep.name, status=dep.status or "?")
     if dep.kind == "prompt":
+        if dep.status and dep.status != WAITING:  # answered NO: blocks the job, waits for nobody
+            return msg("deps.prompt_answered", id=dep.name, text=dep.text or "-", status=dep.status)
         return msg("deps.prompt", id=dep.name, text=dep.text or "-", status=dep.status or "?")
     if dep.kind == "resource":
         need = "?" if dep.quantity is None else dep.quantity
@@ -52,6 +57,8 @@ def _dependencies(t: Turn) -> Answer:
         return job
     about = {"name": job.name, "job_id": job.job_id, "status": job.status}
     deps = _read(t, job, "dependencies")
+    if deps is not None:
+        deps = _with_prompt_state(t, deps)
     if deps is None:
         return t.answer(msg("deps.unknown", **about), focus=job.id, jobs=t.carry([job.id]))
     # a job predecessor is satisfied when it ended well, whatever the source said before an action
@@ -72,7 +79,7 @@ def _dependencies(t: Turn) -> Answer:
     ]
     for pred in failed[:1]:
         out.append(msg("deps.advice_failed", id=pred.job_id, status=pred.status))
-    if any(d.kind == "prompt" for d in pending):
+    if any(d.kind == "prompt" and d.status in (WAITING, None, "") for d in pending):
         out.append(msg("deps.advice_prompt"))
     if not pending and job.status == "HOLD":
         out.append(msg("advice.job_hold", id=job.job_id))
@@ -94,6 +101,23 @@ def dependency_row(t: Turn, dep: Dependency, job: Job) -> dict[str, object]:
     judged = pred is not None or (dep.kind == "time" and dep.at is not None)
     satisfied = _satisfied(t, dep, job) if judged else dep.satisfied
     return dependency_item(dep, t.services.zone, satisfied=satisfied, status=pred.status if pred else "")
+
+
+def _with_prompt_state(t: Turn, deps: Sequence[Dependency]) -> list[Dependency]:
+    """The dependencies with each prompt's state as the prompt list says it: one source of truth, so
+    "why is JOB014 waiting?" and "which prompts are waiting?" never disagree after a reply."""
+    if not any(d.kind == "prompt" for d in deps):
+        return list(deps)
+    try:
+        states = {p.id: p.status for p in t.services.tws.list_prompts()}
+    except TwsError:  # the dependency's own word is the best there is
+        return list(deps)
+    return [
+        replace(d, status=states[d.name], satisfied=states[d.name] == "YES")
+        if d.kind == "prompt" and states.get(d.name)
+        else d
+        for d in deps
+    ]
 
 
 def _satisfied(t: Turn, dep: Dependency, job: Job) -> bool:
@@ -140,16 +164,10 @@ def _successors(t: Turn) -> Answer:
     )
 
 
-def _due(t: Turn, job: Job, starts: dict[str, datetime]) -> datetime | None:
-    """When a job that has not started is due: its AT time, else its job stream's start."""
-    return job.at_time or starts.get(job.job_stream)
-
-
 def _jobs_due(t: Turn) -> Answer:
     hours = max(1, t.intent.hours)
     now = t.services.now()
     until = now + timedelta(hours=hours)
-    starts = {s.name: s.start_time for s in t.plan.streams if s.start_time is not None}
     pending = [
         j
         for j in t.plan.jobs
@@ -158,12 +176,11 @@ def _jobs_due(t: Turn) -> Answer:
         and (not t.intent.workstation or j.workstation == t.intent.workstation)
     ]
     upcoming = sorted(
-        ((d, j) for j in pending if (d := _due(t, j, starts)) is not None and now <= d <= until),
+        ((d, j) for j in pending if (d := t.due(j)) is not None and now <= d <= until),
         key=lambda pair: (pair[0], pair[1].job_id),
     )
-    overdue = sorted(
-        (j for j in pending if (d := _due(t, j, starts)) is not None and d < now), key=lambda j: j.job_id
-    )
+    # the same test as "jobs atrasados" (skills/late.py): one answer to "which are past their time?"
+    overdue = sorted((j for j in pending if is_overdue(j, t.due(j), now)), key=lambda j: j.job_id)
     out: list[Part] = []
     if upcoming:
         out.append(msg("due.head", n=len(upcoming), hours=hours, until=t.when(until)))

@@ -12,9 +12,11 @@ from ..nlu import INTENTS
 from ..plan import TurnPlan
 from ..tws import TwsError
 from .base import FAILED_STATES, SUCCESS_STATES, Skill, Turn, cap_lines, job_line
+from .diagnosis import diagnosis
+from .late import late_jobs
 from .referents import targets
 
-__all__ = ["SKILLS", "failed_advice", "first_error", "may_be_incomplete", "ran_today"]
+__all__ = ["SKILLS", "failed_advice", "first_error", "job_advice", "may_be_incomplete", "ran_today"]
 
 
 def failed_advice(t: Turn, jobs: Sequence[Job], plan: TurnPlan) -> Msg:
@@ -51,6 +53,8 @@ def _jobs_list(t: Turn) -> Answer:
     if today:
         jobs = [j for j in jobs if ran_today(t, j)]
     scope = jobs
+    if state == "late":
+        return late_jobs(t, scope, _where(t, today=False, scoped=scoped))
 
     def matches(job: Job) -> bool:
         if state == "late":
@@ -58,17 +62,11 @@ def _jobs_list(t: Turn) -> Answer:
         return states is None or job.status in states
 
     selected = sorted((j for j in scope if matches(j)), key=lambda j: j.job_id)
-    label = msg(f"state.{state}", m=t.services.long_minutes)
-    wheres: list[Part] = []
-    if intent.workstation:
-        wheres.append(msg("where.workstation", workstation=intent.workstation))
-    if intent.stream:
-        wheres.append(msg("where.stream", stream=intent.stream))
-    if today:
-        wheres.append(msg("where.today"))
-    if scoped:
-        wheres.append(msg("where.among_previous"))
-    where = join(*wheres)
+    # "2 jobs no stream BILLING", not "no plano no stream BILLING"; the label agrees with the count
+    label: Part = msg(f"state.{state}", m=t.services.long_minutes, n=len(selected))
+    if state == "all" and (intent.workstation or intent.stream):
+        label = ""
+    where = _where(t, today=today, scoped=scoped)
     also: list[Job] = []
     if state == "abend":
         also = sorted(
@@ -119,18 +117,31 @@ def _jobs_list(t: Turn) -> Answer:
     )
 
 
+def _where(t: Turn, *, today: bool, scoped: bool) -> Msg:
+    """ " na TWS_AGENT1", " no stream BILLING", " hoje", " (entre os anteriores)": the listing's scope."""
+    intent = t.intent
+    wheres: list[Part] = []
+    if intent.workstation:
+        wheres.append(msg("where.workstation", workstation=intent.workstation))
+    if intent.stream:
+        wheres.append(msg("where.stream", stream=intent.stream))
+    if today:
+        wheres.append(msg("where.today", since=t.when(t.plan_day_start())))
+    if scoped:
+        wheres.append(msg("where.among_previous"))
+    return join(*wheres)
+
+
 # "hoje" narrows the states a job reaches by running (the others are about now, whatever the date)
 _DATED_STATES = frozenset({"abend", "failed", "success", "cancelled", "all"})
 
 
 def ran_today(t: Turn, job: Job) -> bool:
-    """The job ran (ended, or else started) on today's date in the operator's zone, by the injected
-    clock; a job the source gives no time for did not run today as far as anyone can tell."""
+    """The job ran (ended, or else started) in the current production plan's day (since its start of
+    day, PlanStartOfDay), by the injected clock; a job the source gives no time for did not run
+    today as far as anyone can tell."""
     when = job.end_time or job.start_time
-    if when is None:
-        return False
-    zone = t.services.zone
-    return when.astimezone(zone).date() == t.services.now().astimezone(zone).date()
+    return when is not None and when >= t.plan_day_start()
 
 
 def may_be_incomplete(items: Sequence[object]) -> list[Part]:
@@ -144,7 +155,7 @@ def _job_status(t: Turn) -> Answer:
         return found
     job = found[0]
     if len(found) == 1:
-        out: list[Part] = [job_line(t, job, bullet=False), *_job_advice(t, job)]
+        out: list[Part] = [job_line(t, job, bullet=False), *job_advice(t, job)]
     else:
         out = [job_line(t, j) for j in found]
     failed = len(found) == 1 and job.status in FAILED_STATES
@@ -172,7 +183,8 @@ def _waits_for(t: Turn, job: Job) -> list[Block | None]:
     return [dependencies_block(job, [dependency_row(t, d, job) for d in deps], t.services.zone)]
 
 
-def _job_advice(t: Turn, job: Job) -> list[Msg]:
+def job_advice(t: Turn, job: Job) -> list[Msg]:
+    """Why the job is where it is, when the plan tells, and the next step the action rules allow."""
     if job.status in FAILED_STATES:
         return [failed_advice(t, [job], t.plan)]
     if t.is_late(job):
@@ -185,6 +197,7 @@ def _job_advice(t: Turn, job: Job) -> list[Msg]:
         ws = t.plan.workstation(job.workstation)
         if ws is not None and ws.status == "OFFLINE":
             return [msg("advice.job_intro_offline", workstation=ws.name)]
+        return [msg("advice.job_intro", workstation=job.workstation)]
     return []
 
 
@@ -203,6 +216,8 @@ def _job_log(t: Turn) -> Answer:
         if err.kind == "not_found":
             return t.answer(msg("log.none", **about), "job_log", jobs=jobs, focus=job.id)
         raise TwsFailure(err, "log") from err
+    if t.intent.asks_why and job.status in FAILED_STATES:
+        return diagnosis(t, job, error_lines(log))
     all_lines = [ln.rstrip()[:200] for ln in log.splitlines() if ln.strip().strip("=")]
     tail = all_lines[-15:]
     error = first_error(log)
@@ -224,7 +239,12 @@ _ERROR_MARKERS = ("ERROR", "ORA-", "FATAL", "Exception", "AWSB", "SEVERE", "fail
 
 def first_error(log: str) -> str:
     """The first error line of a job log ("" when there is none)."""
-    return next((ln.rstrip()[:200].strip() for ln in log.splitlines() if _looks_like_error(ln)), "")
+    return next(iter(error_lines(log)), "")
+
+
+def error_lines(log: str) -> list[str]:
+    """The error lines of a job log, in order, each at most 200 characters."""
+    return [ln.rstrip()[:200].strip() for ln in log.splitlines() if _looks_like_error(ln)]
 
 
 def _looks_like_error(line: str) -> bool:

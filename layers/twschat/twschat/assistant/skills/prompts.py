@@ -73,7 +73,9 @@ def _prompts(t: Turn) -> Answer:
     else:
         out.append(msg("prompts.none_waiting", n=len(asked)))
     if answered:
-        out.append(msg("prompts.answered", ids=", ".join(f"{p.id} ({p.status})" for p in answered)))
+        out.append(
+            msg("prompts.answered", n=len(answered), ids=", ".join(f"{p.id} ({p.status})" for p in answered))
+        )
     if is_truncated(asked):
         out.append(msg("prompts.may_be_incomplete"))
     quick = tuple(msg("ask.reply_yes", id=p.id) for p in waiting[:_QUICK])

@@ -22,6 +22,9 @@ ORDINALS = {"first": 0, "second": 1, "last": -1}
 def targets(t: Turn) -> list[Job] | Answer:
     """The jobs the message is about, or the question back (which job? which one of these?)."""
     intent, plan = t.intent, t.plan
+    # Read the plan first: with the TWS failing the recognizer had no job names to resolve ("reroda o
+    # JOB002" names nothing it knows), and "Qual job?" would hide the failure the reads report.
+    _ = plan.jobs
     if t.prev.choosing == "job" and intent.followup:
         chosen = _chosen(t)
         if chosen is not None:

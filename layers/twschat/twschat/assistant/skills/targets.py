@@ -20,9 +20,10 @@ def blocked_message(action: str, job: Job) -> Msg | None:
     reason = blocked(action, job)
     if reason is None:
         return None
-    return msg(
-        f"blocked.{action}.{reason.reason}", name=f"{job.name} ({job.job_id})", s=job.status, id=job.job_id
-    )
+    why = reason.reason
+    if action == "rerun" and why == "not_started" and job.status == "HOLD":
+        why = "held"  # the one not-started state a release moves on: say so, and only then
+    return msg(f"blocked.{action}.{why}", name=f"{job.name} ({job.job_id})", s=job.status, id=job.job_id)
 
 
 def target_label(target: Target) -> str:

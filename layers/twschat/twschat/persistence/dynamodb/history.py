@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from twschat.persistence.dynamodb.base import DynamoDBStore, unavailable_on_error
@@ -30,6 +31,28 @@ class DynamoDBHistoryStore(DynamoDBStore, HistoryStore):
         if existing is not None:
             raise ConversationAlreadyExists(conversation_from_item(existing) if "owner" in existing else None)
 
+    @unavailable_on_error
+    def _set_title_if_absent(self, conversation_key: str, conversation_id: str, title: str) -> bool:
+        return self._if_condition(
+            self.client.update_item,
+            Key={"conversationKey": {"S": conversation_key}, "messageKey": {"S": conversation_id}},
+            UpdateExpression="SET #title = :title",
+            # an existing conversation item (never a new partial one) without a title yet
+            ConditionExpression="attribute_exists(#owner) AND attribute_not_exists(#title)",
+            ExpressionAttributeNames={"#owner": "owner", "#title": "title"},
+            ExpressionAttributeValues={":title": {"S": title}},
+        )
+
+    def _if_condition(self, write: Callable[..., Mapping[str, Any]], **params: Any) -> bool:
+        """A conditional write on the table: done? (a refused condition is billed as a write too)"""
+        try:
+            response = write(TableName=self._table(), ReturnConsumedCapacity="TOTAL", **params)
+        except self.client.exceptions.ConditionalCheckFailedException:
+            self.stats.writes += 1
+            return False
+        self._count_write(response)
+        return True
+
     def _put_summary_item_if_version(self, item: dict[str, Any], expected_version: int) -> None:
         # Not under unavailable_on_error as a whole: a refused condition is a conflict, not an outage.
         if self._put_summary(item, expected_version):
@@ -44,19 +67,9 @@ class DynamoDBHistoryStore(DynamoDBStore, HistoryStore):
         else:
             condition = "version = :expected"
             values = {"ExpressionAttributeValues": {":expected": {"N": str(expected_version)}}}
-        try:
-            response = self.client.put_item(
-                TableName=self._table(),
-                Item=self.dynamodb.serialize(item),
-                ConditionExpression=condition,
-                ReturnConsumedCapacity="TOTAL",
-                **values,
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            self.stats.writes += 1  # a refused put is billed as a write too
-            return False
-        self._count_write(response)
-        return True
+        return self._if_condition(
+            self.client.put_item, Item=self.dynamodb.serialize(item), ConditionExpression=condition, **values
+        )
 
     @unavailable_on_error
     def _get_history_item(self, conversation_key: str, message_key: str) -> dict[str, Any] | None:

@@ -34,6 +34,18 @@ class SQLiteHistoryStore(SQLiteStore, HistoryStore):
         if existing is not None:
             raise ConversationAlreadyExists(conversation_from_item(existing) if "owner" in existing else None)
 
+    @unavailable_on_error
+    def _set_title_if_absent(self, conversation_key: str, conversation_id: str, title: str) -> bool:
+        with self.db.locked() as db:
+            cursor = db.execute(
+                "UPDATE messages SET item = json_set(item, '$.title', ?) WHERE conversation_key = ? "
+                "AND message_key = ? AND json_extract(item, '$.owner') IS NOT NULL "
+                "AND json_extract(item, '$.title') IS NULL",
+                (title, conversation_key, conversation_id),
+            )
+        self.stats.writes += 1
+        return cursor.rowcount == 1
+
     def _put_summary_item_if_version(self, item: dict[str, Any], expected_version: int) -> None:
         if not self._put_summary(item, expected_version):
             raise SummaryVersionConflict(expected_version)
