@@ -229,8 +229,9 @@ def test_thousand_turns_read_cost_stays_flat(
     assert max(capacity) <= bound, (max(capacity), bound, figures)
     # Writes per turn: the connection touch, the message, the reply — plus one on the first message of
     # each minute, when the rate-limit window starts over (the conditional update that failed counts).
-    assert set(writes) <= {3, 4}, figures
-    assert writes.count(4) <= int(sum(durations) / 60) + 2, figures
+    # The conversation's first message also titles it (one conditional update, once).
+    assert writes[0] <= 5 and set(writes[1:]) <= {3, 4}, figures
+    assert writes[1:].count(4) <= int(sum(durations) / 60) + 2, figures
 
 
 def _conversation_items(endpoint: str) -> list[dict[str, Any]]:
