@@ -319,7 +319,7 @@ def watch_for_alerts(rec: Recorder, conversation_id: str) -> None:
     )
     baseline = run(rec, "WatchFunction", "watch", {})
     assert baseline["changes"] == 0 and baseline["tws_calls"] == 2
-    tws = watching._cache["tws"]
+    tws = watching.tws_client()
     job = next(j for j in tws.list_jobs() if j.job_id == "JOB006")
     tws.act("kill", job)
     alerted = run(rec, "WatchFunction", "watch", {})

@@ -4,33 +4,25 @@ source, the alert store, the recipients and the poster, built once per cold star
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from twschat import runtime
 from twschat.alerts.cycle import CycleReport, WatchCycle
+from twschat.assistant.tws import TwsClient
 from twschat.config import AlertSettings
 from twschat.core.ports import FramePoster
 from twschat.core.subscriptions import AlertStore
 
 __all__ = ["alert_settings", "alert_store", "watch_cycle"]
 
-_cache: dict[str, Any] = {}
 
-
+@runtime._once
 def alert_settings() -> AlertSettings:
-    if "settings" not in _cache:
-        _cache["settings"] = AlertSettings.from_env()
-    return _cache["settings"]
+    return AlertSettings.from_env()
 
 
+@runtime._once
 def alert_store() -> AlertStore:
     """The alert store beside the deployment's other stores (same backend, same file or client)."""
-    if "store" not in _cache:
-        _cache["store"] = _build_store()
-    return _cache["store"]
-
-
-def _build_store() -> AlertStore:
     stores = runtime.stores()
     table = alert_settings().alerts_table
     connections = stores.connections
@@ -49,12 +41,9 @@ def _build_store() -> AlertStore:
 
 def watch_cycle(poster: FramePoster | None = None) -> WatchCycle:
     from twschat.adapters.alerts import ConnectionsDirectory, PostingAlertSink
-    from twschat.responders import build_tws_client
 
     settings = runtime.settings()
     stores = runtime.stores()
-    if "tws" not in _cache:
-        _cache["tws"] = build_tws_client(settings)
     retention = settings.history_retention_days
     sink = PostingAlertSink(
         poster or runtime.sweeper_poster(),
@@ -64,7 +53,7 @@ def watch_cycle(poster: FramePoster | None = None) -> WatchCycle:
         expires_at=lambda: int(time.time()) + retention * 86400 if retention > 0 else None,
     )
     return WatchCycle(
-        _cache["tws"],
+        tws_client(),
         alert_store(),
         ConnectionsDirectory(stores.connections, max_connection_seconds=settings.max_connection_seconds),
         sink,
@@ -74,9 +63,18 @@ def watch_cycle(poster: FramePoster | None = None) -> WatchCycle:
     )
 
 
+@runtime._once
+def tws_client() -> TwsClient:
+    """The watcher's TWS source, built once per cold start (the demo plan keeps its state between runs)."""
+    from twschat.responders import build_tws_client
+
+    return build_tws_client(runtime.settings())
+
+
 def run_once(poster: FramePoster | None = None) -> CycleReport:
     return watch_cycle(poster).run()
 
 
 def reset() -> None:
-    _cache.clear()
+    for cached in (alert_settings, alert_store, tws_client):
+        cached.cache_clear()

@@ -13,7 +13,7 @@ from twschat.core.subscriptions import Recipient
 from twschat.persistence.connections import ConnectionStore
 from twschat.persistence.history import HistoryStore
 
-__all__ = ["AlertMessageKey", "ConnectionsDirectory", "PostingAlertSink", "alert_message_key"]
+__all__ = ["ConnectionsDirectory", "PostingAlertSink", "alert_message_key"]
 
 logger = logging.getLogger("twschat.alerts")
 
@@ -22,9 +22,6 @@ def alert_message_key(created_ms: int, alert_id: str) -> str:
     """Where an alert sits in its conversation: by time, and deterministic per alert (a retried store
     finds it there and writes nothing)."""
     return f"{created_ms:013d}#{alert_id}#alert"
-
-
-AlertMessageKey = Callable[[int, str], str]
 
 
 class ConnectionsDirectory:

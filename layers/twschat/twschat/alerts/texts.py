@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Change, Subscription
+from .model import Change
 
 __all__ = ["alert_text", "next_steps"]
 
@@ -64,7 +64,3 @@ def next_steps(change: Change, lang: str) -> tuple[str, ...]:
         return ()
     log, rerun, why = (s.format(name=c.name) for s in _STEPS.get(lang, _STEPS["pt"]))
     return (log, why, rerun) if c.state in ("ABEND", "FAIL", "ABENP") else (log,)
-
-
-def subscription_lang(subscription: Subscription | None, default: str) -> str:
-    return subscription.lang if subscription is not None and subscription.lang in _TEXT else default

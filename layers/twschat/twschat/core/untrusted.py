@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 
+from .inbound import _BIDI_CONTROLS, _C0_C1, _SURROGATES
+
 __all__ = ["MODEL_TEXT_MAX_CHARS", "scrub_fragment", "scrub_model_text"]
 
 MODEL_TEXT_MAX_CHARS = 8000
 """A model's answer is cut past this many characters (the reply frame splits into parts well below
 what DynamoDB's item limit allows; an answer this long is a runaway, not a reply)."""
 
-_UNSAFE = re.compile(
-    r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]"
-)
+# The characters inbound text may not carry (the same classes), plus the Unicode tag characters.
+_UNSAFE = re.compile(f"[{_SURROGATES}{_C0_C1}{_BIDI_CONTROLS}\U000e0000-\U000e007f]")
 
 
 def scrub_fragment(text: str) -> str:

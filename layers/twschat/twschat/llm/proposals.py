@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from twschat.assistant.domain import ACTION_KINDS, Job, Prompt, Target
+from twschat.assistant.domain import ACTION_KINDS, Prompt, Target
 from twschat.assistant.nlu import Intent, recognize
 from twschat.assistant.plan import CatalogCache, TurnPlan
 from twschat.assistant.skills import Turn
@@ -91,7 +91,7 @@ def _job_target(
     # Every instance the model's words name (a job name may run in several job streams).
     named_by_model = find_jobs(plan.jobs, wanted) if wanted else ()
     if resolved is not None:
-        if wanted and resolved.id not in {j.id for j in named_by_model} and not _names(resolved, wanted):
+        if wanted and resolved.id not in {j.id for j in named_by_model}:
             return ProposalVerdict(rejected="other_target")
         return ProposalVerdict(replace(asked, jobs=(resolved,), candidates=(), missing=()))
     # The message named several jobs, or pointed back at several ("reroda esse" after a list of two):
@@ -113,11 +113,6 @@ def _job_target(
         return ProposalVerdict(replace(asked, jobs=(), candidates=picks, missing=()))
     # Nothing to put up: the rule skill asks "qual job?" (or says the named job is not in the plan).
     return ProposalVerdict(asked)
-
-
-def _names(job: Job, text: str) -> bool:
-    folded = text.casefold()
-    return folded in (job.job_id.casefold(), job.name.casefold(), job.id.casefold())
 
 
 def _named_target(
